@@ -1,3 +1,3 @@
-using static TorchSharp.torch;
+using Slip.Training.Cli;
 
-Console.WriteLine(ones(2, 2).sum().item<float>());
+return TrainCommand.Run(args);

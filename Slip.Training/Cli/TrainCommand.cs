@@ -1,0 +1,159 @@
+using System.Runtime.InteropServices;
+using Slip.Training.Datasets;
+
+namespace Slip.Training.Cli;
+
+/// <summary>
+/// The headless CLI. <c>train --config run.json --out DIR</c> trains and writes JSON-lines events to stdout;
+/// a line <c>cancel</c> on stdin, SIGTERM or Ctrl+C stop it after the current step.
+/// <c>validate --config run.json</c> checks a config; <c>presets</c> lists model presets and datasets.
+/// Exit codes: 0 completed, 2 bad arguments or config, 3 training failed, 4 cancelled.
+/// </summary>
+public static class TrainCommand
+{
+    public const int ExitCompleted = 0;
+    public const int ExitUsage = 2;
+    public const int ExitFailed = 3;
+    public const int ExitCancelled = 4;
+
+    private const string Usage = """
+        Usage:
+          Slip.Training train --config <run.json> --out <dir> [--threads <n>]
+          Slip.Training validate --config <run.json>
+          Slip.Training presets
+        """;
+
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            Console.Error.WriteLine(Usage);
+            return args.Length == 0 ? ExitUsage : ExitCompleted;
+        }
+
+        var options = ParseOptions(args.Skip(1).ToArray());
+        switch (args[0])
+        {
+            case "presets":
+                Console.WriteLine("Models:   " + string.Join(", ", RunConfig.ModelPresets));
+                Console.WriteLine("Datasets: " + string.Join(", ", DatasetCatalog.Names));
+                return ExitCompleted;
+            case "validate":
+                return LoadConfig(options) is null ? ExitUsage : ExitCompleted;
+            case "train":
+                return Train(options);
+            default:
+                Console.Error.WriteLine($"Unknown command '{args[0]}'.\n{Usage}");
+                return ExitUsage;
+        }
+    }
+
+    private static Dictionary<string, string> ParseOptions(string[] args)
+    {
+        var options = new Dictionary<string, string>();
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            options[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        return options;
+    }
+
+    private static RunConfig? LoadConfig(Dictionary<string, string> options)
+    {
+        if (!options.TryGetValue("config", out var path))
+        {
+            Console.Error.WriteLine($"Missing --config.\n{Usage}");
+            return null;
+        }
+
+        if (!File.Exists(path))
+        {
+            Console.Error.WriteLine($"Config file '{path}' does not exist.");
+            return null;
+        }
+
+        try
+        {
+            var config = RunConfig.FromJson(File.ReadAllText(path));
+            var errors = config.Validate(DatasetCatalog.Names);
+            foreach (var error in errors)
+            {
+                Console.Error.WriteLine($"{error.Field}: {error.Message}");
+            }
+
+            return errors.Count == 0 ? config : null;
+        }
+        catch (FormatException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return null;
+        }
+    }
+
+    private static int Train(Dictionary<string, string> options)
+    {
+        var config = LoadConfig(options);
+        if (config is null)
+        {
+            return ExitUsage;
+        }
+
+        if (!options.TryGetValue("out", out var output))
+        {
+            Console.Error.WriteLine($"Missing --out.\n{Usage}");
+            return ExitUsage;
+        }
+
+        var threads = options.TryGetValue("threads", out var t) && int.TryParse(t, out var n) && n > 0 ? n : Environment.ProcessorCount;
+        TorchSharp.torch.set_num_threads(threads);
+
+        var cancelled = 0;
+        void RequestCancel() => Interlocked.Exchange(ref cancelled, 1);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; RequestCancel(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; RequestCancel(); });
+        var stdinReader = new Thread(() =>
+        {
+            // End of input is not a cancel request: a headless run may have no stdin at all.
+            while (Console.In.ReadLine() is { } line)
+            {
+                if (line.Trim() == "cancel")
+                {
+                    RequestCancel();
+                }
+            }
+        }) { IsBackground = true, Name = "stdin-cancel" };
+        stdinReader.Start();
+
+        var stdout = Console.Out;
+        void Emit(TrainerEvent e)
+        {
+            stdout.WriteLine(e.ToJsonLine());
+            stdout.Flush();
+            if (e.Type == TrainerEvent.Failed && e.Message is not null)
+            {
+                Console.Error.WriteLine(e.Message);
+            }
+        }
+
+        TrainingOutcome outcome;
+        try
+        {
+            outcome = new Trainer(config, output, Emit, () => Volatile.Read(ref cancelled) == 1).Run();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The run's status shows this message; the stack trace goes to stderr for the log.
+            Emit(new TrainerEvent { Type = TrainerEvent.Failed, Message = $"Training crashed: {ex.GetType().Name}: {ex.Message}" });
+            Console.Error.WriteLine(ex);
+            outcome = TrainingOutcome.Failed;
+        }
+
+        return outcome switch
+        {
+            TrainingOutcome.Completed => ExitCompleted,
+            TrainingOutcome.Cancelled => ExitCancelled,
+            _ => ExitFailed,
+        };
+    }
+}

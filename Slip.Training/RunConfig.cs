@@ -1,0 +1,160 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Slip.Training;
+
+/// <summary>Which objective a run trains: CLIP (image-text), SimCLR (image-image) or SLIP (both, summed).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Objective>))]
+public enum Objective
+{
+    Clip,
+    SimClr,
+    Slip,
+}
+
+/// <summary>
+/// What a run trains: model shape, objective, data and recipe. Immutable, validated before launch,
+/// stored as JSON with the run and beside every checkpoint.
+/// </summary>
+public sealed record RunConfig
+{
+    public Objective Objective { get; init; } = Objective.Slip;
+
+    /// <summary>Name of the model preset the shape came from (Tiny, Small, ViT-S/16, ...); informational once expanded.</summary>
+    public string Model { get; init; } = "Tiny";
+
+    public string Dataset { get; init; } = "shapes";
+
+    public int Epochs { get; init; } = 2;
+    public int BatchSize { get; init; } = 64;
+    public double LearningRate { get; init; } = 3e-3;
+    public double WeightDecay { get; init; } = 0.1;
+    public double WarmupEpochs { get; init; } = 1;
+    public double LearningRateStart { get; init; } = 1e-6;
+    public double LearningRateEnd { get; init; } = 1e-5;
+    public double SslScale { get; init; } = 1.0;
+    public double SslTemperature { get; init; } = 0.1;
+    public int Seed { get; init; }
+    public int LogEvery { get; init; } = 2;
+
+    // Vision tower.
+    public int ImageSize { get; init; } = 32;
+    public int PatchSize { get; init; } = 4;
+    public int VisionWidth { get; init; } = 128;
+    public int VisionDepth { get; init; } = 4;
+    public int VisionHeads { get; init; } = 4;
+
+    // Text tower.
+    public int TextWidth { get; init; } = 128;
+    public int TextLayers { get; init; } = 4;
+    public int TextHeads { get; init; } = 4;
+    public int ContextLength { get; init; } = 32;
+    public int VocabSize { get; init; } = ByteTokenizer.VocabSize;
+
+    // Joint embedding and SimCLR head.
+    public int EmbedDim { get; init; } = 128;
+    public int SslMlpDim { get; init; } = 512;
+    public int SslEmbedDim { get; init; } = 64;
+
+    /// <summary>The model presets a user can pick; Tiny and Small are CPU-sized, the ViT presets are the reference's towers.</summary>
+    public static IReadOnlyList<string> ModelPresets { get; } = ["Tiny", "Small", "ViT-Ti/16", "ViT-S/16", "ViT-B/16", "ViT-L/16"];
+
+    /// <summary>Returns this config with the model shape replaced by the named preset's.</summary>
+    public RunConfig WithModelPreset(string preset) => preset switch
+    {
+        "Tiny" => this with
+        {
+            Model = preset, ImageSize = 32, PatchSize = 4, VisionWidth = 128, VisionDepth = 4, VisionHeads = 4,
+            TextWidth = 128, TextLayers = 4, TextHeads = 4, ContextLength = 32, VocabSize = ByteTokenizer.VocabSize,
+            EmbedDim = 128, SslMlpDim = 512, SslEmbedDim = 64,
+        },
+        "Small" => this with
+        {
+            Model = preset, ImageSize = 64, PatchSize = 8, VisionWidth = 192, VisionDepth = 6, VisionHeads = 3,
+            TextWidth = 192, TextLayers = 4, TextHeads = 3, ContextLength = 48, VocabSize = ByteTokenizer.VocabSize,
+            EmbedDim = 256, SslMlpDim = 1024, SslEmbedDim = 128,
+        },
+        "ViT-Ti/16" => Reference(preset, width: 192, depth: 12, heads: 3),
+        "ViT-S/16" => Reference(preset, width: 384, depth: 12, heads: 12),
+        "ViT-B/16" => Reference(preset, width: 768, depth: 12, heads: 12),
+        "ViT-L/16" => Reference(preset, width: 1024, depth: 24, heads: 16),
+        _ => throw new ArgumentException($"Unknown model preset '{preset}'. Known presets: {string.Join(", ", ModelPresets)}.", nameof(preset)),
+    };
+
+    private RunConfig Reference(string preset, int width, int depth, int heads) => this with
+    {
+        Model = preset, ImageSize = 224, PatchSize = 16, VisionWidth = width, VisionDepth = depth, VisionHeads = heads,
+        TextWidth = 512, TextLayers = 12, TextHeads = 8, ContextLength = 77, VocabSize = 49408,
+        EmbedDim = 512, SslMlpDim = 4096, SslEmbedDim = 256,
+    };
+
+    /// <summary>The reference's default peak learning rate and weight decay for an objective (slip-reference 5.1).</summary>
+    public static (double LearningRate, double WeightDecay) RecipeDefaults(Objective objective) => objective switch
+    {
+        Objective.Clip => (5e-4, 0.5),
+        Objective.SimClr => (3.2e-3, 0.1),
+        _ => (3e-3, 0.1),
+    };
+
+    /// <summary>
+    /// Checks ranges and consistency. Returns one message per problem, keyed by the property name, so a form can
+    /// show each next to its field. <paramref name="knownDatasets"/> lists the dataset names that may be chosen.
+    /// </summary>
+    public IReadOnlyList<ConfigError> Validate(IEnumerable<string>? knownDatasets = null)
+    {
+        var errors = new List<ConfigError>();
+        void Check(bool ok, string field, string message)
+        {
+            if (!ok)
+            {
+                errors.Add(new ConfigError(field, message));
+            }
+        }
+
+        Check(Epochs >= 1 && Epochs <= 10_000, nameof(Epochs), "Epochs must be between 1 and 10000.");
+        Check(BatchSize >= 2 && BatchSize <= 65_536, nameof(BatchSize), "Batch size must be between 2 and 65536 (contrastive losses need at least two samples).");
+        Check(LearningRate > 0 && LearningRate <= 1, nameof(LearningRate), "Learning rate must be greater than 0 and at most 1.");
+        Check(WeightDecay >= 0 && WeightDecay <= 10, nameof(WeightDecay), "Weight decay must be between 0 and 10.");
+        Check(WarmupEpochs >= 0, nameof(WarmupEpochs), "Warmup epochs cannot be negative.");
+        Check(SslScale >= 0 && SslScale <= 100, nameof(SslScale), "SSL loss scale must be between 0 and 100.");
+        Check(SslTemperature > 0, nameof(SslTemperature), "SSL temperature must be positive.");
+        Check(Seed >= 0, nameof(Seed), "Seed cannot be negative.");
+        Check(LogEvery >= 1, nameof(LogEvery), "Log interval must be at least 1 step.");
+        Check(ImageSize >= 8 && ImageSize <= 1024, nameof(ImageSize), "Image size must be between 8 and 1024 pixels.");
+        Check(PatchSize >= 1 && ImageSize % Math.Max(PatchSize, 1) == 0, nameof(PatchSize), $"Image size {ImageSize} is not divisible by patch size {PatchSize}.");
+        Check(VisionWidth >= 8 && VisionHeads >= 1 && VisionWidth % Math.Max(VisionHeads, 1) == 0, nameof(VisionHeads), $"Vision width {VisionWidth} is not divisible by {VisionHeads} heads.");
+        Check(VisionDepth >= 1, nameof(VisionDepth), "Vision depth must be at least 1.");
+        Check(TextWidth >= 8 && TextHeads >= 1 && TextWidth % Math.Max(TextHeads, 1) == 0, nameof(TextHeads), $"Text width {TextWidth} is not divisible by {TextHeads} heads.");
+        Check(TextLayers >= 1, nameof(TextLayers), "Text layers must be at least 1.");
+        Check(ContextLength >= 4 && ContextLength <= 512, nameof(ContextLength), "Context length must be between 4 and 512 tokens.");
+        Check(VocabSize >= ByteTokenizer.VocabSize, nameof(VocabSize), $"Vocabulary must hold at least {ByteTokenizer.VocabSize} tokens.");
+        Check(EmbedDim >= 1 && SslMlpDim >= 1 && SslEmbedDim >= 1, nameof(EmbedDim), "Embedding and head sizes must be positive.");
+        if (knownDatasets is not null)
+        {
+            var names = knownDatasets.ToList();
+            Check(names.Contains(Dataset), nameof(Dataset), $"Unknown dataset '{Dataset}'. Known datasets: {string.Join(", ", names)}.");
+        }
+
+        return errors;
+    }
+
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Parses a config written by <see cref="ToJson"/>; throws <see cref="FormatException"/> with the reason when it cannot.</summary>
+    public static RunConfig FromJson(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<RunConfig>(json, JsonOptions) ?? throw new FormatException("The run config is empty.");
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException($"The run config is not valid JSON: {ex.Message}", ex);
+        }
+    }
+}
+
+/// <summary>One validation problem: the config property it concerns and a message for the user.</summary>
+public sealed record ConfigError(string Field, string Message);

@@ -1,0 +1,144 @@
+using Slip.Training.Datasets;
+using Slip.Training.Models;
+using Slip.Training.Objectives;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Slip.Training;
+
+/// <summary>How a training run ended.</summary>
+public enum TrainingOutcome
+{
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+/// <summary>
+/// The training loop: builds the model, AdamW with the reference's weight-decay rule and warmup + cosine schedule,
+/// trains for the configured epochs, reports metrics every <see cref="RunConfig.LogEvery"/> steps and writes a
+/// checkpoint at the end of each epoch. Everything it has to say goes out as <see cref="TrainerEvent"/>s.
+/// </summary>
+public sealed class Trainer(RunConfig config, string outputDirectory, Action<TrainerEvent> emit, Func<bool> cancelRequested)
+{
+    /// <summary>Splits parameters as the reference does: no decay for ndim &lt; 2 or names containing bias, ln or bn.</summary>
+    public static (List<(string Name, Parameter Parameter)> Decay, List<(string Name, Parameter Parameter)> NoDecay) WeightDecayGroups(nn.Module model)
+    {
+        var decay = new List<(string, Parameter)>();
+        var noDecay = new List<(string, Parameter)>();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            if (!p.requires_grad)
+            {
+                continue;
+            }
+
+            var exclude = p.dim() < 2 || name.Contains("bias", StringComparison.Ordinal) || name.Contains("ln", StringComparison.Ordinal) || name.Contains("bn", StringComparison.Ordinal);
+            (exclude ? noDecay : decay).Add((name, p));
+        }
+
+        return (decay, noDecay);
+    }
+
+    public TrainingOutcome Run()
+    {
+        outputDirectory = Path.GetFullPath(outputDirectory);
+        Directory.CreateDirectory(outputDirectory);
+        File.WriteAllText(Path.Combine(outputDirectory, "config.json"), config.ToJson());
+        manual_seed(config.Seed);
+
+        var loader = new ShapesLoader(DatasetCatalog.Load(config.Dataset, train: true, config.ImageSize), config);
+        if (loader.BatchesPerEpoch == 0)
+        {
+            emit(new TrainerEvent { Type = TrainerEvent.Failed, Message = $"Dataset '{config.Dataset}' has fewer samples than one batch of {config.BatchSize}; lower the batch size." });
+            return TrainingOutcome.Failed;
+        }
+
+        using var model = new SlipModel(config);
+        model.train();
+        var (decay, noDecay) = WeightDecayGroups(model);
+        using var optimizer = optim.AdamW(
+            [
+                new AdamW.ParamGroup(decay.Select(d => d.Parameter), new AdamW.Options { weight_decay = config.WeightDecay }),
+                new AdamW.ParamGroup(noDecay.Select(d => d.Parameter), new AdamW.Options { weight_decay = 0.0 }),
+            ],
+            lr: config.LearningRate, beta1: 0.9, beta2: 0.98, eps: 1e-8);
+        var totalSteps = (long)loader.BatchesPerEpoch * config.Epochs;
+        var schedule = new LearningRateSchedule(config.LearningRate, config.LearningRateStart, config.LearningRateEnd,
+            (long)Math.Round(config.WarmupEpochs * loader.BatchesPerEpoch), totalSteps);
+        var lrScheduler = optim.lr_scheduler.LambdaLR(optimizer, s => schedule.At(s) / config.LearningRate);
+
+        emit(new TrainerEvent { Type = TrainerEvent.Started, TotalSteps = totalSteps });
+        var sums = new Dictionary<string, double>();
+        var count = 0;
+        long step = 0;
+        for (var epoch = 0; epoch < config.Epochs; epoch++)
+        {
+            foreach (var batch in loader.Epoch(epoch))
+            {
+                using (batch)
+                using (var scope = NewDisposeScope())
+                {
+                    var lr = schedule.At(step);
+                    optimizer.zero_grad();
+                    var outputs = model.call(new SlipInputs(batch.Image, batch.Text, batch.Aug1, batch.Aug2));
+                    var losses = ObjectiveLosses.Compute(config.Objective, outputs, config.SslScale, config.SslTemperature);
+                    var lossValue = losses["loss"].item<float>();
+                    if (!float.IsFinite(lossValue))
+                    {
+                        emit(new TrainerEvent
+                        {
+                            Type = TrainerEvent.Failed, Step = step, TotalSteps = totalSteps, Epoch = Fractional(step, loader),
+                            Message = $"The loss became {lossValue} at step {step} (epoch {epoch + 1}); training stopped. Try a lower learning rate.",
+                        });
+                        return TrainingOutcome.Failed;
+                    }
+
+                    losses["loss"].backward();
+                    optimizer.step();
+                    lrScheduler.step();
+                    model.ClampLogitScale();
+                    foreach (var (name, value) in losses)
+                    {
+                        sums[name] = sums.GetValueOrDefault(name) + value.item<float>();
+                    }
+
+                    count++;
+                    step++;
+                    var endOfEpoch = step % loader.BatchesPerEpoch == 0;
+                    if (step % config.LogEvery == 0 || endOfEpoch)
+                    {
+                        var values = sums.ToDictionary(kv => kv.Key, kv => kv.Value / count);
+                        values["lr"] = lr;
+                        if (model.LogitScaleValue is { } scale)
+                        {
+                            values["logit_scale"] = scale;
+                        }
+
+                        emit(new TrainerEvent { Type = TrainerEvent.Metrics, Step = step, TotalSteps = totalSteps, Epoch = Fractional(step, loader), Values = values });
+                        sums.Clear();
+                        count = 0;
+                    }
+                    else
+                    {
+                        emit(new TrainerEvent { Type = TrainerEvent.Progress, Step = step, TotalSteps = totalSteps, Epoch = Fractional(step, loader) });
+                    }
+                }
+
+                if (cancelRequested())
+                {
+                    emit(new TrainerEvent { Type = TrainerEvent.Cancelled, Step = step, TotalSteps = totalSteps, Epoch = Fractional(step, loader), Message = "Cancelled on request." });
+                    return TrainingOutcome.Cancelled;
+                }
+            }
+
+            var file = Checkpoints.Save(model, Path.Combine(outputDirectory, $"epoch_{epoch + 1:D3}.pt"));
+            emit(new TrainerEvent { Type = TrainerEvent.Checkpoint, Step = step, TotalSteps = totalSteps, Epoch = epoch + 1, Path = file.Path, Bytes = file.Bytes, Sha256 = file.Sha256 });
+        }
+
+        emit(new TrainerEvent { Type = TrainerEvent.Completed, Step = step, TotalSteps = totalSteps, Epoch = config.Epochs });
+        return TrainingOutcome.Completed;
+    }
+
+    private static double Fractional(long step, ShapesLoader loader) => (double)step / loader.BatchesPerEpoch;
+}

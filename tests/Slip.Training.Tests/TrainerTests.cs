@@ -1,0 +1,80 @@
+using Slip.Training.Datasets;
+using Slip.Training.Models;
+using Slip.Training.Objectives;
+using static TorchSharp.torch;
+
+namespace Slip.Training.Tests;
+
+public class TrainerTests
+{
+    [Fact]
+    public void TinySlipModelOverfitsOneBatch()
+    {
+        manual_seed(0);
+        var config = TinyConfigs.Slip(batch: 8);
+        var loader = new ShapesLoader(SyntheticShapes.Generate(8, 24, seed: 2), config);
+        using var batch = loader.Build([0, 1, 2, 3, 4, 5, 6, 7], epoch: 0);
+        using var model = new SlipModel(config);
+        using var optimizer = optim.AdamW(model.parameters(), lr: 2e-3);
+        float first = 0, last = 0;
+        for (var step = 0; step < 60; step++)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            var outputs = model.call(new SlipInputs(batch.Image, batch.Text, batch.Aug1, batch.Aug2));
+            var loss = ObjectiveLosses.Compute(config.Objective, outputs, 1.0, 0.1)["loss"];
+            loss.backward();
+            optimizer.step();
+            last = loss.item<float>();
+            if (step == 0)
+            {
+                first = last;
+            }
+        }
+
+        Assert.True(last < first * 0.3, $"loss went from {first} to {last}");
+    }
+
+    [Fact]
+    public void TrainerWritesMetricsAndAnEpochCheckpointWhoseHashMatches()
+    {
+        var dir = Directory.CreateTempSubdirectory("slip-trainer-").FullName;
+        var events = new List<TrainerEvent>();
+        var config = TinyConfigs.Slip(batch: 32) with { Epochs = 2, LogEvery = 4 };
+        var outcome = new Trainer(config, dir, events.Add, () => false).Run();
+
+        Assert.Equal(TrainingOutcome.Completed, outcome);
+        var metrics = events.Where(e => e.Type == TrainerEvent.Metrics).ToList();
+        Assert.Equal([4L, 8, 12, 16], metrics.Select(m => m.Step)); // 256 samples / 32 = 8 steps per epoch
+        Assert.All(metrics, m => Assert.Superset(new HashSet<string> { "loss", "clip_loss", "ssl_loss", "clip_acc", "ssl_acc", "lr", "logit_scale" }, m.Values!.Keys.ToHashSet()));
+        var checkpoints = events.Where(e => e.Type == TrainerEvent.Checkpoint).ToList();
+        Assert.Equal(2, checkpoints.Count);
+        Assert.All(checkpoints, c => Assert.Equal(Checkpoints.Sha256Of(c.Path!), c.Sha256));
+        Assert.Equal(TrainerEvent.Completed, events[^1].Type);
+
+        using var reloaded = new SlipModel(config);
+        Checkpoints.Load(reloaded, checkpoints[^1].Path!);
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
+    public void CancelStopsAfterTheCurrentStep()
+    {
+        var dir = Directory.CreateTempSubdirectory("slip-trainer-").FullName;
+        var events = new List<TrainerEvent>();
+        var outcome = new Trainer(TinyConfigs.Slip(batch: 8) with { Epochs = 3 }, dir, events.Add, () => events.Count >= 3).Run();
+        Assert.Equal(TrainingOutcome.Cancelled, outcome);
+        Assert.Equal(TrainerEvent.Cancelled, events[^1].Type);
+        Assert.DoesNotContain(events, e => e.Type == TrainerEvent.Checkpoint);
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
+    public void EventsRoundTripAsJsonLines()
+    {
+        var e = new TrainerEvent { Type = TrainerEvent.Metrics, Step = 3, Values = new() { ["loss"] = 1.5 } };
+        var parsed = TrainerEvent.TryParse(e.ToJsonLine());
+        Assert.Equal(1.5, parsed!.Values!["loss"]);
+        Assert.Null(TrainerEvent.TryParse("Warning: some native library chatter"));
+    }
+}

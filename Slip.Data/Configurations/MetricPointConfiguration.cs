@@ -1,0 +1,16 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Slip.Data.Configurations;
+
+internal sealed class MetricPointConfiguration : IEntityTypeConfiguration<MetricPoint>
+{
+    public void Configure(EntityTypeBuilder<MetricPoint> point)
+    {
+        point.ToTable("MetricPoints");
+        point.HasKey(p => p.Id);
+        point.Property(p => p.Name).HasMaxLength(128);
+        // Serves "series of one metric of one run, after step N" and the cascade delete (leading RunId).
+        point.HasIndex(p => new { p.RunId, p.Name, p.Step });
+    }
+}

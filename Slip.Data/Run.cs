@@ -1,0 +1,53 @@
+namespace Slip.Data;
+
+/// <summary>One training run: its immutable config, where it stands, and the lease that keeps it to one trainer.</summary>
+public class Run
+{
+    public long Id { get; set; }
+
+    public string Name { get; set; } = "";
+
+    public string Objective { get; set; } = "";
+
+    public string Model { get; set; } = "";
+
+    /// <summary>Copied from the config so the runs table can show and filter it without parsing JSON.</summary>
+    public string Dataset { get; set; } = "";
+
+    /// <summary>The full run config as JSON; written at launch and never edited.</summary>
+    public string ConfigJson { get; set; } = "{}";
+
+    public RunStatus Status { get; set; } = RunStatus.Queued;
+
+    public DateTime CreatedAt { get; set; }
+
+    public DateTime? StartedAt { get; set; }
+
+    public DateTime? FinishedAt { get; set; }
+
+    public string? Error { get; set; }
+
+    /// <summary>host:device of the worker that ran it.</summary>
+    public string? Worker { get; set; }
+
+    /// <summary>The Hangfire job id.</summary>
+    public string? JobId { get; set; }
+
+    public long Step { get; set; }
+
+    public long TotalSteps { get; set; }
+
+    /// <summary>Fraction done, 0..1.</summary>
+    public double Progress { get; set; }
+
+    /// <summary>Who holds the run; a second delivery of the same job must not start a second trainer while the lease is live.</summary>
+    public string? LeaseOwner { get; set; }
+
+    public DateTime? LeaseExpiresAt { get; set; }
+
+    public bool CancelRequested { get; set; }
+
+    public List<MetricPoint> Metrics { get; set; } = [];
+
+    public List<Checkpoint> Checkpoints { get; set; } = [];
+}

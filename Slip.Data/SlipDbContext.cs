@@ -1,0 +1,24 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Slip.Data;
+
+/// <summary>The one Slip model; a provider-specific subclass carries each provider's migrations.</summary>
+public abstract class SlipDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<Run> Runs => Set<Run>();
+
+    public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
+
+    public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Applies to DateTime? as well.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(SlipDbContext).Assembly);
+    }
+}

@@ -1,0 +1,108 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Slip.Data;
+using Slip.Training;
+using Slip.Web.Hosting;
+using Slip.Web.Jobs;
+
+namespace Slip.Web.Api;
+
+/// <summary>Request body of POST /api/runs.</summary>
+public sealed record LaunchRequest(string? Name, RunConfig Config);
+
+/// <summary>The HTTP API: launch, inspect and cancel runs, read metrics, download checkpoints.</summary>
+public static class SlipEndpoints
+{
+    public static IEndpointRouteBuilder MapSlipApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api");
+        api.MapGet("/runs/{id:long}", GetRunAsync);
+        api.MapPost("/runs", LaunchAsync);
+        api.MapPost("/runs/{id:long}/cancel", CancelAsync);
+        api.MapGet("/runs/{id:long}/metrics/{name}", MetricAsync);
+        api.MapGet("/checkpoints/{id:long}/download", DownloadAsync);
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        return app;
+    }
+
+    private static async Task<IResult> GetRunAsync(long id, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
+        if (run is null)
+        {
+            return NotFound($"Run {id} does not exist.");
+        }
+
+        var checkpoints = await db.Checkpoints.AsNoTracking().Where(c => c.RunId == id).OrderBy(c => c.Epoch)
+            .Select(c => new { c.Id, c.Epoch, c.Step, c.Bytes, c.Sha256, Download = $"/api/checkpoints/{c.Id}/download" }).ToListAsync(ct);
+        return Results.Ok(new
+        {
+            run.Id, run.Name, Status = run.Status.ToString(), run.Objective, run.Model, run.Dataset, run.Step, run.TotalSteps,
+            run.Progress, run.CreatedAt, run.StartedAt, run.FinishedAt, run.Error, run.Worker,
+            Config = RunConfig.FromJson(run.ConfigJson), Checkpoints = checkpoints,
+        });
+    }
+
+    private static async Task<IResult> LaunchAsync(LaunchRequest? request, RunLauncher launcher, CancellationToken ct)
+    {
+        if (request?.Config is null)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["config"] = ["A run config is required."] });
+        }
+
+        var result = await launcher.LaunchAsync(request.Name, request.Config, ct);
+        return result.RunId is { } id
+            ? Results.Created($"/api/runs/{id}", new { Id = id })
+            : Results.ValidationProblem(result.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+    }
+
+    private static async Task<IResult> CancelAsync(long id, RunLauncher launcher, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
+    {
+        if (await launcher.CancelAsync(id, ct))
+        {
+            return Results.Accepted($"/api/runs/{id}");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var status = await db.Runs.Where(r => r.Id == id).Select(r => (RunStatus?)r.Status).SingleOrDefaultAsync(ct);
+        return status is null
+            ? NotFound($"Run {id} does not exist.")
+            : Results.Problem($"Run {id} is already {status}; only queued or running runs can be cancelled.", statusCode: StatusCodes.Status409Conflict);
+    }
+
+    private static async Task<IResult> MetricAsync(long id, string name, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (!await db.Runs.AnyAsync(r => r.Id == id, ct))
+        {
+            return NotFound($"Run {id} does not exist.");
+        }
+
+        var points = await MetricQueries.SeriesAsync(db, id, name);
+        return Results.Ok(points.Select(p => new { p.Step, p.Epoch, p.Value, p.Time }));
+    }
+
+    private static async Task<IResult> DownloadAsync(long id, IDbContextFactory<SlipDbContext> dbFactory, IOptions<SlipOptions> options, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var checkpoint = await db.Checkpoints.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct);
+        if (checkpoint is null)
+        {
+            return NotFound($"Checkpoint {id} does not exist.");
+        }
+
+        // Serve only files under the runs folder, whatever the row says.
+        var root = Path.GetFullPath(options.Value.RunsDirectory) + Path.DirectorySeparatorChar;
+        var path = Path.GetFullPath(checkpoint.FilePath);
+        if (!path.StartsWith(root, StringComparison.Ordinal) || !File.Exists(path))
+        {
+            return NotFound($"The file of checkpoint {id} is no longer on disk.");
+        }
+
+        return Results.File(path, "application/octet-stream", $"run{checkpoint.RunId}-epoch{checkpoint.Epoch:D3}.pt",
+            enableRangeProcessing: true, entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{checkpoint.Sha256}\""));
+    }
+
+    private static IResult NotFound(string detail) => Results.Problem(detail, statusCode: StatusCodes.Status404NotFound);
+}

@@ -1,0 +1,58 @@
+using Slip.Training;
+
+namespace Slip.Web.Components.Shared;
+
+/// <summary>The editable state of the New Run form; <see cref="ToConfig"/> turns it into the immutable run config.</summary>
+public sealed class RunFormModel
+{
+    public string? Name { get; set; }
+    public Objective Objective { get; set; } = Objective.Slip;
+    public string Model { get; set; } = "Tiny";
+    public string Dataset { get; set; } = "shapes";
+    public int Epochs { get; set; } = 2;
+    public int BatchSize { get; set; } = 64;
+    public double LearningRate { get; set; } = 3e-3;
+    public double WeightDecay { get; set; } = 0.1;
+    public double SslScale { get; set; } = 1.0;
+    public int Seed { get; set; }
+    public int ImageSize { get; set; }
+    public int PatchSize { get; set; }
+    public int VisionWidth { get; set; }
+    public int VisionDepth { get; set; }
+    public int VisionHeads { get; set; }
+
+    public RunFormModel() => ApplyPreset("Tiny");
+
+    /// <summary>Sets the model shape fields from a preset.</summary>
+    public void ApplyPreset(string preset)
+    {
+        var shape = new RunConfig().WithModelPreset(preset);
+        Model = preset;
+        (ImageSize, PatchSize, VisionWidth, VisionDepth, VisionHeads) = (shape.ImageSize, shape.PatchSize, shape.VisionWidth, shape.VisionDepth, shape.VisionHeads);
+    }
+
+    /// <summary>Sets the objective and the reference's learning rate and weight decay for it.</summary>
+    public void ApplyObjective(Objective objective)
+    {
+        Objective = objective;
+        (LearningRate, WeightDecay) = RunConfig.RecipeDefaults(objective);
+    }
+
+    public RunConfig ToConfig() => new RunConfig { Objective = Objective, Dataset = Dataset }.WithModelPreset(Model) with
+    {
+        Epochs = Epochs,
+        BatchSize = BatchSize,
+        LearningRate = LearningRate,
+        WeightDecay = WeightDecay,
+        SslScale = SslScale,
+        Seed = Seed,
+        ImageSize = ImageSize,
+        PatchSize = PatchSize,
+        VisionWidth = VisionWidth,
+        VisionDepth = VisionDepth,
+        VisionHeads = VisionHeads,
+    };
+}
+
+/// <summary>What the form hands to its page when the user launches a valid run.</summary>
+public sealed record RunFormSubmission(string? Name, RunConfig Config);

@@ -1,0 +1,46 @@
+namespace Slip.Web.Hosting;
+
+/// <summary>Where and how Slip runs (section "Slip" of appsettings.json; environment variables such as Slip__DataDirectory override it).</summary>
+public sealed class SlipOptions
+{
+    public const string Section = "Slip";
+
+    /// <summary>Root for the embedded database and run outputs (checkpoints). Empty means ~/.local/share/slip.</summary>
+    public string DataDirectory { get; set; } = "";
+
+    /// <summary>The trainer CLI (Slip.Training.dll or its executable). Empty means the copy next to the web app.</summary>
+    public string TrainerPath { get; set; } = "";
+
+    /// <summary>CPU threads for each trainer process; 0 means all cores.</summary>
+    public int TrainerThreads { get; set; }
+
+    /// <summary>Seconds a trainer gets to stop after a cancel request before it is killed.</summary>
+    public int CancelGraceSeconds { get; set; } = 5;
+
+    /// <summary>Extra environment variables for trainer processes (for example CUDA_VISIBLE_DEVICES, or fault injection in tests).</summary>
+    public Dictionary<string, string> TrainerEnvironment { get; set; } = [];
+
+    public WorkerOptions Workers { get; set; } = new();
+
+    /// <summary>Lets remote (non-loopback) users open /hangfire without signing in. Off by default.</summary>
+    public bool HangfireDashboardAllowRemote { get; set; }
+
+    public string ResolvedDataDirectory => Path.GetFullPath(string.IsNullOrWhiteSpace(DataDirectory)
+        ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "slip")
+        : DataDirectory);
+
+    /// <summary>The folder that holds every run's outputs; only files under it are ever served.</summary>
+    public string RunsDirectory => Path.Combine(ResolvedDataDirectory, "runs");
+}
+
+/// <summary>The training workers this host runs: one Hangfire server with one worker per device.</summary>
+public sealed class WorkerOptions
+{
+    /// <summary>Whether this host trains at all; a dashboard-only host sets false.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Devices to serve, one training worker each ("cpu", "cuda:0", "cuda:1", ...).</summary>
+    public List<string> Devices { get; set; } = [];
+
+    public IReadOnlyList<string> EffectiveDevices => Devices.Count == 0 ? ["cpu"] : Devices;
+}

@@ -1,0 +1,156 @@
+using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.InMemory;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using MudBlazor.Services;
+using Slip.Data;
+using Slip.Web.Jobs;
+using Slip.Web.Live;
+using Slip.Web.Security;
+
+namespace Slip.Web.Hosting;
+
+/// <summary>Wires Slip's parts into the web host: settings, store, queue and workers, live updates, UI.</summary>
+public static class SlipServiceCollectionExtensions
+{
+    /// <summary>The training queue every device's worker serves.</summary>
+    public const string TrainingQueue = "training";
+
+    /// <summary>
+    /// Reads the repository's shared appsettings.json (copied next to the app) as the lowest-priority source, so
+    /// `dotnet run --project Slip.Web` and the published app see the same file; environment variables and
+    /// command-line arguments still override it.
+    /// </summary>
+    public static WebApplicationBuilder AddSlipSharedSettings(this WebApplicationBuilder builder)
+    {
+        var shared = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        if (File.Exists(shared))
+        {
+            builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+            {
+                Path = "appsettings.json", Optional = true, ReloadOnChange = false,
+                FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(AppContext.BaseDirectory),
+            });
+        }
+
+        // The host read its listen addresses before this file was added: apply the effective value
+        // (ASPNETCORE_URLS or --urls still win, since they sit above this file).
+        if (builder.Configuration["urls"] is { Length: > 0 } urls)
+        {
+            builder.WebHost.UseUrls(urls);
+        }
+
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddSlip(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var services = builder.Services;
+        var slip = configuration.GetSection(SlipOptions.Section).Get<SlipOptions>() ?? new SlipOptions();
+        services.Configure<SlipOptions>(configuration.GetSection(SlipOptions.Section));
+
+        var storage = StorageFrom(configuration, slip);
+        services.AddSlipStore(storage);
+        services.AddSingleton<RunEventHub>();
+        services.AddSingleton<ActiveTrainers>();
+        services.AddSingleton(new WorkerRegistry(slip.Workers.EffectiveDevices));
+        services.AddSingleton<RunLauncher>();
+        services.AddTransient<TrainingJob>();
+
+        // Registered before the Hangfire servers: migrations and reconciliation finish before any job runs.
+        services.AddHostedService<StartupReconciler>();
+        services.AddSlipHangfire(configuration, storage, slip);
+
+        services.AddMudServices();
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddProblemDetails();
+        services.Configure<HostOptions>(o =>
+        {
+            o.ServicesStopConcurrently = true;
+            o.ShutdownTimeout = TimeSpan.FromSeconds(15);
+        });
+        return builder;
+    }
+
+    private static StorageOptions StorageFrom(IConfiguration configuration, SlipOptions slip)
+    {
+        var provider = configuration["Storage:Provider"] ?? "Sqlite";
+        var connection = configuration.GetConnectionString("Slip");
+        if (string.IsNullOrWhiteSpace(connection) && provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            connection = $"Data Source={Path.Combine(slip.ResolvedDataDirectory, "slip.db")}";
+        }
+
+        return new StorageOptions { Provider = provider, ConnectionString = connection };
+    }
+
+    private static void AddSlipHangfire(this IServiceCollection services, IConfiguration configuration, StorageOptions storage, SlipOptions slip)
+    {
+        // Derived from the database provider unless set explicitly (platform notes, pitfall 12).
+        var kind = configuration["Hangfire:Storage"];
+        if (string.IsNullOrWhiteSpace(kind))
+        {
+            kind = storage.Provider.Equals("Postgres", StringComparison.OrdinalIgnoreCase) ? "Postgres" : "InMemory";
+        }
+
+        // Registered per host, not through Hangfire's process-wide statics (platform notes, pitfall 3).
+        services.AddSingleton<JobStorage>(sp =>
+        {
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Slip.Hangfire");
+            logger.LogInformation("Hangfire storage: {Storage}", kind);
+            return kind.ToLowerInvariant() switch
+            {
+                "postgres" => new PostgreSqlStorage(
+                    new NpgsqlConnectionFactory(storage.ConnectionString ?? throw new InvalidOperationException("ConnectionStrings:Slip is required for PostgreSQL."), PostgresOptions()),
+                    PostgresOptions()),
+                "inmemory" => new InMemoryStorage(new InMemoryStorageOptions()),
+                _ => throw new InvalidOperationException($"Unknown Hangfire:Storage '{kind}'. Use InMemory or Postgres."),
+            };
+        });
+        services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire((sp, cfg) => cfg
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseStorage(sp.GetRequiredService<JobStorage>()));
+
+        if (!slip.Workers.Enabled)
+        {
+            return;
+        }
+
+        foreach (var device in slip.Workers.EffectiveDevices)
+        {
+            services.AddHangfireServer((_, o) =>
+            {
+                o.ServerName = WorkerRegistry.ServerName(device);
+                o.Queues = [TrainingQueue];
+                o.WorkerCount = 1;
+                o.CancellationCheckInterval = TimeSpan.FromSeconds(1);
+                o.ShutdownTimeout = TimeSpan.FromSeconds(10);
+            });
+        }
+    }
+
+    private static PostgreSqlStorageOptions PostgresOptions() => new()
+    {
+        SchemaName = "hangfire",
+        PrepareSchemaIfNecessary = true,
+        QueuePollInterval = TimeSpan.FromSeconds(1),
+        EnableLongPolling = true,
+    };
+
+    public static WebApplication MapSlipHangfireDashboard(this WebApplication app)
+    {
+        var slip = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SlipOptions>>().Value;
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            Authorization = [new HangfireDashboardAuthorization(slip.HangfireDashboardAllowRemote)],
+            DashboardTitle = "Slip queue",
+            AppPath = "/",
+        });
+        return app;
+    }
+}

@@ -1,0 +1,26 @@
+using System.Collections.Concurrent;
+
+namespace Slip.Web.Jobs;
+
+/// <summary>The trainer processes this host is running, by run id (process ids, for the run page and for tests).</summary>
+public sealed class ActiveTrainers
+{
+    private readonly ConcurrentDictionary<long, int> processes = new();
+
+    public IDisposable Add(long runId, int processId)
+    {
+        processes[runId] = processId;
+        return new Removal(() => processes.TryRemove(runId, out _));
+    }
+
+    public int? ProcessIdOf(long runId) => processes.TryGetValue(runId, out var pid) ? pid : null;
+
+    public int Count => processes.Count;
+
+    private sealed class Removal(Action remove) : IDisposable
+    {
+        private Action? remove = remove;
+
+        public void Dispose() => Interlocked.Exchange(ref remove, null)?.Invoke();
+    }
+}

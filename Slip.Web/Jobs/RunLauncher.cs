@@ -1,0 +1,95 @@
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Slip.Data;
+using Slip.Training;
+using Slip.Training.Datasets;
+using Slip.Web.Live;
+
+namespace Slip.Web.Jobs;
+
+/// <summary>The outcome of a launch: the new run's id, or the problems with its config (nothing was queued).</summary>
+public sealed record LaunchResult(long? RunId, IReadOnlyList<ConfigError> Errors)
+{
+    public bool Succeeded => RunId is not null;
+}
+
+/// <summary>Creates runs from validated configs and queues them; cancels runs.</summary>
+public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBackgroundJobClient jobs, RunEventHub hub)
+{
+    public const int MaxNameLength = 200;
+
+    public async Task<LaunchResult> LaunchAsync(string? name, RunConfig config, CancellationToken cancellationToken = default)
+    {
+        var errors = config.Validate(DatasetCatalog.Names).ToList();
+        if (ValidateName(name) is { } nameError)
+        {
+            errors.Add(nameError);
+        }
+
+        if (errors.Count > 0)
+        {
+            return new LaunchResult(null, errors);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var run = new Run
+        {
+            Name = string.IsNullOrWhiteSpace(name) ? DefaultName(config) : name.Trim(),
+            Objective = config.Objective.ToString(),
+            Model = config.Model,
+            Dataset = config.Dataset,
+            ConfigJson = config.ToJson(),
+            Status = RunStatus.Queued,
+            CreatedAt = DateTime.UtcNow,
+        };
+        db.Runs.Add(run);
+        await db.SaveChangesAsync(cancellationToken);
+        await EnqueueAsync(db, run.Id, cancellationToken);
+        hub.Publish(new RunUpdate(run.Id, Status: RunStatus.Queued));
+        return new LaunchResult(run.Id, []);
+    }
+
+    /// <summary>Queues the training job for a run and records the job id.</summary>
+    public async Task EnqueueAsync(SlipDbContext db, long runId, CancellationToken cancellationToken = default)
+    {
+        var jobId = jobs.Enqueue<TrainingJob>(j => j.RunAsync(runId, null, CancellationToken.None));
+        await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId), cancellationToken);
+    }
+
+    /// <summary>Requests cancellation: a queued run is cancelled at once, a running one is stopped by its job. False if the run is unknown or finished.</summary>
+    public async Task<bool> CancelAsync(long runId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var flagged = await db.Runs
+            .Where(r => r.Id == runId && (r.Status == RunStatus.Queued || r.Status == RunStatus.Running))
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelRequested, true), cancellationToken);
+        if (flagged == 0)
+        {
+            return false;
+        }
+
+        // A queued run that no job has claimed yet is cancelled here; a claimed one is stopped by its job's watcher.
+        var cancelledWhileQueued = await db.Runs
+            .Where(r => r.Id == runId && r.Status == RunStatus.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, DateTime.UtcNow), cancellationToken);
+        if (cancelledWhileQueued == 1)
+        {
+            var jobId = await db.Runs.Where(r => r.Id == runId).Select(r => r.JobId).SingleAsync(cancellationToken);
+            if (jobId is not null)
+            {
+                jobs.Delete(jobId);
+            }
+
+            hub.Publish(new RunUpdate(runId, Status: RunStatus.Cancelled));
+        }
+
+        return true;
+    }
+
+    /// <summary>The problem with a run name, or null if it is acceptable (empty means a generated name).</summary>
+    public static ConfigError? ValidateName(string? name) =>
+        name?.Trim().Length > MaxNameLength ? new ConfigError("Name", $"The name can be at most {MaxNameLength} characters.") : null;
+
+    private static string DefaultName(RunConfig config) =>
+        $"{config.Objective.ToString().ToLowerInvariant()}-{config.Model.ToLowerInvariant().Replace('/', '-')}-{config.Dataset}-e{config.Epochs}-s{config.Seed}";
+}

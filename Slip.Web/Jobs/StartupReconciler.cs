@@ -1,0 +1,52 @@
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Slip.Data;
+
+namespace Slip.Web.Jobs;
+
+/// <summary>
+/// At start-up: applies migrations, then reconciles runs with the queue so a restart loses none. Queued runs whose
+/// job is gone (always the case with the in-memory queue) are queued again; runs this host was training when it
+/// stopped are marked Failed with that reason (resuming them is a later feature). Runs on other hosts are left alone.
+/// </summary>
+public sealed class StartupReconciler(
+    IDbContextFactory<SlipDbContext> dbFactory,
+    JobStorage storage,
+    RunLauncher launcher,
+    ILogger<StartupReconciler> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await SlipStore.MigrateAsync(dbFactory, cancellationToken);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+
+        var interrupted = await db.Runs.Where(r => r.Status == RunStatus.Running).ToListAsync(cancellationToken);
+        foreach (var run in interrupted.Where(r => WorkerRegistry.IsThisHost(r.Worker) || r.Worker is null))
+        {
+            await TrainingJob.SetFinalAsync(db, run.Id, RunStatus.Failed, "The server restarted while this run was training; the run was stopped.");
+            logger.LogWarning("Run {RunId} was running when the server stopped; marked Failed.", run.Id);
+        }
+
+        var monitoring = storage.GetMonitoringApi();
+        var queued = await db.Runs.Where(r => r.Status == RunStatus.Queued).OrderBy(r => r.Id).ToListAsync(cancellationToken);
+        foreach (var run in queued)
+        {
+            var state = run.JobId is null ? null : monitoring.JobDetails(run.JobId)?.History.FirstOrDefault()?.StateName;
+            if (state is "Enqueued" or "Processing" or "Scheduled" or "Awaiting")
+            {
+                continue;
+            }
+
+            if (run.CancelRequested)
+            {
+                await TrainingJob.SetFinalAsync(db, run.Id, RunStatus.Cancelled, null);
+                continue;
+            }
+
+            await launcher.EnqueueAsync(db, run.Id, cancellationToken);
+            logger.LogInformation("Run {RunId} was queued before the restart; queued again.", run.Id);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

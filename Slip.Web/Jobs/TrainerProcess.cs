@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using Slip.Training;
+using Slip.Web.Hosting;
+
+namespace Slip.Web.Jobs;
+
+/// <summary>
+/// The trainer CLI as a child process, so a native crash fails the run and not the server. Streams its JSON-lines
+/// events, keeps the tail of its stderr for error messages, and stops it politely (a "cancel" line), then by force.
+/// </summary>
+public sealed class TrainerProcess : IAsyncDisposable
+{
+    private const string Jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
+    private readonly Process process;
+    private readonly Queue<string> stderrTail = new();
+    private readonly Lock tailGate = new();
+
+    private TrainerProcess(Process process) => this.process = process;
+
+    public int Id => process.Id;
+
+    public bool HasExited => process.HasExited;
+
+    public int ExitCode => process.ExitCode;
+
+    /// <summary>Starts <c>train --config --out</c>; <paramref name="device"/> is passed as CUDA_VISIBLE_DEVICES for cuda:N.</summary>
+    public static TrainerProcess Start(SlipOptions options, string configPath, string outputDirectory, string device)
+    {
+        var trainer = ResolveTrainer(options);
+        var start = trainer.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+            ? new ProcessStartInfo(DotnetHost()) { ArgumentList = { trainer } }
+            : new ProcessStartInfo(trainer);
+        foreach (var arg in new[] { "train", "--config", configPath, "--out", outputDirectory })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        if (options.TrainerThreads > 0)
+        {
+            start.ArgumentList.Add("--threads");
+            start.ArgumentList.Add(options.TrainerThreads.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        start.UseShellExecute = false;
+        start.RedirectStandardInput = true;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.WorkingDirectory = outputDirectory;
+        if (File.Exists(Jemalloc))
+        {
+            // glibc malloc fragments under libtorch's allocation pattern; jemalloc keeps RSS flat (platform notes).
+            start.Environment["LD_PRELOAD"] = Jemalloc;
+        }
+
+        if (device.StartsWith("cuda:", StringComparison.Ordinal))
+        {
+            start.Environment["CUDA_VISIBLE_DEVICES"] = device["cuda:".Length..];
+        }
+
+        foreach (var (key, value) in options.TrainerEnvironment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var wrapper = new TrainerProcess(process);
+        process.ErrorDataReceived += (_, e) => wrapper.KeepStderr(e.Data);
+        if (!process.Start())
+        {
+            throw new InvalidOperationException($"Could not start the trainer '{trainer}'.");
+        }
+
+        process.BeginErrorReadLine();
+        return wrapper;
+    }
+
+    /// <summary>The trainer's events, in order, until its stdout closes.</summary>
+    public async IAsyncEnumerable<TrainerEvent> EventsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (await process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (TrainerEvent.TryParse(line) is { } e)
+            {
+                yield return e;
+            }
+        }
+    }
+
+    /// <summary>Asks the trainer to stop after its current step; kills it (and its children) if it has not exited within <paramref name="grace"/>.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        if (process.HasExited)
+        {
+            return;
+        }
+
+        try
+        {
+            await process.StandardInput.WriteLineAsync("cancel");
+            await process.StandardInput.FlushAsync();
+        }
+        catch (IOException)
+        {
+            // The trainer is already going away.
+        }
+
+        using var timeout = new CancellationTokenSource(grace);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+        }
+    }
+
+    public void Kill()
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+    }
+
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => process.WaitForExitAsync(cancellationToken);
+
+    /// <summary>The last lines the trainer wrote to stderr.</summary>
+    public string StderrTail
+    {
+        get
+        {
+            lock (tailGate)
+            {
+                return string.Join('\n', stderrTail);
+            }
+        }
+    }
+
+    private void KeepStderr(string? line)
+    {
+        if (string.IsNullOrWhiteSpace(line))
+        {
+            return;
+        }
+
+        lock (tailGate)
+        {
+            stderrTail.Enqueue(line);
+            while (stderrTail.Count > 20)
+            {
+                stderrTail.Dequeue();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            Kill();
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+    }
+
+    private static string ResolveTrainer(SlipOptions options)
+    {
+        var path = string.IsNullOrWhiteSpace(options.TrainerPath)
+            ? Path.Combine(AppContext.BaseDirectory, "Slip.Training.dll")
+            : Path.GetFullPath(options.TrainerPath);
+        return File.Exists(path)
+            ? path
+            : throw new FileNotFoundException($"The trainer was not found at '{path}'. Set Slip:TrainerPath to Slip.Training.dll.", path);
+    }
+
+    private static string DotnetHost()
+    {
+        // DOTNET_HOST_PATH is set by the SDK (dotnet run/test); otherwise use the host running this app.
+        var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))
+        {
+            return fromSdk;
+        }
+
+        var self = Environment.ProcessPath;
+        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
+    }
+}

@@ -1,0 +1,65 @@
+using Slip.Data;
+
+namespace Slip.Web.Live;
+
+/// <summary>One metric value as it arrives from a trainer.</summary>
+public sealed record MetricSample(string Name, long Step, double Epoch, double Value);
+
+/// <summary>Something that changed on a run: status, progress, new metric points or a new checkpoint.</summary>
+public sealed record RunUpdate(
+    long RunId,
+    RunStatus? Status = null,
+    long? Step = null,
+    long? TotalSteps = null,
+    IReadOnlyList<MetricSample>? Metrics = null,
+    bool CheckpointAdded = false,
+    string? Error = null);
+
+/// <summary>
+/// In-process fan-out of run updates from the training jobs to the pages watching them. Handlers run on the
+/// publisher's thread and must marshal to their own context (Blazor: InvokeAsync).
+/// </summary>
+public sealed class RunEventHub
+{
+    private readonly Lock gate = new();
+    private readonly List<(long? RunId, Action<RunUpdate> Handler)> subscribers = [];
+
+    /// <summary>Subscribes to one run's updates, or to every run's when <paramref name="runId"/> is null.</summary>
+    public IDisposable Subscribe(long? runId, Action<RunUpdate> handler)
+    {
+        var entry = (runId, handler);
+        lock (gate)
+        {
+            subscribers.Add(entry);
+        }
+
+        return new Subscription(() =>
+        {
+            lock (gate)
+            {
+                subscribers.Remove(entry);
+            }
+        });
+    }
+
+    public void Publish(RunUpdate update)
+    {
+        (long? RunId, Action<RunUpdate> Handler)[] targets;
+        lock (gate)
+        {
+            targets = subscribers.Where(s => s.RunId is null || s.RunId == update.RunId).ToArray();
+        }
+
+        foreach (var (_, handler) in targets)
+        {
+            handler(update);
+        }
+    }
+
+    private sealed class Subscription(Action dispose) : IDisposable
+    {
+        private Action? dispose = dispose;
+
+        public void Dispose() => Interlocked.Exchange(ref dispose, null)?.Invoke();
+    }
+}

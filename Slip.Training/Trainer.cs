@@ -21,6 +21,15 @@ public enum TrainingOutcome
 /// </summary>
 public sealed class Trainer(RunConfig config, string outputDirectory, Action<TrainerEvent> emit, Func<bool> cancelRequested)
 {
+    /// <summary>
+    /// Fault injection for tests of the failure path: when this environment variable holds a step number, the loss
+    /// at that step is replaced by NaN, exactly as a diverging run would report it.
+    /// </summary>
+    public const string FaultNanAtStepVariable = "SLIP_FAULT_NAN_AT_STEP";
+
+    private static readonly long? FaultNanAtStep =
+        long.TryParse(Environment.GetEnvironmentVariable(FaultNanAtStepVariable), out var s) ? s : null;
+
     /// <summary>Splits parameters as the reference does: no decay for ndim &lt; 2 or names containing bias, ln or bn.</summary>
     public static (List<(string Name, Parameter Parameter)> Decay, List<(string Name, Parameter Parameter)> NoDecay) WeightDecayGroups(nn.Module model)
     {
@@ -83,7 +92,7 @@ public sealed class Trainer(RunConfig config, string outputDirectory, Action<Tra
                     optimizer.zero_grad();
                     var outputs = model.call(new SlipInputs(batch.Image, batch.Text, batch.Aug1, batch.Aug2));
                     var losses = ObjectiveLosses.Compute(config.Objective, outputs, config.SslScale, config.SslTemperature);
-                    var lossValue = losses["loss"].item<float>();
+                    var lossValue = FaultNanAtStep == step ? float.NaN : losses["loss"].item<float>();
                     if (!float.IsFinite(lossValue))
                     {
                         emit(new TrainerEvent

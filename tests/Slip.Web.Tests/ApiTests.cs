@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Slip.Data;
+using Slip.Training;
+using Slip.Web.Api;
+
+namespace Slip.Web.Tests;
+
+[Collection("hosts")]
+public sealed class ApiTests
+{
+    [Fact]
+    public async Task LaunchedRunIsTrainedByTheQueueAndItsCheckpointDownloadsWithRanges()
+    {
+        await using var app = new SlipAppFactory(workers: true);
+        using var client = app.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/api/runs", new LaunchRequest("queued", SlipAppFactory.TinyRun()), RunConfig.JsonOptions);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        var run = await app.WaitForRunAsync(id, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, TimeSpan.FromSeconds(90));
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.StartsWith(Slip.Web.Jobs.WorkerRegistry.ServerName("cpu"), run.Worker);
+
+        await using var db = await app.DbAsync();
+        var checkpoint = await db.Checkpoints.SingleAsync(c => c.RunId == id);
+        var full = await client.GetAsync($"/api/checkpoints/{checkpoint.Id}/download");
+        Assert.Equal(HttpStatusCode.OK, full.StatusCode);
+        Assert.Equal(checkpoint.Bytes, full.Content.Headers.ContentLength);
+        Assert.Equal(checkpoint.Bytes, (await full.Content.ReadAsByteArrayAsync()).LongLength);
+
+        using var ranged = new HttpRequestMessage(HttpMethod.Get, $"/api/checkpoints/{checkpoint.Id}/download");
+        ranged.Headers.Range = new RangeHeaderValue(100, 199);
+        var part = await client.SendAsync(ranged);
+        Assert.Equal(HttpStatusCode.PartialContent, part.StatusCode);
+        var expected = File.ReadAllBytes(checkpoint.FilePath)[100..200];
+        Assert.Equal(expected, await part.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task InvalidConfigIsRefusedWithFieldErrorsAndQueuesNothing()
+    {
+        await using var app = new SlipAppFactory();
+        using var client = app.CreateClient();
+        var bad = SlipAppFactory.TinyRun() with { Epochs = 0, ImageSize = 30, Dataset = "laion-5b" };
+
+        var response = await client.PostAsJsonAsync("/api/runs", new LaunchRequest(null, bad), RunConfig.JsonOptions);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Contains("between 1 and 10000", errors.GetProperty("Epochs")[0].GetString());
+        Assert.Contains("not divisible by patch size", errors.GetProperty("PatchSize")[0].GetString());
+        Assert.Contains("Unknown dataset 'laion-5b'", errors.GetProperty("Dataset")[0].GetString());
+        await using var db = await app.DbAsync();
+        Assert.Equal(0, await db.Runs.CountAsync());
+    }
+
+    [Theory]
+    [InlineData("/api/checkpoints/424242/download", "Checkpoint 424242 does not exist.")]
+    [InlineData("/api/runs/424242", "Run 424242 does not exist.")]
+    [InlineData("/api/runs/424242/metrics/loss", "Run 424242 does not exist.")]
+    public async Task UnknownIdsAreNotFoundWithAMessage(string url, string message)
+    {
+        await using var app = new SlipAppFactory();
+        using var client = app.CreateClient();
+        var response = await client.GetAsync(url);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains(message, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task CheckpointRowPointingOutsideTheRunsFolderIsNotServed()
+    {
+        await using var app = new SlipAppFactory();
+        using var client = app.CreateClient();
+        await using var db = await app.DbAsync();
+        var run = new Run { Name = "x", Objective = "Slip", Model = "Tiny", Dataset = "shapes", ConfigJson = "{}", CreatedAt = DateTime.UtcNow };
+        db.Runs.Add(run);
+        await db.SaveChangesAsync();
+        db.Checkpoints.Add(new Checkpoint { RunId = run.Id, FilePath = "/etc/passwd", Sha256 = new string('0', 64), CreatedAt = DateTime.UtcNow });
+        await db.SaveChangesAsync();
+        var id = await db.Checkpoints.Select(c => c.Id).SingleAsync();
+
+        var response = await client.GetAsync($"/api/checkpoints/{id}/download");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task HangfireDashboardIsClosedToAnonymousNonLocalRequests()
+    {
+        // TestServer requests carry no loopback address, like a remote client.
+        await using var app = new SlipAppFactory();
+        using var client = app.CreateClient();
+        var response = await client.GetAsync("/hangfire");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task CancellingAFinishedRunIsAConflict()
+    {
+        await using var app = new SlipAppFactory();
+        using var client = app.CreateClient();
+        await using var db = await app.DbAsync();
+        var run = new Run { Name = "done", Objective = "Slip", Model = "Tiny", Dataset = "shapes", ConfigJson = "{}", Status = RunStatus.Succeeded, CreatedAt = DateTime.UtcNow };
+        db.Runs.Add(run);
+        await db.SaveChangesAsync();
+
+        var response = await client.PostAsync($"/api/runs/{run.Id}/cancel", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("already Succeeded", await response.Content.ReadAsStringAsync());
+    }
+}

@@ -1,0 +1,110 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+using Slip.Training;
+using Slip.Web.Components.Shared;
+
+namespace Slip.Web.Tests;
+
+public sealed class RunFormTests
+{
+    private static readonly string[] Datasets = ["shapes", "shapes-mini"];
+
+    private static async Task<(BunitContext Context, IRenderedComponent<RunForm> Form, List<RunFormSubmission> Submitted)> RenderAsync()
+    {
+        var ctx = new BunitContext();
+        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        ctx.Services.AddMudServices();
+        await ctx.Render<MudPopoverProvider>().InvokeAsync(() => Task.CompletedTask);
+        var submitted = new List<RunFormSubmission>();
+        var form = ctx.Render<RunForm>(p => p
+            .Add(f => f.Datasets, Datasets)
+            .Add(f => f.OnSubmit, (RunFormSubmission s) => submitted.Add(s)));
+        return (ctx, form, submitted);
+    }
+
+    private static void SetNumber(IRenderedComponent<RunForm> form, string testId, string value) =>
+        form.Find($"input[data-testid={testId}]").Change(value);
+
+    [Fact]
+    public async Task ZeroEpochsIsRefusedInlineAndNothingIsSubmitted()
+    {
+        var (ctx, form, submitted) = await RenderAsync();
+        await using var _ = ctx;
+        SetNumber(form, "epochs", "0");
+        form.Find("button[data-testid=launch]").Click();
+
+        Assert.Contains("Epochs must be between 1 and 10000.", form.Markup);
+        Assert.Contains("nothing was queued", form.Markup);
+        Assert.Empty(submitted);
+    }
+
+    [Fact]
+    public async Task WidthNotDivisibleByHeadsIsShownOnTheHeadsField()
+    {
+        var (ctx, form, submitted) = await RenderAsync();
+        await using var _ = ctx;
+        SetNumber(form, "vision-width", "100");
+        SetNumber(form, "vision-heads", "3");
+        form.Find("button[data-testid=launch]").Click();
+
+        Assert.Contains("Vision width 100 is not divisible by 3 heads.", form.Markup);
+        Assert.Empty(submitted);
+    }
+
+    [Fact]
+    public async Task ImageSizeNotDivisibleByPatchIsRefused()
+    {
+        var (ctx, form, submitted) = await RenderAsync();
+        await using var _ = ctx;
+        SetNumber(form, "image-size", "30");
+        form.Find("button[data-testid=launch]").Click();
+
+        Assert.Contains("Image size 30 is not divisible by patch size 4.", form.Markup);
+        Assert.Empty(submitted);
+    }
+
+    [Fact]
+    public async Task ValidValuesAreSubmittedAsARunConfig()
+    {
+        var (ctx, form, submitted) = await RenderAsync();
+        await using var _ = ctx;
+        form.Find("input[data-testid=name]").Change("my ablation");
+        SetNumber(form, "epochs", "3");
+        SetNumber(form, "batch-size", "16");
+        SetNumber(form, "seed", "7");
+        SetNumber(form, "ssl-scale", "0.5");
+        form.Find("button[data-testid=launch]").Click();
+
+        var submission = Assert.Single(submitted);
+        Assert.Equal("my ablation", submission.Name);
+        Assert.Equal((3, 16, 7, 0.5, Objective.Slip, "Tiny"), (submission.Config.Epochs, submission.Config.BatchSize, submission.Config.Seed, submission.Config.SslScale, submission.Config.Objective, submission.Config.Model));
+        Assert.Empty(submission.Config.Validate(Datasets));
+    }
+
+    [Fact]
+    public async Task FixingAFieldClearsItsError()
+    {
+        var (ctx, form, submitted) = await RenderAsync();
+        await using var _ = ctx;
+        SetNumber(form, "epochs", "0");
+        Assert.Contains("Epochs must be between", form.Markup);
+        SetNumber(form, "epochs", "2");
+        Assert.DoesNotContain("Epochs must be between", form.Markup);
+        form.Find("button[data-testid=launch]").Click();
+        Assert.Single(submitted);
+    }
+
+    [Fact]
+    public async Task ServerErrorsAreShownNextToTheirFields()
+    {
+        await using var ctx = new BunitContext();
+        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        ctx.Services.AddMudServices();
+        var form = ctx.Render<RunForm>(p => p
+            .Add(f => f.Datasets, Datasets)
+            .Add(f => f.ServerErrors, [new ConfigError("Dataset", "Unknown dataset 'x'.")]));
+        Assert.Contains("Unknown dataset 'x'.", form.Markup);
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.EntityFrameworkCore;
+using Slip.Data;
+using Slip.Web.Jobs;
+
+namespace Slip.Web.Tests;
+
+[Collection("hosts")]
+public sealed class StartupReconcilerTests
+{
+    [Fact]
+    public async Task RestartRequeuesQueuedRunsAndFailsRunsThisHostWasTraining()
+    {
+        var data = Directory.CreateTempSubdirectory("slip-restart-").FullName;
+        var settings = new Dictionary<string, string?> { ["Slip:DataDirectory"] = data };
+        long queuedId, runningId, elsewhereId;
+        await using (var first = new SlipAppFactory(extra: settings))
+        {
+            _ = first.Server;
+            await using var db = await first.DbAsync();
+            Run Make(string name, RunStatus status, string? worker) => new()
+            {
+                Name = name, Objective = "Slip", Model = "Tiny", Dataset = "shapes-mini", ConfigJson = SlipAppFactory.TinyRun().ToJson(),
+                Status = status, Worker = worker, CreatedAt = DateTime.UtcNow, JobId = "gone",
+            };
+            var queued = Make("queued", RunStatus.Queued, null);
+            var running = Make("running", RunStatus.Running, WorkerRegistry.ServerName("cpu") + ":1:abc");
+            var elsewhere = Make("elsewhere", RunStatus.Running, "another-host/cuda:0:1:abc");
+            db.Runs.AddRange(queued, running, elsewhere);
+            await db.SaveChangesAsync();
+            (queuedId, runningId, elsewhereId) = (queued.Id, running.Id, elsewhere.Id);
+        }
+
+        await using var second = new SlipAppFactory(extra: settings);
+        _ = second.Server;
+        await using var after = await second.DbAsync();
+        var runs = await after.Runs.AsNoTracking().ToDictionaryAsync(r => r.Id);
+        Assert.Equal(RunStatus.Queued, runs[queuedId].Status);
+        Assert.NotEqual("gone", runs[queuedId].JobId);
+        Assert.Equal(RunStatus.Failed, runs[runningId].Status);
+        Assert.Contains("restarted", runs[runningId].Error);
+        Assert.Equal(RunStatus.Running, runs[elsewhereId].Status);
+    }
+}

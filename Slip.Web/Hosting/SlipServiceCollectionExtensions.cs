@@ -63,6 +63,9 @@ public static class SlipServiceCollectionExtensions
         services.AddHostedService<StartupReconciler>();
         services.AddSlipHangfire(configuration, storage, slip);
 
+        // Serve package assets (MudBlazor, Plotly, the Blazor script) from the build output in every environment, not only
+        // Development: `dotnet run` has no launch profile here. A published app has no manifest and this does nothing.
+        builder.WebHost.UseStaticWebAssets();
         services.AddMudServices();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddProblemDetails();

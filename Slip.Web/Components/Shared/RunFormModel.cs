@@ -38,6 +38,8 @@ public sealed class RunFormModel
         (LearningRate, WeightDecay) = RunConfig.RecipeDefaults(objective);
     }
 
+    public RunFormModel Clone() => (RunFormModel)MemberwiseClone();
+
     public RunConfig ToConfig() => new RunConfig { Objective = Objective, Dataset = Dataset }.WithModelPreset(Model) with
     {
         Epochs = Epochs,

@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Slip.Web.Tests;
+
+namespace Slip.E2E;
+
+public sealed class LaunchRunTests
+{
+    private const string LossPoints = "() => document.getElementById('chart-loss')?.data?.[0]?.x ?? []";
+
+    [Fact]
+    public async Task TinySlipRunLaunchedInTheBrowserTrainsLiveAndItsCheckpointDownloads()
+    {
+        await using var app = new SlipAppFactory(workers: true);
+        app.UseKestrel(0);
+        app.StartServer();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = address, AcceptDownloads = true });
+        try
+        {
+            page.SetDefaultTimeout(30_000);
+
+            await page.GotoAsync("/");
+            await page.GetByText("No runs yet").WaitForAsync();
+            await page.GotoAsync("/runs/new");
+
+            // Choose the small built-in dataset and three epochs; the rest are the Tiny SLIP defaults.
+            await page.Locator("[data-testid=dataset]").ClickAsync();
+            await page.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasTextString = "shapes-mini" }).ClickAsync();
+            await page.Locator("input[data-testid=epochs]").FillAsync("0");
+            await page.Locator("input[data-testid=epochs]").PressAsync("Tab");
+            await page.GetByText("Epochs must be between 1 and 10000.").WaitForAsync();
+            await page.Locator("input[data-testid=epochs]").FillAsync("3");
+            await page.Locator("input[data-testid=epochs]").PressAsync("Tab");
+            await page.Locator("input[data-testid=name]").FillAsync("e2e tiny slip");
+            await page.Locator("input[data-testid=name]").PressAsync("Tab");
+            await Browser.ScreenshotAsync(page, "new-run");
+            await page.Locator("button[data-testid=launch]").ClickAsync();
+
+            await page.WaitForURLAsync("**/runs/*");
+            await page.GetByText("e2e tiny slip").WaitForAsync();
+
+            // The loss chart gains points while the page stays open, with no reload.
+            var first = await WaitForPointsAsync(page, 1);
+            await page.EvaluateAsync("() => Plotly.relayout('chart-loss', { 'xaxis.range': [0, 3] })");
+            var later = await WaitForPointsAsync(page, first.Length + 2);
+            Assert.True(later.Length > first.Length);
+            Assert.Equal(later.Distinct().Count(), later.Length);
+            Assert.Equal(later.Order(), later);
+            var range = await page.EvaluateAsync<double[]>("() => document.getElementById('chart-loss').layout.xaxis.range");
+            Assert.Equal([0d, 3d], range);
+
+            await page.Locator("[data-testid=run-status]", new PageLocatorOptions { HasTextString = "Succeeded" }).WaitForAsync(new() { Timeout = 120_000 });
+            await page.Locator("[data-testid=checkpoint-download]").First.WaitForAsync();
+            await Browser.ScreenshotAsync(page, "run");
+            Assert.Equal(3, await page.Locator("[data-testid=checkpoint-download]").CountAsync());
+
+            var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-testid=checkpoint-download]").Last.ClickAsync());
+            var saved = Path.Combine(app.DataDirectory, "downloaded.pt");
+            await download.SaveAsAsync(saved);
+            await using var db = await app.DbAsync();
+            var last = await db.Checkpoints.OrderByDescending(c => c.Epoch).FirstAsync();
+            Assert.Equal(3, last.Epoch);
+            Assert.Equal(last.Bytes, new FileInfo(saved).Length);
+            Assert.Equal(last.Sha256, Slip.Training.Checkpoints.Sha256Of(saved));
+
+            await page.GotoAsync("/");
+            await page.GetByText("e2e tiny slip").WaitForAsync();
+            await Browser.ScreenshotAsync(page, "runs");
+            await page.CloseAsync();
+        }
+        catch
+        {
+            await Browser.ScreenshotAsync(page, "failure");
+            throw;
+        }
+        finally
+        {
+            await browser.CloseAsync();
+        }
+    }
+
+    private static async Task<long[]> WaitForPointsAsync(IPage page, int atLeast)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            var xs = (await page.EvaluateAsync<JsonElement>(LossPoints)).EnumerateArray().Select(x => x.GetInt64()).ToArray();
+            if (xs.Length >= atLeast)
+            {
+                return xs;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the loss chart had {xs.Length} points, expected {atLeast}");
+            await Task.Delay(200);
+        }
+    }
+}

@@ -64,15 +64,37 @@ public sealed record RunConfig
     {
         "Tiny" => this with
         {
-            Model = preset, ImageSize = 32, PatchSize = 4, VisionWidth = 128, VisionDepth = 4, VisionHeads = 4,
-            TextWidth = 128, TextLayers = 4, TextHeads = 4, ContextLength = 32, VocabSize = ByteTokenizer.VocabSize,
-            EmbedDim = 128, SslMlpDim = 512, SslEmbedDim = 64,
+            Model = preset,
+            ImageSize = 32,
+            PatchSize = 4,
+            VisionWidth = 128,
+            VisionDepth = 4,
+            VisionHeads = 4,
+            TextWidth = 128,
+            TextLayers = 4,
+            TextHeads = 4,
+            ContextLength = 32,
+            VocabSize = ByteTokenizer.VocabSize,
+            EmbedDim = 128,
+            SslMlpDim = 512,
+            SslEmbedDim = 64,
         },
         "Small" => this with
         {
-            Model = preset, ImageSize = 64, PatchSize = 8, VisionWidth = 192, VisionDepth = 6, VisionHeads = 3,
-            TextWidth = 192, TextLayers = 4, TextHeads = 3, ContextLength = 48, VocabSize = ByteTokenizer.VocabSize,
-            EmbedDim = 256, SslMlpDim = 1024, SslEmbedDim = 128,
+            Model = preset,
+            ImageSize = 64,
+            PatchSize = 8,
+            VisionWidth = 192,
+            VisionDepth = 6,
+            VisionHeads = 3,
+            TextWidth = 192,
+            TextLayers = 4,
+            TextHeads = 3,
+            ContextLength = 48,
+            VocabSize = ByteTokenizer.VocabSize,
+            EmbedDim = 256,
+            SslMlpDim = 1024,
+            SslEmbedDim = 128,
         },
         "ViT-Ti/16" => Reference(preset, width: 192, depth: 12, heads: 3),
         "ViT-S/16" => Reference(preset, width: 384, depth: 12, heads: 12),
@@ -83,9 +105,20 @@ public sealed record RunConfig
 
     private RunConfig Reference(string preset, int width, int depth, int heads) => this with
     {
-        Model = preset, ImageSize = 224, PatchSize = 16, VisionWidth = width, VisionDepth = depth, VisionHeads = heads,
-        TextWidth = 512, TextLayers = 12, TextHeads = 8, ContextLength = 77, VocabSize = 49408,
-        EmbedDim = 512, SslMlpDim = 4096, SslEmbedDim = 256,
+        Model = preset,
+        ImageSize = 224,
+        PatchSize = 16,
+        VisionWidth = width,
+        VisionDepth = depth,
+        VisionHeads = heads,
+        TextWidth = 512,
+        TextLayers = 12,
+        TextHeads = 8,
+        ContextLength = 77,
+        VocabSize = 49408,
+        EmbedDim = 512,
+        SslMlpDim = 4096,
+        SslEmbedDim = 256,
     };
 
     /// <summary>The reference's default peak learning rate and weight decay for an objective (slip-reference 5.1).</summary>

@@ -97,7 +97,10 @@ public sealed class Trainer(RunConfig config, string outputDirectory, Action<Tra
                     {
                         emit(new TrainerEvent
                         {
-                            Type = TrainerEvent.Failed, Step = step, TotalSteps = totalSteps, Epoch = Fractional(step, loader),
+                            Type = TrainerEvent.Failed,
+                            Step = step,
+                            TotalSteps = totalSteps,
+                            Epoch = Fractional(step, loader),
                             Message = $"The loss became {lossValue} at step {step} (epoch {epoch + 1}); training stopped. Try a lower learning rate.",
                         });
                         return TrainingOutcome.Failed;

@@ -122,7 +122,8 @@ public static class TrainCommand
                     RequestCancel();
                 }
             }
-        }) { IsBackground = true, Name = "stdin-cancel" };
+        })
+        { IsBackground = true, Name = "stdin-cancel" };
         stdinReader.Start();
 
         var stdout = Console.Out;

@@ -38,9 +38,22 @@ public static class SlipEndpoints
             .Select(c => new { c.Id, c.Epoch, c.Step, c.Bytes, c.Sha256, Download = $"/api/checkpoints/{c.Id}/download" }).ToListAsync(ct);
         return Results.Ok(new
         {
-            run.Id, run.Name, Status = run.Status.ToString(), run.Objective, run.Model, run.Dataset, run.Step, run.TotalSteps,
-            run.Progress, run.CreatedAt, run.StartedAt, run.FinishedAt, run.Error, run.Worker,
-            Config = RunConfig.FromJson(run.ConfigJson), Checkpoints = checkpoints,
+            run.Id,
+            run.Name,
+            Status = run.Status.ToString(),
+            run.Objective,
+            run.Model,
+            run.Dataset,
+            run.Step,
+            run.TotalSteps,
+            run.Progress,
+            run.CreatedAt,
+            run.StartedAt,
+            run.FinishedAt,
+            run.Error,
+            run.Worker,
+            Config = RunConfig.FromJson(run.ConfigJson),
+            Checkpoints = checkpoints,
         });
     }
 

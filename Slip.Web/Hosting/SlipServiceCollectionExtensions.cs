@@ -29,7 +29,9 @@ public static class SlipServiceCollectionExtensions
         {
             builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
             {
-                Path = "appsettings.json", Optional = true, ReloadOnChange = false,
+                Path = "appsettings.json",
+                Optional = true,
+                ReloadOnChange = false,
                 FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(AppContext.BaseDirectory),
             });
         }

@@ -19,8 +19,15 @@ public sealed class StartupReconcilerTests
             await using var db = await first.DbAsync();
             Run Make(string name, RunStatus status, string? worker) => new()
             {
-                Name = name, Objective = "Slip", Model = "Tiny", Dataset = "shapes-mini", ConfigJson = SlipAppFactory.TinyRun().ToJson(),
-                Status = status, Worker = worker, CreatedAt = DateTime.UtcNow, JobId = "gone",
+                Name = name,
+                Objective = "Slip",
+                Model = "Tiny",
+                Dataset = "shapes-mini",
+                ConfigJson = SlipAppFactory.TinyRun().ToJson(),
+                Status = status,
+                Worker = worker,
+                CreatedAt = DateTime.UtcNow,
+                JobId = "gone",
             };
             var queued = Make("queued", RunStatus.Queued, null);
             var running = Make("running", RunStatus.Running, WorkerRegistry.ServerName("cpu") + ":1:abc");

@@ -13,8 +13,13 @@ public sealed class TrainingJobTests
         await using var db = await app.DbAsync();
         var run = new Run
         {
-            Name = "job test", Objective = config.Objective.ToString(), Model = config.Model, Dataset = config.Dataset,
-            ConfigJson = config.ToJson(), Status = RunStatus.Queued, CreatedAt = DateTime.UtcNow,
+            Name = "job test",
+            Objective = config.Objective.ToString(),
+            Model = config.Model,
+            Dataset = config.Dataset,
+            ConfigJson = config.ToJson(),
+            Status = RunStatus.Queued,
+            CreatedAt = DateTime.UtcNow,
         };
         db.Runs.Add(run);
         await db.SaveChangesAsync();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace Slip.Training;
@@ -175,16 +176,42 @@ public sealed record RunConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
-    /// <summary>Parses a config written by <see cref="ToJson"/>; throws <see cref="FormatException"/> with the reason when it cannot.</summary>
+    /// <summary>
+    /// Parses a config. Fields it leaves out keep their defaults, and the shape fields come from its <c>model</c>
+    /// preset when it names one (<c>{"model": "ViT-B/16"}</c> is a whole ViT-B/16). Throws
+    /// <see cref="FormatException"/> with the reason when the text is not a valid config.
+    /// </summary>
     public static RunConfig FromJson(string json)
     {
         try
         {
-            return JsonSerializer.Deserialize<RunConfig>(json, JsonOptions) ?? throw new FormatException("The run config is empty.");
+            if (JsonNode.Parse(json) is not JsonObject given)
+            {
+                throw new FormatException("The run config must be a JSON object.");
+            }
+
+            var preset = given.FirstOrDefault(kv => kv.Key.Equals(nameof(Model), StringComparison.OrdinalIgnoreCase)).Value?.GetValue<string>();
+            var baseline = preset is null ? new RunConfig() : new RunConfig().WithModelPreset(preset);
+            var merged = JsonSerializer.SerializeToNode(baseline, JsonOptions)!.AsObject();
+            foreach (var (key, value) in given)
+            {
+                var existing = merged.FirstOrDefault(kv => kv.Key.Equals(key, StringComparison.OrdinalIgnoreCase)).Key ?? key;
+                merged[existing] = value?.DeepClone();
+            }
+
+            return merged.Deserialize<RunConfig>(JsonOptions) ?? throw new FormatException("The run config is empty.");
         }
         catch (JsonException ex)
         {
             throw new FormatException($"The run config is not valid JSON: {ex.Message}", ex);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new FormatException(ex.Message, ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new FormatException($"The run config has a value of the wrong type: {ex.Message}", ex);
         }
     }
 }

@@ -65,13 +65,7 @@ public sealed class Trainer(RunConfig config, string outputDirectory, Action<Tra
 
         using var model = new SlipModel(config);
         model.train();
-        var (decay, noDecay) = WeightDecayGroups(model);
-        using var optimizer = optim.AdamW(
-            [
-                new AdamW.ParamGroup(decay.Select(d => d.Parameter), new AdamW.Options { weight_decay = config.WeightDecay }),
-                new AdamW.ParamGroup(noDecay.Select(d => d.Parameter), new AdamW.Options { weight_decay = 0.0 }),
-            ],
-            lr: config.LearningRate, beta1: 0.9, beta2: 0.98, eps: 1e-8);
+        using var optimizer = CreateOptimizer(model, config);
         var totalSteps = (long)loader.BatchesPerEpoch * config.Epochs;
         var schedule = new LearningRateSchedule(config.LearningRate, config.LearningRateStart, config.LearningRateEnd,
             (long)Math.Round(config.WarmupEpochs * loader.BatchesPerEpoch), totalSteps);
@@ -86,13 +80,10 @@ public sealed class Trainer(RunConfig config, string outputDirectory, Action<Tra
             foreach (var batch in loader.Epoch(epoch))
             {
                 using (batch)
-                using (var scope = NewDisposeScope())
                 {
                     var lr = schedule.At(step);
-                    optimizer.zero_grad();
-                    var outputs = model.call(new SlipInputs(batch.Image, batch.Text, batch.Aug1, batch.Aug2));
-                    var losses = ObjectiveLosses.Compute(config.Objective, outputs, config.SslScale, config.SslTemperature);
-                    var lossValue = FaultNanAtStep == step ? float.NaN : losses["loss"].item<float>();
+                    var losses = Step(model, optimizer, batch, config, injectNan: FaultNanAtStep == step);
+                    var lossValue = losses["loss"];
                     if (!float.IsFinite(lossValue))
                     {
                         emit(new TrainerEvent
@@ -106,13 +97,10 @@ public sealed class Trainer(RunConfig config, string outputDirectory, Action<Tra
                         return TrainingOutcome.Failed;
                     }
 
-                    losses["loss"].backward();
-                    optimizer.step();
                     lrScheduler.step();
-                    model.ClampLogitScale();
                     foreach (var (name, value) in losses)
                     {
-                        sums[name] = sums.GetValueOrDefault(name) + value.item<float>();
+                        sums[name] = sums.GetValueOrDefault(name) + value;
                     }
 
                     count++;
@@ -150,6 +138,45 @@ public sealed class Trainer(RunConfig config, string outputDirectory, Action<Tra
 
         emit(new TrainerEvent { Type = TrainerEvent.Completed, Step = step, TotalSteps = totalSteps, Epoch = config.Epochs });
         return TrainingOutcome.Completed;
+    }
+
+    /// <summary>AdamW as the reference configures it: betas (0.9, 0.98), eps 1e-8, decay only where the reference's rule says.</summary>
+    public static AdamW CreateOptimizer(SlipModel model, RunConfig config)
+    {
+        var (decay, noDecay) = WeightDecayGroups(model);
+        return optim.AdamW(
+            [
+                new AdamW.ParamGroup(decay.Select(d => d.Parameter), new AdamW.Options { weight_decay = config.WeightDecay }),
+                new AdamW.ParamGroup(noDecay.Select(d => d.Parameter), new AdamW.Options { weight_decay = 0.0 }),
+            ],
+            lr: config.LearningRate, beta1: 0.9, beta2: 0.98, eps: 1e-8);
+    }
+
+    /// <summary>
+    /// One optimizer step: forward, named losses, backward, AdamW step, logit-scale clamp. Returns the losses as
+    /// numbers; when the loss is not finite nothing is updated.
+    /// </summary>
+    public static Dictionary<string, float> Step(SlipModel model, optim.Optimizer optimizer, TrainingBatch batch, RunConfig config, bool injectNan = false)
+    {
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
+        var outputs = model.call(new SlipInputs(batch.Image, batch.Text, batch.Aug1, batch.Aug2));
+        var losses = ObjectiveLosses.Compute(config.Objective, outputs, config.SslScale, config.SslTemperature);
+        var values = losses.ToDictionary(kv => kv.Key, kv => kv.Value.item<float>());
+        if (injectNan)
+        {
+            values["loss"] = float.NaN;
+        }
+
+        if (!float.IsFinite(values["loss"]))
+        {
+            return values;
+        }
+
+        losses["loss"].backward();
+        optimizer.step();
+        model.ClampLogitScale();
+        return values;
     }
 
     private static double Fractional(long step, ShapesLoader loader) => (double)step / loader.BatchesPerEpoch;

@@ -19,7 +19,8 @@ public static class TrainCommand
     private const string Usage = """
         Usage:
           Slip.Training train --config <run.json> --out <dir> [--threads <n>]
-          Slip.Training validate --config <run.json>
+          Slip.Training validate --config <run.json>   (prints the complete config)
+          Slip.Training bench --config <run.json> [--steps <n>] [--warmup <n>] [--threads <n>]
           Slip.Training presets
         """;
 
@@ -39,9 +40,17 @@ public static class TrainCommand
                 Console.WriteLine("Datasets: " + string.Join(", ", DatasetCatalog.Names));
                 return ExitCompleted;
             case "validate":
-                return LoadConfig(options) is null ? ExitUsage : ExitCompleted;
+                var valid = LoadConfig(options);
+                if (valid is not null)
+                {
+                    Console.WriteLine(valid.ToJson());
+                }
+
+                return valid is null ? ExitUsage : ExitCompleted;
             case "train":
                 return Train(options);
+            case "bench":
+                return Bench(options);
             default:
                 Console.Error.WriteLine($"Unknown command '{args[0]}'.\n{Usage}");
                 return ExitUsage;
@@ -91,6 +100,24 @@ public static class TrainCommand
         }
     }
 
+    private static int Bench(Dictionary<string, string> options)
+    {
+        var config = LoadConfig(options);
+        if (config is null)
+        {
+            return ExitUsage;
+        }
+
+        SetThreads(options);
+        return BenchCommand.Run(config, IntOption(options, "steps", 20), IntOption(options, "warmup", 3));
+    }
+
+    private static int IntOption(Dictionary<string, string> options, string name, int fallback) =>
+        options.TryGetValue(name, out var text) && int.TryParse(text, out var value) && value > 0 ? value : fallback;
+
+    private static void SetThreads(Dictionary<string, string> options) =>
+        TorchSharp.torch.set_num_threads(IntOption(options, "threads", Environment.ProcessorCount));
+
     private static int Train(Dictionary<string, string> options)
     {
         var config = LoadConfig(options);
@@ -105,8 +132,7 @@ public static class TrainCommand
             return ExitUsage;
         }
 
-        var threads = options.TryGetValue("threads", out var t) && int.TryParse(t, out var n) && n > 0 ? n : Environment.ProcessorCount;
-        TorchSharp.torch.set_num_threads(threads);
+        SetThreads(options);
 
         var cancelled = 0;
         void RequestCancel() => Interlocked.Exchange(ref cancelled, 1);

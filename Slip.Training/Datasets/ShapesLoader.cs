@@ -12,20 +12,13 @@ public sealed class ShapesLoader
 {
     private readonly SyntheticShapes data;
     private readonly RunConfig config;
-    private readonly Tensor pixels;
+    private readonly FloatImage[] images;
 
     public ShapesLoader(SyntheticShapes data, RunConfig config)
     {
         this.data = data;
         this.config = config;
-        var size = data.Size;
-        var all = new byte[data.Count * size * size * 3];
-        for (var i = 0; i < data.Count; i++)
-        {
-            data.Rgb(i).CopyTo(all, i * size * size * 3);
-        }
-
-        pixels = tensor(all, [data.Count, size, size, 3]).permute(0, 3, 1, 2).contiguous().DetachFromDisposeScope(); // [N, 3, S, S] uint8
+        images = Enumerable.Range(0, data.Count).Select(i => FloatImage.FromRgb(data.Rgb(i), data.Size, data.Size)).ToArray();
     }
 
     public int BatchesPerEpoch => data.Count / config.BatchSize;
@@ -86,40 +79,40 @@ public sealed class ShapesLoader
         }
     }
 
-    /// <summary>Builds one batch for the given sample indices.</summary>
+    /// <summary>Builds one batch for the given sample indices, augmenting samples in parallel.</summary>
     public TrainingBatch Build(int[] indices, int epoch)
     {
-        using var scope = NewDisposeScope();
         var size = config.ImageSize;
+        var plane = 3 * size * size;
         var wantClip = config.Objective is Objective.Clip or Objective.Slip;
         var wantSsl = config.Objective is Objective.SimClr or Objective.Slip;
-        var images = new List<Tensor>();
-        var aug1 = new List<Tensor>();
-        var aug2 = new List<Tensor>();
-        var tokens = new long[indices.Length * config.ContextLength];
-        for (var k = 0; k < indices.Length; k++)
+        var clip = wantClip ? new float[indices.Length * plane] : null;
+        var aug1 = wantSsl ? new float[indices.Length * plane] : null;
+        var aug2 = wantSsl ? new float[indices.Length * plane] : null;
+        var tokens = wantClip ? new long[indices.Length * config.ContextLength] : null;
+        Parallel.For(0, indices.Length, k =>
         {
             var index = indices[k];
             var rng = new Random(unchecked((config.Seed * 73_856_093) ^ (epoch * 19_349_663) ^ (index * 83_492_791)));
-            var image = pixels[index].to(ScalarType.Float32) / 255.0f;       // [3, S, S]
+            var image = images[index];
             if (wantSsl)
             {
-                aug1.Add(Augmentations.SslView(image, size, rng));
-                aug2.Add(Augmentations.SslView(image, size, rng));
+                Augmentations.SslView(image, size, rng).Pixels.CopyTo(aug1!, k * plane);
+                Augmentations.SslView(image, size, rng).Pixels.CopyTo(aug2!, k * plane);
             }
 
             if (wantClip)
             {
-                images.Add(Augmentations.ClipView(image, size, rng));
-                ByteTokenizer.Encode(data.Caption(index), config.ContextLength).CopyTo(tokens, k * config.ContextLength);
+                Augmentations.ClipView(image, size, rng).Pixels.CopyTo(clip!, k * plane);
+                ByteTokenizer.Encode(data.Caption(index), config.ContextLength).CopyTo(tokens!, k * config.ContextLength);
             }
-        }
+        });
 
-        var batch = new TrainingBatch(
-            wantClip ? stack(images).DetachFromDisposeScope() : null,                               // [B, 3, I, I]
-            wantClip ? tensor(tokens, [indices.Length, config.ContextLength]).DetachFromDisposeScope() : null, // [B, L]
-            wantSsl ? stack(aug1).DetachFromDisposeScope() : null,
-            wantSsl ? stack(aug2).DetachFromDisposeScope() : null);
-        return batch;
+        long[] shape = [indices.Length, 3, size, size];
+        return new TrainingBatch(
+            clip is null ? null : tensor(clip, shape),                                       // [B, 3, I, I]
+            tokens is null ? null : tensor(tokens, [indices.Length, config.ContextLength]),  // [B, L]
+            aug1 is null ? null : tensor(aug1, shape),
+            aug2 is null ? null : tensor(aug2, shape));
     }
 }

@@ -7,8 +7,8 @@ using Slip.Web.Jobs;
 
 namespace Slip.Web.Api;
 
-/// <summary>Request body of POST /api/runs.</summary>
-public sealed record LaunchRequest(string? Name, RunConfig Config);
+/// <summary>Request body of POST /api/runs: an optional name and a run config (fields left out take their defaults, shapes their model preset's).</summary>
+public sealed record LaunchRequest(string? Name, System.Text.Json.JsonElement? Config);
 
 /// <summary>The HTTP API: launch, inspect and cancel runs, read metrics, download checkpoints.</summary>
 public static class SlipEndpoints
@@ -59,12 +59,22 @@ public static class SlipEndpoints
 
     private static async Task<IResult> LaunchAsync(LaunchRequest? request, RunLauncher launcher, CancellationToken ct)
     {
-        if (request?.Config is null)
+        if (request?.Config is not { } json)
         {
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["config"] = ["A run config is required."] });
         }
 
-        var result = await launcher.LaunchAsync(request.Name, request.Config, ct);
+        RunConfig config;
+        try
+        {
+            config = RunConfig.FromJson(json.GetRawText());
+        }
+        catch (FormatException ex)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["config"] = [ex.Message] });
+        }
+
+        var result = await launcher.LaunchAsync(request.Name, config, ct);
         return result.RunId is { } id
             ? Results.Created($"/api/runs/{id}", new { Id = id })
             : Results.ValidationProblem(result.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));

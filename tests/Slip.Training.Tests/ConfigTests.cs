@@ -45,6 +45,24 @@ public class ConfigTests
     }
 
     [Fact]
+    public void NamingAPresetInJsonFillsTheShapeAndGivenFieldsWin()
+    {
+        var config = RunConfig.FromJson("""{"model": "ViT-B/16", "visionDepth": 6, "Epochs": 3}""");
+        Assert.Equal((768, 6, 12, 224, 3), (config.VisionWidth, config.VisionDepth, config.VisionHeads, config.ImageSize, config.Epochs));
+        Assert.Equal(49408, config.VocabSize);
+    }
+
+    [Theory]
+    [InlineData("""{"model": "ViT-H/14"}""", "Unknown model preset 'ViT-H/14'")]
+    [InlineData("""[1, 2]""", "must be a JSON object")]
+    [InlineData("""{"model": 5}""", "wrong type")]
+    public void ConfigsThatCannotBeReadSayWhy(string json, string message)
+    {
+        var ex = Assert.Throws<FormatException>(() => RunConfig.FromJson(json));
+        Assert.Contains(message, ex.Message);
+    }
+
+    [Fact]
     public void ReferencePresetsUseTheReferenceTowers()
     {
         var s = new RunConfig().WithModelPreset("ViT-S/16");

@@ -1,5 +1,4 @@
 using Slip.Training.Datasets;
-using static TorchSharp.torch;
 
 namespace Slip.Training.Tests;
 
@@ -58,6 +57,7 @@ public class DataTests
         using var next = loader.Build([1, 2, 3], epoch: 1);
         Assert.True(first.Aug1!.allclose(again.Aug1!, rtol: 0, atol: 0));
         Assert.False(first.Aug1!.allclose(next.Aug1!, rtol: 0, atol: 0));
+        Assert.False(first.Aug1!.allclose(first.Aug2!, rtol: 0, atol: 0));
         Assert.Equal(new long[] { 3, 3, 16, 16 }, first.Image!.shape);
         Assert.Equal(new long[] { 3, 16 }, first.Text!.shape);
     }
@@ -78,17 +78,91 @@ public class DataTests
         Assert.Equal(2, batches);
     }
 
+    private static FloatImage RandomImage(int h, int w, int seed)
+    {
+        var rng = new Random(seed);
+        var image = new FloatImage(h, w);
+        for (var i = 0; i < image.Pixels.Length; i++)
+        {
+            image.Pixels[i] = (float)rng.NextDouble();
+        }
+
+        return image;
+    }
+
     [Fact]
     public void GrayscaleHasEqualChannelsAndHueShiftKeepsGreys()
     {
-        using var image = rand(3, 8, 8);
-        using var grey = Augmentations.Grayscale(image);
-        Assert.True(grey[0].allclose(grey[2]));
-        using var shifted = Augmentations.AdjustHue(grey, 0.3);
-        Assert.True(shifted.allclose(grey, atol: 1e-5));
-        using var rotated = Augmentations.AdjustHue(image, 0.5);
-        using var back = Augmentations.AdjustHue(rotated, 0.5);
-        Assert.True(back.allclose(image, atol: 1e-4));
+        var image = RandomImage(8, 8, 1);
+        ImageOps.Grayscale(image);
+        Assert.Equal(image.Pixels[..64], image.Pixels[128..192]);
+        var before = (float[])image.Pixels.Clone();
+        ImageOps.Hue(image, 0.3f);
+        Assert.Equal(before, image.Pixels);
+    }
+
+    [Fact]
+    public void HueRotationsCompose()
+    {
+        var image = RandomImage(8, 8, 2);
+        var original = (float[])image.Pixels.Clone();
+        ImageOps.Hue(image, 0.5f);
+        Assert.NotEqual(original, image.Pixels);
+        ImageOps.Hue(image, 0.5f);
+        Assert.All(original.Zip(image.Pixels), p => Assert.Equal(p.First, p.Second, 4));
+    }
+
+    [Fact]
+    public void HueShiftOfPureRedByOneThirdGivesGreen()
+    {
+        var image = new FloatImage(1, 1, [1f, 0f, 0f]);
+        ImageOps.Hue(image, 1f / 3);
+        Assert.Equal([0f, 1f, 0f], image.Pixels.Select(v => MathF.Round(v, 4)));
+    }
+
+    [Fact]
+    public void ResizedCropOfTheWholeImageAtItsOwnSizeIsTheImage()
+    {
+        var image = RandomImage(6, 6, 3);
+        var same = ImageOps.ResizedCrop(image, 0, 0, 6, 6, 6, 6);
+        Assert.Equal(image.Pixels, same.Pixels);
+    }
+
+    [Fact]
+    public void BilinearUpsamplingMatchesTorchInterpolate()
+    {
+        // F.interpolate([[0, 1]], size=4, mode="bilinear", align_corners=False) gives [0, 0.25, 0.75, 1] per row.
+        var image = new FloatImage(1, 2, [0f, 1f, 0f, 1f, 0f, 1f]);
+        var up = ImageOps.ResizedCrop(image, 0, 0, 1, 2, 1, 4);
+        Assert.Equal([0f, 0.25f, 0.75f, 1f], up.Pixels[..4]);
+    }
+
+    [Fact]
+    public void BlurKeepsAConstantImageAndSmoothsAnEdge()
+    {
+        var flat = new FloatImage(8, 8, Enumerable.Repeat(0.5f, 192).ToArray());
+        ImageOps.GaussianBlur(flat, 1.5f);
+        Assert.All(flat.Pixels, v => Assert.Equal(0.5f, v, 5));
+
+        var edge = new FloatImage(1, 8, Enumerable.Range(0, 24).Select(i => i % 8 < 4 ? 0f : 1f).ToArray());
+        ImageOps.GaussianBlur(edge, 1f);
+        Assert.InRange(edge.Pixels[3], 0.05f, 0.5f);
+        Assert.InRange(edge.Pixels[4], 0.5f, 0.95f);
+    }
+
+    [Fact]
+    public void FlipTwiceIsIdentityAndNormalizeUsesImageNetStatistics()
+    {
+        var image = RandomImage(4, 5, 4);
+        var original = (float[])image.Pixels.Clone();
+        ImageOps.FlipHorizontal(image);
+        Assert.Equal(original[4], image.Pixels[0]);
+        ImageOps.FlipHorizontal(image);
+        Assert.Equal(original, image.Pixels);
+
+        var grey = new FloatImage(1, 1, [0.485f, 0.456f + 0.224f, 0.406f]);
+        ImageOps.Normalize(grey, Augmentations.Mean, Augmentations.Std);
+        Assert.Equal([0f, 1f, 0f], grey.Pixels.Select(v => MathF.Round(v, 5)));
     }
 
     [Fact]

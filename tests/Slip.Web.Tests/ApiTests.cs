@@ -18,7 +18,7 @@ public sealed class ApiTests
         await using var app = new SlipAppFactory(workers: true);
         using var client = app.CreateClient();
 
-        var response = await client.PostAsJsonAsync("/api/runs", new LaunchRequest("queued", SlipAppFactory.TinyRun()), RunConfig.JsonOptions);
+        var response = await client.PostAsJsonAsync("/api/runs", new LaunchRequest("queued", JsonSerializer.SerializeToElement(SlipAppFactory.TinyRun(), RunConfig.JsonOptions)), RunConfig.JsonOptions);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
         var run = await app.WaitForRunAsync(id, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, TimeSpan.FromSeconds(90));
@@ -47,7 +47,7 @@ public sealed class ApiTests
         using var client = app.CreateClient();
         var bad = SlipAppFactory.TinyRun() with { Epochs = 0, ImageSize = 30, Dataset = "laion-5b" };
 
-        var response = await client.PostAsJsonAsync("/api/runs", new LaunchRequest(null, bad), RunConfig.JsonOptions);
+        var response = await client.PostAsJsonAsync("/api/runs", new LaunchRequest(null, JsonSerializer.SerializeToElement(bad, RunConfig.JsonOptions)), RunConfig.JsonOptions);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
@@ -56,6 +56,19 @@ public sealed class ApiTests
         Assert.Contains("Unknown dataset 'laion-5b'", errors.GetProperty("Dataset")[0].GetString());
         await using var db = await app.DbAsync();
         Assert.Equal(0, await db.Runs.CountAsync());
+    }
+
+    [Theory]
+    [InlineData("{\"config\": {\"epochs\": \"many\"}}", "not valid JSON")]
+    [InlineData("{\"config\": {\"model\": \"ViT-H/14\"}}", "Unknown model preset 'ViT-H/14'")]
+    [InlineData("{\"name\": \"no config\"}", "A run config is required.")]
+    public async Task MalformedConfigIsABadRequestWithTheReason(string body, string message)
+    {
+        await using var app = new SlipAppFactory();
+        using var client = app.CreateClient();
+        var response = await client.PostAsync("/api/runs", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(message, await response.Content.ReadAsStringAsync());
     }
 
     [Theory]

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Slip.Training.Datasets;
+using Slip.Training.Models;
+using static TorchSharp.torch;
+
+namespace Slip.Training.Cli;
+
+/// <summary>
+/// <c>bench --config run.json [--steps 20] [--warmup 3]</c>: times the data pipeline (decode + augment one batch)
+/// and the training step (forward, backward, AdamW) separately on the config's model and dataset, and prints one
+/// JSON object. Same model code and step as training, without checkpoints or events.
+/// </summary>
+public static class BenchCommand
+{
+    public static int Run(RunConfig config, int steps, int warmup)
+    {
+        manual_seed(config.Seed);
+        var loader = new ShapesLoader(DatasetCatalog.Load(config.Dataset, train: true, config.ImageSize), config);
+        var indices = loader.Order(0).Take(config.BatchSize).ToArray();
+
+        var dataClock = Stopwatch.StartNew();
+        const int dataBatches = 5;
+        for (var i = 0; i < dataBatches; i++)
+        {
+            loader.Build(indices, epoch: i).Dispose();
+        }
+
+        var dataMs = dataClock.Elapsed.TotalMilliseconds / dataBatches;
+
+        using var batch = loader.Build(indices, epoch: 0);
+        using var model = new SlipModel(config);
+        model.train();
+        using var optimizer = Trainer.CreateOptimizer(model, config);
+        var times = new List<double>();
+        for (var i = 0; i < warmup + steps; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            Trainer.Step(model, optimizer, batch, config);
+            if (i >= warmup)
+            {
+                times.Add(clock.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        times.Sort();
+        var mean = times.Average();
+        var result = new
+        {
+            config.Objective,
+            config.Model,
+            config.BatchSize,
+            config.ImageSize,
+            Threads = get_num_threads(),
+            Steps = steps,
+            StepMsMean = Math.Round(mean, 1),
+            StepMsMedian = Math.Round(times[times.Count / 2], 1),
+            SamplesPerSecond = Math.Round(config.BatchSize * 1000 / mean, 1),
+            DataMsPerBatch = Math.Round(dataMs, 1),
+            PeakRssMb = PeakRssMegabytes(),
+            Parameters = model.parameters().Sum(p => p.numel()),
+        };
+        Console.WriteLine(JsonSerializer.Serialize(result, RunConfig.JsonOptions));
+        return TrainCommand.ExitCompleted;
+    }
+
+    /// <summary>VmHWM from /proc/self/status (fields are tab- and space-padded), or the current working set elsewhere.</summary>
+    private static long PeakRssMegabytes()
+    {
+        const string status = "/proc/self/status";
+        var line = File.Exists(status) ? File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) : null;
+        var kb = line?.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries) is [_, var value, ..] && long.TryParse(value, out var v) ? v : Environment.WorkingSet / 1024;
+        return kb / 1024;
+    }
+}

@@ -19,7 +19,13 @@ class Attention(nn.Module):
     def forward(self, x):
         b, t, d = x.shape
         q, k, v = self.qkv(x).view(b, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=self.causal)
+        if hasattr(F, "scaled_dot_product_attention"):
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=self.causal)
+        else:  # PyTorch < 2.0 (Debian 12 ships 1.13)
+            scores = (q @ k.transpose(-2, -1)) * q.shape[-1] ** -0.5
+            if self.causal:
+                scores = scores.masked_fill(torch.ones(t, t, dtype=torch.bool).triu(1), float("-inf"))
+            y = scores.softmax(-1) @ v
         return self.proj(y.transpose(1, 2).reshape(b, t, d))
 
 

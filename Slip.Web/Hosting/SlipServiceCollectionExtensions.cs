@@ -105,6 +105,14 @@ public static class SlipServiceCollectionExtensions
         {
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Slip.Hangfire");
             logger.LogInformation("Hangfire storage: {Storage}", kind);
+            if (kind.Equals("postgres", StringComparison.OrdinalIgnoreCase))
+            {
+                // Hangfire's servers resolve the storage when hosted services are built, before any of them starts,
+                // and its schema installer needs the database to exist: migrate (which creates it) right here.
+                SlipStore.MigrateAsync(sp.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<SlipDbContext>>(), CancellationToken.None)
+                    .GetAwaiter().GetResult();
+            }
+
             return kind.ToLowerInvariant() switch
             {
                 "postgres" => new PostgreSqlStorage(

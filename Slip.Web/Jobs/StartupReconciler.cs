@@ -11,13 +11,15 @@ namespace Slip.Web.Jobs;
 /// </summary>
 public sealed class StartupReconciler(
     IDbContextFactory<SlipDbContext> dbFactory,
-    JobStorage storage,
-    RunLauncher launcher,
+    IServiceProvider services,
     ILogger<StartupReconciler> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Migrate first: it creates a missing PostgreSQL database, which Hangfire's storage needs to exist.
         await SlipStore.MigrateAsync(dbFactory, cancellationToken);
+        var storage = services.GetRequiredService<JobStorage>();
+        var launcher = services.GetRequiredService<RunLauncher>();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
 
         var interrupted = await db.Runs.Where(r => r.Status == RunStatus.Running).ToListAsync(cancellationToken);

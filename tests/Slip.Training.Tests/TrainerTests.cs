@@ -70,6 +70,28 @@ public class TrainerTests
     }
 
     [Fact]
+    public void TrainingStepsLeaveNoLiveTensorsBehind()
+    {
+        var config = TinyConfigs.Slip(batch: 8);
+        var loader = new ShapesLoader(SyntheticShapes.Generate(8, 24, seed: 2), config);
+        using var batch = loader.Build([0, 1, 2, 3, 4, 5, 6, 7], epoch: 0);
+        using var model = new SlipModel(config);
+        using var optimizer = Trainer.CreateOptimizer(model, config);
+        for (var i = 0; i < 3; i++)
+        {
+            Trainer.Step(model, optimizer, batch, config); // AdamW creates its state on the first steps
+        }
+
+        var before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (var i = 0; i < 20; i++)
+        {
+            Trainer.Step(model, optimizer, batch, config);
+        }
+
+        Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
     public void EventsRoundTripAsJsonLines()
     {
         var e = new TrainerEvent { Type = TrainerEvent.Metrics, Step = 3, Values = new() { ["loss"] = 1.5 } };

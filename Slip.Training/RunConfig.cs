@@ -57,12 +57,32 @@ public sealed record RunConfig
     public int SslMlpDim { get; init; } = 512;
     public int SslEmbedDim { get; init; } = 64;
 
-    /// <summary>The model presets a user can pick; Tiny and Small are CPU-sized, the ViT presets are the reference's towers.</summary>
-    public static IReadOnlyList<string> ModelPresets { get; } = ["Tiny", "Small", "ViT-Ti/16", "ViT-S/16", "ViT-B/16", "ViT-L/16"];
+    /// <summary>
+    /// The model presets a user can pick: Micro (a smoke test that trains in seconds), Tiny and Small for CPUs, and the
+    /// reference's towers.
+    /// </summary>
+    public static IReadOnlyList<string> ModelPresets { get; } = ["Micro", "Tiny", "Small", "ViT-Ti/16", "ViT-S/16", "ViT-B/16", "ViT-L/16"];
 
     /// <summary>Returns this config with the model shape replaced by the named preset's.</summary>
     public RunConfig WithModelPreset(string preset) => preset switch
     {
+        "Micro" => this with
+        {
+            Model = preset,
+            ImageSize = 16,
+            PatchSize = 4,
+            VisionWidth = 32,
+            VisionDepth = 2,
+            VisionHeads = 2,
+            TextWidth = 32,
+            TextLayers = 2,
+            TextHeads = 2,
+            ContextLength = 16,
+            VocabSize = ByteTokenizer.VocabSize,
+            EmbedDim = 32,
+            SslMlpDim = 64,
+            SslEmbedDim = 16,
+        },
         "Tiny" => this with
         {
             Model = preset,

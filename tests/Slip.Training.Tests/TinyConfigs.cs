@@ -11,17 +11,5 @@ internal static class TinyConfigs
         Epochs = 1,
         BatchSize = batch,
         LogEvery = 2,
-        ImageSize = 16,
-        PatchSize = 4,
-        VisionWidth = 32,
-        VisionDepth = 2,
-        VisionHeads = 2,
-        TextWidth = 32,
-        TextLayers = 2,
-        TextHeads = 2,
-        ContextLength = 16,
-        EmbedDim = 32,
-        SslMlpDim = 64,
-        SslEmbedDim = 16,
-    };
+    }.WithModelPreset("Micro");
 }

@@ -84,19 +84,7 @@ public sealed class SlipAppFactory : WebApplicationFactory<Program>
         Epochs = epochs,
         BatchSize = 32,
         LogEvery = 2,
-        ImageSize = 16,
-        PatchSize = 4,
-        VisionWidth = 32,
-        VisionDepth = 2,
-        VisionHeads = 2,
-        TextWidth = 32,
-        TextLayers = 2,
-        TextHeads = 2,
-        ContextLength = 16,
-        EmbedDim = 32,
-        SslMlpDim = 64,
-        SslEmbedDim = 16,
-    };
+    }.WithModelPreset("Micro");
 }
 
 /// <summary>Tests that start a host run one at a time: Hangfire and trainers share two cores.</summary>

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -78,6 +79,51 @@ public sealed class LaunchRunTests
         catch
         {
             await Browser.ScreenshotAsync(page, "failure");
+            throw;
+        }
+        finally
+        {
+            await browser.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task RunsPageUpdatesLiveAndCancelStopsARunningRun()
+    {
+        await using var app = new SlipAppFactory(workers: true);
+        app.UseKestrel(0);
+        app.StartServer();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = address });
+        try
+        {
+            page.SetDefaultTimeout(30_000);
+            await page.GotoAsync("/");
+            await page.GetByText("No runs yet").WaitForAsync();
+
+            // Launched elsewhere (the API): the open Runs page shows it without a reload.
+            using var client = new HttpClient { BaseAddress = new Uri(address) };
+            var config = JsonSerializer.SerializeToElement(SlipAppFactory.TinyRun(epochs: 500), Slip.Training.RunConfig.JsonOptions);
+            var created = await client.PostAsJsonAsync("/api/runs", new Slip.Web.Api.LaunchRequest("long run", config));
+            Assert.True(created.IsSuccessStatusCode);
+            await page.GetByText("long run").WaitForAsync();
+            await page.Locator("[data-testid=run-status]", new PageLocatorOptions { HasTextString = "Running" }).WaitForAsync();
+
+            await page.GetByText("long run").ClickAsync();
+            await WaitForPointsAsync(page, 1);
+            var asked = DateTime.UtcNow;
+            await page.Locator("[data-testid=cancel]").ClickAsync();
+            await page.Locator("[data-testid=run-status]", new PageLocatorOptions { HasTextString = "Cancelled" }).WaitForAsync();
+            Assert.True(DateTime.UtcNow - asked < TimeSpan.FromSeconds(10), $"cancel took {DateTime.UtcNow - asked}");
+            Assert.Equal(0, await page.Locator("[data-testid=cancel]").CountAsync());
+            await Browser.ScreenshotAsync(page, "cancelled");
+            await page.CloseAsync();
+        }
+        catch
+        {
+            await Browser.ScreenshotAsync(page, "cancel-failure");
             throw;
         }
         finally

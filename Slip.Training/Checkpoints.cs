@@ -1,26 +1,116 @@
+using System.Collections;
 using System.Security.Cryptography;
 using Slip.Training.Models;
 using TorchSharp.PyBridge;
+using static TorchSharp.torch;
 
 namespace Slip.Training;
 
 /// <summary>A checkpoint file written by the trainer: where it is, its length and its sha256.</summary>
 public sealed record CheckpointFile(string Path, long Bytes, string Sha256);
 
-/// <summary>Writes and reads model checkpoints as PyTorch state dicts (<c>torch.load</c> reads them), with the reference's key names.</summary>
+/// <summary>
+/// Model weights as PyTorch state dicts (<c>.pt</c>, which <c>torch.load</c> reads) or safetensors, with the
+/// published SLIP key names. Loading checks every key and shape before it changes anything.
+/// </summary>
 public static class Checkpoints
 {
     /// <summary>Saves the model's state dict to <paramref name="path"/> atomically (temporary file, then rename).</summary>
     public static CheckpointFile Save(SlipModel model, string path)
     {
         var temp = path + ".tmp";
-        model.save_py(temp);
+        if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+        {
+            model.save_safetensors(temp);
+        }
+        else
+        {
+            model.save_py(temp);
+        }
+
         File.Move(temp, path, overwrite: true);
         return new CheckpointFile(path, new FileInfo(path).Length, Sha256Of(path));
     }
 
-    /// <summary>Loads a state dict written by <see cref="Save"/> (or PyTorch) into <paramref name="model"/>; every key must match.</summary>
-    public static void Load(SlipModel model, string path) => model.load_py(path, strict: true);
+    /// <summary>
+    /// Reads a state dict from a PyTorch <c>.pt</c> file or a <c>.safetensors</c> file. Throws
+    /// <see cref="InvalidDataException"/> saying what the file is not when it cannot be read as either.
+    /// </summary>
+    public static Dictionary<string, Tensor> ReadStateDict(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"The checkpoint '{path}' does not exist.", path);
+        }
+
+        try
+        {
+            if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+            {
+                return Safetensors.LoadStateDict(path);
+            }
+
+            var table = PyTorchUnpickler.UnpickleStateDict(path);
+            var result = new Dictionary<string, Tensor>();
+            foreach (DictionaryEntry entry in table)
+            {
+                if (entry.Key is string key && entry.Value is Tensor value)
+                {
+                    result[key] = value;
+                }
+            }
+
+            return result;
+        }
+        catch (Exception ex) when (ex is not InvalidDataException and not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"'{path}' is not a readable PyTorch state dict (.pt) or safetensors file: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Loads weights into <paramref name="model"/>. Every key must match in name and shape; otherwise an
+    /// <see cref="InvalidDataException"/> lists what is missing, unexpected or mis-shaped and the model is unchanged.
+    /// </summary>
+    public static void Load(SlipModel model, string path)
+    {
+        var source = ReadStateDict(path);
+        try
+        {
+            var target = model.state_dict();
+            var missing = target.Keys.Except(source.Keys).ToList();
+            var unexpected = source.Keys.Except(target.Keys).ToList();
+            var misshaped = target.Keys.Intersect(source.Keys)
+                .Where(k => !target[k].shape.SequenceEqual(source[k].shape))
+                .Select(k => $"{k} is [{string.Join(", ", source[k].shape)}] in the file, [{string.Join(", ", target[k].shape)}] in the model")
+                .ToList();
+            if (missing.Count + unexpected.Count + misshaped.Count > 0)
+            {
+                throw new InvalidDataException($"'{path}' does not fit this model: " + string.Join("; ", new[]
+                {
+                    missing.Count > 0 ? $"missing {Few(missing)}" : null,
+                    unexpected.Count > 0 ? $"unexpected {Few(unexpected)}" : null,
+                    misshaped.Count > 0 ? Few(misshaped) : null,
+                }.Where(s => s is not null)));
+            }
+
+            using var _ = no_grad();
+            foreach (var (key, value) in target)
+            {
+                value.copy_(source[key]);
+            }
+        }
+        finally
+        {
+            foreach (var tensor in source.Values)
+            {
+                tensor.Dispose();
+            }
+        }
+    }
+
+    private static string Few(List<string> items) =>
+        string.Join(", ", items.Take(5)) + (items.Count > 5 ? $" and {items.Count - 5} more" : "");
 
     public static string Sha256Of(string path)
     {

@@ -1,0 +1,68 @@
+"""Writes the parity fixtures that tests/Slip.Training.Tests/ParityTests.cs checks Slip against.
+
+    /usr/bin/python3 reference/make_fixtures.py tests/Slip.Training.Tests/Fixtures/parity
+
+For each objective (CLIP, SimCLR, SLIP) on the Micro preset: the initial weights (`<objective>_weights.pt`, a
+PyTorch state dict), the inputs, the model's embeddings and losses in training mode (`<objective>_expected.json`),
+the gradients of that forward (`<objective>_grads.pt`) and the weights after one AdamW step with SLIP's recipe
+(`<objective>_after_step.pt`). Needs Debian's python3-torch.
+"""
+import json
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import slip_model as ref  # noqa: E402
+
+MICRO = {"imageSize": 16, "patchSize": 4, "visionWidth": 32, "visionDepth": 2, "visionHeads": 2, "textWidth": 32,
+         "textLayers": 2, "textHeads": 2, "contextLength": 16, "vocabSize": 259, "embedDim": 32, "sslMlpDim": 64,
+         "sslEmbedDim": 16}
+CAPTIONS = ["a large red circle in the top left", "a small blue star in the center",
+            "a large green cross in the bottom right", "a small yellow triangle in the middle left"]
+LR, WD, SSL_SCALE, TEMPERATURE = 1e-3, 0.1, 1.0, 0.1
+
+
+def byte_tokens(text, context):
+    """Slip's built-in tokenizer: UTF-8 bytes + 1, SOT 257, EOT 258, padding 0, EOT kept when truncating."""
+    body = [b + 1 for b in text.strip().lower().encode("utf-8")][: context - 2]
+    ids = [257] + body + [258]
+    return ids + [0] * (context - len(ids))
+
+
+def main(out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    for index, objective in enumerate(["Clip", "SimClr", "Slip"]):
+        torch.manual_seed(1234 + index)
+        model = ref.Slip(MICRO, objective).train()
+        torch.save(model.state_dict(), os.path.join(out_dir, f"{objective.lower()}_weights.pt"))
+        b, s = len(CAPTIONS), MICRO["imageSize"]
+        image, aug1, aug2 = (torch.randn(b, 3, s, s) for _ in range(3))
+        text = torch.tensor([byte_tokens(c, MICRO["contextLength"]) for c in CAPTIONS])
+
+        optimizer = ref.adamw(model, LR, WD)
+        optimizer.zero_grad()
+        out = model(image=image, text=text, aug1=aug1, aug2=aug2)
+        losses = ref.losses(objective, out, SSL_SCALE, TEMPERATURE)
+        losses["loss"].backward()
+        grads = {name: p.grad.detach().clone() for name, p in model.named_parameters() if p.grad is not None}
+        torch.save(grads, os.path.join(out_dir, f"{objective.lower()}_grads.pt"))
+        optimizer.step()
+        ref.clamp_logit_scale(model)
+        torch.save(model.state_dict(), os.path.join(out_dir, f"{objective.lower()}_after_step.pt"))
+
+        expected = {
+            "objective": objective, "config": MICRO, "learningRate": LR, "weightDecay": WD,
+            "inputs": {"image": image.tolist(), "aug1": aug1.tolist(), "aug2": aug2.tolist(), "text": text.tolist()},
+            "outputs": {k: v.tolist() for k, v in out.items()},
+            "losses": {k: v.item() for k, v in losses.items()},
+            "torch": torch.__version__,
+        }
+        with open(os.path.join(out_dir, f"{objective.lower()}_expected.json"), "w") as f:
+            json.dump(expected, f)
+        print(objective, {k: round(v.item(), 6) for k, v in losses.items()})
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "tests/Slip.Training.Tests/Fixtures/parity")

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Slip.Training.Datasets;
 
 namespace Slip.Training;
 
@@ -51,6 +52,9 @@ public sealed record RunConfig
     public int TextHeads { get; init; } = 4;
     public int ContextLength { get; init; } = 32;
     public int VocabSize { get; init; } = ByteTokenizer.VocabSize;
+
+    /// <summary>"byte" (built in) or "clip-bpe" (CLIP's BPE, 49,408 tokens, from a configured vocabulary file).</summary>
+    public string Tokenizer { get; init; } = Tokenizers.Byte;
 
     // Joint embedding and SimCLR head.
     public int EmbedDim { get; init; } = 128;
@@ -181,6 +185,9 @@ public sealed record RunConfig
         Check(TextWidth >= 8 && TextHeads >= 1 && TextWidth % Math.Max(TextHeads, 1) == 0, nameof(TextHeads), $"Text width {TextWidth} is not divisible by {TextHeads} heads.");
         Check(TextLayers >= 1, nameof(TextLayers), "Text layers must be at least 1.");
         Check(ContextLength >= 4 && ContextLength <= 512, nameof(ContextLength), "Context length must be between 4 and 512 tokens.");
+        Check(Tokenizers.Names.Contains(Tokenizer), nameof(Tokenizer), $"Unknown tokenizer '{Tokenizer}'. Known: {string.Join(", ", Tokenizers.Names)}.");
+        Check(Tokenizer != Tokenizers.ClipBpe || VocabSize == ClipBpeTokenizer.VocabSize, nameof(VocabSize),
+            $"CLIP's BPE tokenizer has {ClipBpeTokenizer.VocabSize} tokens; the vocabulary size is {VocabSize}.");
         Check(VocabSize >= ByteTokenizer.VocabSize, nameof(VocabSize), $"Vocabulary must hold at least {ByteTokenizer.VocabSize} tokens.");
         Check(EmbedDim >= 1 && SslMlpDim >= 1 && SslEmbedDim >= 1, nameof(EmbedDim), "Embedding and head sizes must be positive.");
         if (knownDatasets is not null)

@@ -19,7 +19,7 @@ public enum TrainingOutcome
 /// trains for the configured epochs, reports metrics every <see cref="RunConfig.LogEvery"/> steps and writes a
 /// checkpoint at the end of each epoch. Everything it has to say goes out as <see cref="TrainerEvent"/>s.
 /// </summary>
-public sealed class Trainer(RunConfig config, string outputDirectory, Action<TrainerEvent> emit, Func<bool> cancelRequested)
+public sealed class Trainer(RunConfig config, string outputDirectory, Action<TrainerEvent> emit, Func<bool> cancelRequested, string? bpeVocabularyPath = null)
 {
     /// <summary>
     /// Fault injection for tests of the failure path: when this environment variable holds a step number, the loss
@@ -56,7 +56,18 @@ public sealed class Trainer(RunConfig config, string outputDirectory, Action<Tra
         File.WriteAllText(Path.Combine(outputDirectory, "config.json"), config.ToJson());
         manual_seed(config.Seed);
 
-        var loader = new ShapesLoader(DatasetCatalog.Load(config.Dataset, train: true, config.ImageSize), config);
+        ICaptionTokenizer tokenizer;
+        try
+        {
+            tokenizer = Tokenizers.Create(config, bpeVocabularyPath);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException)
+        {
+            emit(new TrainerEvent { Type = TrainerEvent.Failed, Message = ex.Message });
+            return TrainingOutcome.Failed;
+        }
+
+        var loader = new ShapesLoader(DatasetCatalog.Load(config.Dataset, train: true, config.ImageSize), config, tokenizer);
         if (loader.BatchesPerEpoch == 0)
         {
             emit(new TrainerEvent { Type = TrainerEvent.Failed, Message = $"Dataset '{config.Dataset}' has fewer samples than one batch of {config.BatchSize}; lower the batch size." });

@@ -13,10 +13,10 @@ namespace Slip.Training.Cli;
 /// </summary>
 public static class BenchCommand
 {
-    public static int Run(RunConfig config, int steps, int warmup)
+    public static int Run(RunConfig config, int steps, int warmup, string? bpeVocabularyPath)
     {
         manual_seed(config.Seed);
-        var loader = new ShapesLoader(DatasetCatalog.Load(config.Dataset, train: true, config.ImageSize), config);
+        var loader = new ShapesLoader(DatasetCatalog.Load(config.Dataset, train: true, config.ImageSize), config, Tokenizers.Create(config, bpeVocabularyPath));
         var indices = loader.Order(0).Take(config.BatchSize).ToArray();
 
         var dataClock = Stopwatch.StartNew();

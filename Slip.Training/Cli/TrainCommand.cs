@@ -18,7 +18,7 @@ public static class TrainCommand
 
     private const string Usage = """
         Usage:
-          Slip.Training train --config <run.json> --out <dir> [--threads <n>]
+          Slip.Training train --config <run.json> --out <dir> [--threads <n>] [--bpe-vocab <bpe_simple_vocab_16e6.txt.gz>]
           Slip.Training validate --config <run.json>   (prints the complete config)
           Slip.Training bench --config <run.json> [--steps <n>] [--warmup <n>] [--threads <n>]
           Slip.Training presets
@@ -109,8 +109,20 @@ public static class TrainCommand
         }
 
         SetThreads(options);
-        return BenchCommand.Run(config, IntOption(options, "steps", 20), IntOption(options, "warmup", 3));
+        try
+        {
+            return BenchCommand.Run(config, IntOption(options, "steps", 20), IntOption(options, "warmup", 3), BpeVocabulary(options));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return ExitUsage;
+        }
     }
+
+    /// <summary>--bpe-vocab, else SLIP_BPE_VOCAB: the CLIP vocabulary file for runs with the clip-bpe tokenizer.</summary>
+    private static string? BpeVocabulary(Dictionary<string, string> options) =>
+        options.TryGetValue("bpe-vocab", out var path) ? path : Environment.GetEnvironmentVariable("SLIP_BPE_VOCAB");
 
     private static int IntOption(Dictionary<string, string> options, string name, int fallback) =>
         options.TryGetValue(name, out var text) && int.TryParse(text, out var value) && value > 0 ? value : fallback;
@@ -166,7 +178,7 @@ public static class TrainCommand
         TrainingOutcome outcome;
         try
         {
-            outcome = new Trainer(config, output, Emit, () => Volatile.Read(ref cancelled) == 1).Run();
+            outcome = new Trainer(config, output, Emit, () => Volatile.Read(ref cancelled) == 1, BpeVocabulary(options)).Run();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -12,12 +12,14 @@ public sealed class ShapesLoader
 {
     private readonly SyntheticShapes data;
     private readonly RunConfig config;
+    private readonly ICaptionTokenizer tokenizer;
     private readonly FloatImage[] images;
 
-    public ShapesLoader(SyntheticShapes data, RunConfig config)
+    public ShapesLoader(SyntheticShapes data, RunConfig config, ICaptionTokenizer? tokenizer = null)
     {
         this.data = data;
         this.config = config;
+        this.tokenizer = tokenizer ?? ByteTokenizer.Instance;
         images = Enumerable.Range(0, data.Count).Select(i => FloatImage.FromRgb(data.Rgb(i), data.Size, data.Size)).ToArray();
     }
 
@@ -104,7 +106,7 @@ public sealed class ShapesLoader
             if (wantClip)
             {
                 Augmentations.ClipView(image, size, rng).Pixels.CopyTo(clip!, k * plane);
-                ByteTokenizer.Encode(data.Caption(index), config.ContextLength).CopyTo(tokens!, k * config.ContextLength);
+                tokenizer.Tokenize(data.Caption(index), config.ContextLength).CopyTo(tokens!, k * config.ContextLength);
             }
         });
 

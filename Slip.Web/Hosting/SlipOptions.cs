@@ -11,6 +11,9 @@ public sealed class SlipOptions
     /// <summary>The trainer CLI (Slip.Training.dll or its executable). Empty means the copy next to the web app.</summary>
     public string TrainerPath { get; set; } = "";
 
+    /// <summary>CLIP's BPE vocabulary file (bpe_simple_vocab_16e6.txt.gz) for runs with the clip-bpe tokenizer; empty: none.</summary>
+    public string BpeVocabularyPath { get; set; } = "";
+
     /// <summary>CPU threads for each trainer process; 0 means all cores.</summary>
     public int TrainerThreads { get; set; }
 

@@ -35,6 +35,12 @@ public sealed class TrainerProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
+        if (!string.IsNullOrWhiteSpace(options.BpeVocabularyPath))
+        {
+            start.ArgumentList.Add("--bpe-vocab");
+            start.ArgumentList.Add(Path.GetFullPath(options.BpeVocabularyPath));
+        }
+
         if (options.TrainerThreads > 0)
         {
             start.ArgumentList.Add("--threads");

@@ -14,6 +14,8 @@ public class ConfigTests
     [InlineData(nameof(RunConfig.Dataset))]
     [InlineData(nameof(RunConfig.TextHeads))]
     [InlineData(nameof(RunConfig.BatchSize))]
+    [InlineData(nameof(RunConfig.Tokenizer))]
+    [InlineData(nameof(RunConfig.VocabSize))]
     public void InconsistentValuesAreReportedOnTheirField(string field)
     {
         var bad = field switch
@@ -23,6 +25,8 @@ public class ConfigTests
             nameof(RunConfig.Epochs) => new RunConfig { Epochs = 0 },
             nameof(RunConfig.Dataset) => new RunConfig { Dataset = "imagenet-21k" },
             nameof(RunConfig.TextHeads) => new RunConfig { TextWidth = 128, TextHeads = 5 },
+            nameof(RunConfig.Tokenizer) => new RunConfig { Tokenizer = "sentencepiece" },
+            nameof(RunConfig.VocabSize) => new RunConfig { Tokenizer = "clip-bpe", VocabSize = 259 },
             _ => new RunConfig { BatchSize = 1 },
         };
         var errors = bad.Validate(DatasetCatalog.Names);

@@ -1,3 +1,4 @@
+using Slip.Training.Datasets;
 using Slip.Training.Models;
 using static TorchSharp.torch;
 

@@ -58,6 +58,27 @@ public class TrainerTests
     }
 
     [Fact]
+    public void ClipBpeRunWithoutAVocabularyFailsAndSaysHowToConfigureOne()
+    {
+        var dir = Directory.CreateTempSubdirectory("slip-trainer-").FullName;
+        var events = new List<TrainerEvent>();
+        var config = TinyConfigs.Slip() with { Tokenizer = Tokenizers.ClipBpe, VocabSize = ClipBpeTokenizer.VocabSize };
+        Assert.Equal(TrainingOutcome.Failed, new Trainer(config, dir, events.Add, () => false).Run());
+        Assert.Contains("--bpe-vocab", events.Single().Message);
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
+    public void ClipBpeRunTrainsOnCaptionsTokenizedWithTheVocabulary()
+    {
+        var dir = Directory.CreateTempSubdirectory("slip-trainer-").FullName;
+        var events = new List<TrainerEvent>();
+        var config = TinyConfigs.Slip(batch: 32) with { Tokenizer = Tokenizers.ClipBpe, VocabSize = ClipBpeTokenizer.VocabSize };
+        Assert.Equal(TrainingOutcome.Completed, new Trainer(config, dir, events.Add, () => false, TokenizerTests.VocabularyPath).Run());
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
     public void CancelStopsAfterTheCurrentStep()
     {
         var dir = Directory.CreateTempSubdirectory("slip-trainer-").FullName;

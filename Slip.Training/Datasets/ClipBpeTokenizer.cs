@@ -1,0 +1,198 @@
+using System.IO.Compression;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Slip.Training.Datasets;
+
+/// <summary>
+/// CLIP's byte-pair-encoding tokenizer (slip-reference section 4), read from the user's copy of
+/// <c>bpe_simple_vocab_16e6.txt.gz</c>: 49,408 tokens, start-of-text 49406, end-of-text 49407, padding 0.
+/// Text is NFC-normalised, HTML-unescaped twice, whitespace-collapsed and lower-cased (ftfy's mojibake repair is not
+/// reproduced; see docs/decisions/0005). Over-long captions keep EOT as their last token (open_clip's choice).
+/// </summary>
+public sealed partial class ClipBpeTokenizer : ICaptionTokenizer
+{
+    public const int StartOfText = 49406;
+    public const int EndOfText = 49407;
+    public const int VocabSize = 49408;
+    private const int MergeCount = 49152 - 256 - 2;
+
+    private readonly Dictionary<string, int> encoder;
+    private readonly Dictionary<(string, string), int> ranks;
+    private readonly Dictionary<string, int[]> cache = [];
+    private readonly Lock cacheGate = new();
+    private static readonly HashSet<int> PrintableBytes =
+        Enumerable.Range('!', '~' - '!' + 1).Concat(Enumerable.Range('¡', '¬' - '¡' + 1)).Concat(Enumerable.Range('®', 'ÿ' - '®' + 1)).ToHashSet();
+
+    /// <summary>GPT-2's reversible byte-to-unicode table, indexed by byte: printable bytes map to themselves, the rest to 256 + n.</summary>
+    private static readonly string[] ByteToUnicode = BuildByteToUnicode();
+
+    /// <summary>The first 256 vocabulary entries: printable bytes in byte order, then the remapped ones (the table's insertion order in CLIP).</summary>
+    private static readonly string[] ByteSymbolsInVocabularyOrder =
+        Enumerable.Range(0, 256).OrderBy(b => PrintableBytes.Contains(b) ? 0 : 1).Select(b => ByteToUnicode[b]).ToArray();
+
+    private ClipBpeTokenizer(Dictionary<string, int> encoder, Dictionary<(string, string), int> ranks)
+    {
+        this.encoder = encoder;
+        this.ranks = ranks;
+    }
+
+    /// <summary>Reads the merges file (gzip or plain text). Throws <see cref="InvalidDataException"/> when it is not CLIP's vocabulary.</summary>
+    public static ClipBpeTokenizer Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"The BPE vocabulary '{path}' does not exist.", path);
+        }
+
+        var lines = new List<string>();
+        using (var file = File.OpenRead(path))
+        {
+            var gzip = file.ReadByte() == 0x1f && file.ReadByte() == 0x8b;
+            file.Position = 0;
+            using var stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file;
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            while (reader.ReadLine() is { } line && lines.Count <= MergeCount)
+            {
+                lines.Add(line);
+            }
+        }
+
+        var merges = lines.Skip(1).Take(MergeCount).Select(l => l.Split(' ')).ToList();
+        if (merges.Count != MergeCount || merges.Any(m => m.Length != 2))
+        {
+            throw new InvalidDataException($"'{path}' is not CLIP's BPE vocabulary: it needs a header line and {MergeCount} merge lines of two symbols each.");
+        }
+
+        var vocab = new List<string>(VocabSize);
+        vocab.AddRange(ByteSymbolsInVocabularyOrder);
+        vocab.AddRange(ByteSymbolsInVocabularyOrder.Select(s => s + "</w>"));
+        vocab.AddRange(merges.Select(m => m[0] + m[1]));
+        vocab.Add("<|startoftext|>");
+        vocab.Add("<|endoftext|>");
+        var encoder = new Dictionary<string, int>(VocabSize);
+        for (var i = 0; i < vocab.Count; i++)
+        {
+            encoder[vocab[i]] = i;
+        }
+
+        var ranks = new Dictionary<(string, string), int>(merges.Count);
+        for (var i = 0; i < merges.Count; i++)
+        {
+            ranks.TryAdd((merges[i][0], merges[i][1]), i);
+        }
+
+        return new ClipBpeTokenizer(encoder, ranks);
+    }
+
+    /// <summary>The BPE ids of <paramref name="text"/>, without start and end tokens.</summary>
+    public List<int> Encode(string text)
+    {
+        var ids = new List<int>();
+        foreach (Match piece in Pretokenize().Matches(Clean(text)))
+        {
+            var word = string.Concat(Encoding.UTF8.GetBytes(piece.Value).Select(b => ByteToUnicode[b]));
+            ids.AddRange(Bpe(word));
+        }
+
+        return ids;
+    }
+
+    /// <summary>[SOT] + ids + [EOT], zero-padded to <paramref name="contextLength"/>; over-long text keeps EOT last.</summary>
+    public long[] Tokenize(string text, int contextLength)
+    {
+        var body = Encode(text);
+        var kept = Math.Min(body.Count, contextLength - 2);
+        var result = new long[contextLength];
+        result[0] = StartOfText;
+        for (var i = 0; i < kept; i++)
+        {
+            result[i + 1] = body[i];
+        }
+
+        result[kept + 1] = EndOfText;
+        return result;
+    }
+
+    private static string Clean(string text)
+    {
+        var fixedText = WebUtility.HtmlDecode(WebUtility.HtmlDecode(text.Normalize(NormalizationForm.FormC))).Trim();
+        return Whitespace().Replace(fixedText, " ").Trim().ToLowerInvariant();
+    }
+
+    private int[] Bpe(string token)
+    {
+        lock (cacheGate)
+        {
+            if (cache.TryGetValue(token, out var hit))
+            {
+                return hit;
+            }
+        }
+
+        // Symbols are the token's characters, the last one marked end-of-word; merge the lowest-ranked pair until none applies.
+        var symbols = token.Select(c => c.ToString()).ToList();
+        symbols[^1] += "</w>";
+        while (symbols.Count > 1)
+        {
+            var best = -1;
+            var bestRank = int.MaxValue;
+            for (var i = 0; i < symbols.Count - 1; i++)
+            {
+                if (ranks.TryGetValue((symbols[i], symbols[i + 1]), out var rank) && rank < bestRank)
+                {
+                    (best, bestRank) = (i, rank);
+                }
+            }
+
+            if (best < 0)
+            {
+                break;
+            }
+
+            var (first, second) = (symbols[best], symbols[best + 1]);
+            var merged = new List<string>(symbols.Count);
+            for (var i = 0; i < symbols.Count; i++)
+            {
+                if (i < symbols.Count - 1 && symbols[i] == first && symbols[i + 1] == second)
+                {
+                    merged.Add(first + second);
+                    i++;
+                }
+                else
+                {
+                    merged.Add(symbols[i]);
+                }
+            }
+
+            symbols = merged;
+        }
+
+        var ids = symbols.Select(s => encoder[s]).ToArray();
+        lock (cacheGate)
+        {
+            cache.TryAdd(token, ids);
+        }
+
+        return ids;
+    }
+
+    private static string[] BuildByteToUnicode()
+    {
+        var table = new string[256];
+        var extra = 0;
+        for (var b = 0; b < 256; b++)
+        {
+            table[b] = PrintableBytes.Contains(b) ? ((char)b).ToString() : ((char)(256 + extra++)).ToString();
+        }
+
+        return table;
+    }
+
+    [GeneratedRegex(@"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+", RegexOptions.IgnoreCase)]
+    private static partial Regex Pretokenize();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+}

@@ -19,7 +19,13 @@ public enum TrainingOutcome
 /// trains for the configured epochs, reports metrics every <see cref="RunConfig.LogEvery"/> steps and writes a
 /// checkpoint at the end of each epoch. Everything it has to say goes out as <see cref="TrainerEvent"/>s.
 /// </summary>
-public sealed class Trainer(RunConfig config, string outputDirectory, Action<TrainerEvent> emit, Func<bool> cancelRequested, string? bpeVocabularyPath = null)
+public sealed class Trainer(
+    RunConfig config,
+    string outputDirectory,
+    Action<TrainerEvent> emit,
+    Func<bool> cancelRequested,
+    string? bpeVocabularyPath = null,
+    bool resume = false)
 {
     /// <summary>
     /// Fault injection for tests of the failure path: when this environment variable holds a step number, the loss
@@ -80,19 +86,37 @@ public sealed class Trainer(RunConfig config, string outputDirectory, Action<Tra
         var totalSteps = (long)loader.BatchesPerEpoch * config.Epochs;
         var schedule = new LearningRateSchedule(config.LearningRate, config.LearningRateStart, config.LearningRateEnd,
             (long)Math.Round(config.WarmupEpochs * loader.BatchesPerEpoch), totalSteps);
-        var lrScheduler = optim.lr_scheduler.LambdaLR(optimizer, s => schedule.At(s) / config.LearningRate);
 
-        emit(new TrainerEvent { Type = TrainerEvent.Started, TotalSteps = totalSteps });
+        long step = 0;
+        if (resume && ResumeState.Exists(outputDirectory))
+        {
+            try
+            {
+                step = ResumeState.Load(outputDirectory, config, model, optimizer);
+            }
+            catch (InvalidDataException ex)
+            {
+                emit(new TrainerEvent { Type = TrainerEvent.Failed, Message = ex.Message });
+                return TrainingOutcome.Failed;
+            }
+        }
+
+        emit(new TrainerEvent { Type = TrainerEvent.Started, Step = step, TotalSteps = totalSteps, Epoch = Fractional(step, loader) });
         var sums = new Dictionary<string, double>();
         var count = 0;
-        long step = 0;
-        for (var epoch = 0; epoch < config.Epochs; epoch++)
+        for (var epoch = (int)(step / loader.BatchesPerEpoch); epoch < config.Epochs; epoch++)
         {
-            foreach (var batch in loader.Epoch(epoch))
+            // A resumed run continues mid-epoch: the epoch's order is fixed by (seed, epoch), so skip what was done.
+            foreach (var batch in loader.Epoch(epoch, skipBatches: (int)(step - ((long)epoch * loader.BatchesPerEpoch))))
             {
                 using (batch)
                 {
                     var lr = schedule.At(step);
+                    foreach (var group in optimizer.ParamGroups)
+                    {
+                        group.LearningRate = lr;
+                    }
+
                     var losses = Step(model, optimizer, batch, config, injectNan: FaultNanAtStep == step);
                     var lossValue = losses["loss"];
                     if (!float.IsFinite(lossValue))
@@ -108,7 +132,6 @@ public sealed class Trainer(RunConfig config, string outputDirectory, Action<Tra
                         return TrainingOutcome.Failed;
                     }
 
-                    lrScheduler.step();
                     foreach (var (name, value) in losses)
                     {
                         sums[name] = sums.GetValueOrDefault(name) + value;
@@ -138,12 +161,14 @@ public sealed class Trainer(RunConfig config, string outputDirectory, Action<Tra
 
                 if (cancelRequested())
                 {
+                    ResumeState.Save(outputDirectory, config, model, optimizer, step);
                     emit(new TrainerEvent { Type = TrainerEvent.Cancelled, Step = step, TotalSteps = totalSteps, Epoch = Fractional(step, loader), Message = "Cancelled on request." });
                     return TrainingOutcome.Cancelled;
                 }
             }
 
             var file = Checkpoints.Save(model, Path.Combine(outputDirectory, $"epoch_{epoch + 1:D3}.pt"));
+            ResumeState.Save(outputDirectory, config, model, optimizer, step);
             emit(new TrainerEvent { Type = TrainerEvent.Checkpoint, Step = step, TotalSteps = totalSteps, Epoch = epoch + 1, Path = file.Path, Bytes = file.Bytes, Sha256 = file.Sha256 });
         }
 

@@ -18,7 +18,7 @@ public static class TrainCommand
 
     private const string Usage = """
         Usage:
-          Slip.Training train --config <run.json> --out <dir> [--threads <n>] [--bpe-vocab <bpe_simple_vocab_16e6.txt.gz>]
+          Slip.Training train --config <run.json> --out <dir> [--resume] [--threads <n>] [--bpe-vocab <bpe_simple_vocab_16e6.txt.gz>]
           Slip.Training validate --config <run.json>   (prints the complete config)
           Slip.Training bench --config <run.json> [--steps <n>] [--warmup <n>] [--threads <n>]
           Slip.Training presets
@@ -59,10 +59,12 @@ public static class TrainCommand
 
     private static Dictionary<string, string> ParseOptions(string[] args)
     {
+        // "--name value" pairs; a flag with no value ("--resume") reads as "true".
         var options = new Dictionary<string, string>();
-        for (var i = 0; i + 1 < args.Length; i += 2)
+        for (var i = 0; i < args.Length; i++)
         {
-            options[args[i].TrimStart('-')] = args[i + 1];
+            var hasValue = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal);
+            options[args[i].TrimStart('-')] = hasValue ? args[++i] : "true";
         }
 
         return options;
@@ -178,7 +180,8 @@ public static class TrainCommand
         TrainingOutcome outcome;
         try
         {
-            outcome = new Trainer(config, output, Emit, () => Volatile.Read(ref cancelled) == 1, BpeVocabulary(options)).Run();
+            var resume = options.TryGetValue("resume", out var r) && r == "true";
+            outcome = new Trainer(config, output, Emit, () => Volatile.Read(ref cancelled) == 1, BpeVocabulary(options), resume).Run();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

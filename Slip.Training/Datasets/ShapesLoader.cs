@@ -33,8 +33,8 @@ public sealed class ShapesLoader
         return order;
     }
 
-    /// <summary>Yields the epoch's batches; up to <paramref name="prefetch"/> are prepared ahead on a worker thread. The caller disposes each batch.</summary>
-    public IEnumerable<TrainingBatch> Epoch(int epoch, int prefetch = 2, CancellationToken cancellationToken = default)
+    /// <summary>Yields the epoch's batches from batch <paramref name="skipBatches"/> on; up to <paramref name="prefetch"/> are prepared ahead on a worker thread. The caller disposes each batch.</summary>
+    public IEnumerable<TrainingBatch> Epoch(int epoch, int skipBatches = 0, int prefetch = 2, CancellationToken cancellationToken = default)
     {
         using var queue = new BlockingCollection<TrainingBatch>(prefetch);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -44,7 +44,7 @@ public sealed class ShapesLoader
         {
             try
             {
-                for (var b = 0; b < BatchesPerEpoch && !token.IsCancellationRequested; b++)
+                for (var b = skipBatches; b < BatchesPerEpoch && !token.IsCancellationRequested; b++)
                 {
                     var batch = Build(order.AsSpan(b * config.BatchSize, config.BatchSize).ToArray(), epoch);
                     if (!queue.TryAdd(batch, Timeout.Infinite, token))

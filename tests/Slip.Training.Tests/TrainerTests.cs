@@ -79,6 +79,45 @@ public class TrainerTests
     }
 
     [Fact]
+    public void ResumedRunContinuesWithTheSameLossesAsAnUninterruptedRun()
+    {
+        var config = TinyConfigs.Slip(batch: 32) with { Epochs = 2, LogEvery = 1 };
+        static Dictionary<long, double> Losses(List<TrainerEvent> events) =>
+            events.Where(e => e.Type == TrainerEvent.Metrics).ToDictionary(e => e.Step, e => e.Values!["loss"]);
+
+        var whole = Directory.CreateTempSubdirectory("slip-whole-").FullName;
+        var uninterrupted = new List<TrainerEvent>();
+        Assert.Equal(TrainingOutcome.Completed, new Trainer(config, whole, uninterrupted.Add, () => false).Run());
+
+        // Stop after step 5 (mid-epoch: 8 steps per epoch), then resume in the same folder.
+        var split = Directory.CreateTempSubdirectory("slip-split-").FullName;
+        var first = new List<TrainerEvent>();
+        Assert.Equal(TrainingOutcome.Cancelled, new Trainer(config, split, first.Add, () => first.Count(e => e.Type == TrainerEvent.Metrics) == 5).Run());
+        var second = new List<TrainerEvent>();
+        Assert.Equal(TrainingOutcome.Completed, new Trainer(config, split, second.Add, () => false, resume: true).Run());
+
+        Assert.Equal(5, second[0].Step);
+        var expected = Losses(uninterrupted);
+        var resumed = Losses(second);
+        Assert.Equal(Enumerable.Range(6, 11).Select(i => (long)i), resumed.Keys);
+        Assert.All(resumed, kv => Assert.Equal(expected[kv.Key], kv.Value, 5));
+        Directory.Delete(whole, recursive: true);
+        Directory.Delete(split, recursive: true);
+    }
+
+    [Fact]
+    public void ResumeStateOfAnotherConfigIsRefused()
+    {
+        var dir = Directory.CreateTempSubdirectory("slip-trainer-").FullName;
+        var events = new List<TrainerEvent>();
+        new Trainer(TinyConfigs.Slip(batch: 32), dir, events.Add, () => false).Run();
+        var other = new List<TrainerEvent>();
+        Assert.Equal(TrainingOutcome.Failed, new Trainer(TinyConfigs.Slip(batch: 32) with { Seed = 9 }, dir, other.Add, () => false, resume: true).Run());
+        Assert.Contains("different config", other.Single().Message);
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
     public void CancelStopsAfterTheCurrentStep()
     {
         var dir = Directory.CreateTempSubdirectory("slip-trainer-").FullName;

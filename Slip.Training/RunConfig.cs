@@ -39,6 +39,12 @@ public sealed record RunConfig
     public int Seed { get; init; }
     public int LogEvery { get; init; } = 2;
 
+    /// <summary>Micro-batches per optimizer step (the reference's --update-freq): the effective batch is BatchSize x UpdateFreq.</summary>
+    public int UpdateFreq { get; init; } = 1;
+
+    /// <summary>Clip the global gradient norm to this before each step; null (the reference's choice) clips nothing.</summary>
+    public double? GradClipNorm { get; init; }
+
     // Vision tower.
     public int ImageSize { get; init; } = 32;
     public int PatchSize { get; init; } = 4;
@@ -178,6 +184,8 @@ public sealed record RunConfig
         Check(SslTemperature > 0, nameof(SslTemperature), "SSL temperature must be positive.");
         Check(Seed >= 0, nameof(Seed), "Seed cannot be negative.");
         Check(LogEvery >= 1, nameof(LogEvery), "Log interval must be at least 1 step.");
+        Check(UpdateFreq is >= 1 and <= 1024, nameof(UpdateFreq), "Gradient accumulation (micro-batches per step) must be between 1 and 1024.");
+        Check(GradClipNorm is null or > 0, nameof(GradClipNorm), "The gradient clipping norm must be positive (or left empty for no clipping).");
         Check(ImageSize >= 8 && ImageSize <= 1024, nameof(ImageSize), "Image size must be between 8 and 1024 pixels.");
         Check(PatchSize >= 1 && ImageSize % Math.Max(PatchSize, 1) == 0, nameof(PatchSize), $"Image size {ImageSize} is not divisible by patch size {PatchSize}.");
         Check(VisionWidth >= 8 && VisionHeads >= 1 && VisionWidth % Math.Max(VisionHeads, 1) == 0, nameof(VisionHeads), $"Vision width {VisionWidth} is not divisible by {VisionHeads} heads.");

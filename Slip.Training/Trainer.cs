@@ -74,18 +74,23 @@ public sealed class Trainer(
         }
 
         var loader = new ShapesLoader(DatasetCatalog.Load(config.Dataset, train: true, config.ImageSize), config, tokenizer);
-        if (loader.BatchesPerEpoch == 0)
+        var stepsPerEpoch = loader.BatchesPerEpoch / config.UpdateFreq;
+        if (stepsPerEpoch == 0)
         {
-            emit(new TrainerEvent { Type = TrainerEvent.Failed, Message = $"Dataset '{config.Dataset}' has fewer samples than one batch of {config.BatchSize}; lower the batch size." });
+            emit(new TrainerEvent
+            {
+                Type = TrainerEvent.Failed,
+                Message = $"Dataset '{config.Dataset}' has fewer samples than one step of {config.UpdateFreq} x {config.BatchSize}; lower the batch size or the accumulation.",
+            });
             return TrainingOutcome.Failed;
         }
 
         using var model = new SlipModel(config);
         model.train();
         using var optimizer = CreateOptimizer(model, config);
-        var totalSteps = (long)loader.BatchesPerEpoch * config.Epochs;
+        var totalSteps = (long)stepsPerEpoch * config.Epochs;
         var schedule = new LearningRateSchedule(config.LearningRate, config.LearningRateStart, config.LearningRateEnd,
-            (long)Math.Round(config.WarmupEpochs * loader.BatchesPerEpoch), totalSteps);
+            (long)Math.Round(config.WarmupEpochs * stepsPerEpoch), totalSteps);
 
         long step = 0;
         if (resume && ResumeState.Exists(outputDirectory))
@@ -104,12 +109,13 @@ public sealed class Trainer(
         emit(new TrainerEvent { Type = TrainerEvent.Started, Step = step, TotalSteps = totalSteps, Epoch = Fractional(step, loader) });
         var sums = new Dictionary<string, double>();
         var count = 0;
-        for (var epoch = (int)(step / loader.BatchesPerEpoch); epoch < config.Epochs; epoch++)
+        for (var epoch = (int)(step / stepsPerEpoch); epoch < config.Epochs; epoch++)
         {
             // A resumed run continues mid-epoch: the epoch's order is fixed by (seed, epoch), so skip what was done.
-            foreach (var batch in loader.Epoch(epoch, skipBatches: (int)(step - ((long)epoch * loader.BatchesPerEpoch))))
+            var skipSteps = (int)(step - ((long)epoch * stepsPerEpoch));
+            foreach (var microBatches in loader.Epoch(epoch, skipBatches: skipSteps * config.UpdateFreq).Chunk(config.UpdateFreq).Take(stepsPerEpoch - skipSteps))
             {
-                using (batch)
+                try
                 {
                     var lr = schedule.At(step);
                     foreach (var group in optimizer.ParamGroups)
@@ -117,7 +123,7 @@ public sealed class Trainer(
                         group.LearningRate = lr;
                     }
 
-                    var losses = Step(model, optimizer, batch, config, injectNan: FaultNanAtStep == step);
+                    var losses = Step(model, optimizer, microBatches, config, injectNan: FaultNanAtStep == step);
                     var lossValue = losses["loss"];
                     if (!float.IsFinite(lossValue))
                     {
@@ -139,7 +145,7 @@ public sealed class Trainer(
 
                     count++;
                     step++;
-                    var endOfEpoch = step % loader.BatchesPerEpoch == 0;
+                    var endOfEpoch = step % stepsPerEpoch == 0;
                     if (step % config.LogEvery == 0 || endOfEpoch)
                     {
                         var values = sums.ToDictionary(kv => kv.Key, kv => kv.Value / count);
@@ -156,6 +162,13 @@ public sealed class Trainer(
                     else
                     {
                         emit(new TrainerEvent { Type = TrainerEvent.Progress, Step = step, TotalSteps = totalSteps, Epoch = Fractional(step, loader) });
+                    }
+                }
+                finally
+                {
+                    foreach (var batch in microBatches)
+                    {
+                        batch.Dispose();
                     }
                 }
 
@@ -188,32 +201,54 @@ public sealed class Trainer(
             lr: config.LearningRate, beta1: 0.9, beta2: 0.98, eps: 1e-8);
     }
 
+    /// <summary>One optimizer step on one batch; see the overload for micro-batches.</summary>
+    public static Dictionary<string, float> Step(SlipModel model, optim.Optimizer optimizer, TrainingBatch batch, RunConfig config, bool injectNan = false) =>
+        Step(model, optimizer, [batch], config, injectNan);
+
     /// <summary>
-    /// One optimizer step: forward, named losses, backward, AdamW step, logit-scale clamp. Returns the losses as
-    /// numbers; when the loss is not finite nothing is updated.
+    /// One optimizer step over <paramref name="microBatches"/> (gradient accumulation: each loss is divided by their
+    /// count): forward, named losses, backward, optional gradient clipping, AdamW step, logit-scale clamp. Returns the
+    /// losses averaged over the micro-batches (and grad_norm when clipping); when a loss is not finite nothing is
+    /// updated.
     /// </summary>
-    public static Dictionary<string, float> Step(SlipModel model, optim.Optimizer optimizer, TrainingBatch batch, RunConfig config, bool injectNan = false)
+    public static Dictionary<string, float> Step(SlipModel model, optim.Optimizer optimizer, IReadOnlyList<TrainingBatch> microBatches, RunConfig config, bool injectNan = false)
     {
-        using var scope = NewDisposeScope();
+        // The outer scope frees what the optimizer and clipping allocate; the inner one each micro-batch's activations.
+        using var stepScope = NewDisposeScope();
         optimizer.zero_grad();
-        var outputs = model.call(new SlipInputs(batch.Image, batch.Text, batch.Aug1, batch.Aug2));
-        var losses = ObjectiveLosses.Compute(config.Objective, outputs, config.SslScale, config.SslTemperature);
-        var values = losses.ToDictionary(kv => kv.Key, kv => kv.Value.item<float>());
-        if (injectNan)
+        var values = new Dictionary<string, float>();
+        foreach (var batch in microBatches)
         {
-            values["loss"] = float.NaN;
+            using var scope = NewDisposeScope();
+            var outputs = model.call(new SlipInputs(batch.Image, batch.Text, batch.Aug1, batch.Aug2));
+            var losses = ObjectiveLosses.Compute(config.Objective, outputs, config.SslScale, config.SslTemperature);
+            foreach (var (name, value) in losses)
+            {
+                values[name] = values.GetValueOrDefault(name) + (value.item<float>() / microBatches.Count);
+            }
+
+            if (injectNan)
+            {
+                values["loss"] = float.NaN;
+            }
+
+            if (!float.IsFinite(values["loss"]))
+            {
+                return values;
+            }
+
+            (losses["loss"] / microBatches.Count).backward();
         }
 
-        if (!float.IsFinite(values["loss"]))
+        if (config.GradClipNorm is { } maxNorm)
         {
-            return values;
+            values["grad_norm"] = (float)nn.utils.clip_grad_norm_(model.parameters(), maxNorm);
         }
 
-        losses["loss"].backward();
         optimizer.step();
         model.ClampLogitScale();
         return values;
     }
 
-    private static double Fractional(long step, ShapesLoader loader) => (double)step / loader.BatchesPerEpoch;
+    private double Fractional(long step, ShapesLoader loader) => (double)step / (loader.BatchesPerEpoch / config.UpdateFreq);
 }

@@ -16,6 +16,8 @@ public class ConfigTests
     [InlineData(nameof(RunConfig.BatchSize))]
     [InlineData(nameof(RunConfig.Tokenizer))]
     [InlineData(nameof(RunConfig.VocabSize))]
+    [InlineData(nameof(RunConfig.UpdateFreq))]
+    [InlineData(nameof(RunConfig.GradClipNorm))]
     public void InconsistentValuesAreReportedOnTheirField(string field)
     {
         var bad = field switch
@@ -27,6 +29,8 @@ public class ConfigTests
             nameof(RunConfig.TextHeads) => new RunConfig { TextWidth = 128, TextHeads = 5 },
             nameof(RunConfig.Tokenizer) => new RunConfig { Tokenizer = "sentencepiece" },
             nameof(RunConfig.VocabSize) => new RunConfig { Tokenizer = "clip-bpe", VocabSize = 259 },
+            nameof(RunConfig.UpdateFreq) => new RunConfig { UpdateFreq = 0 },
+            nameof(RunConfig.GradClipNorm) => new RunConfig { GradClipNorm = -1 },
             _ => new RunConfig { BatchSize = 1 },
         };
         var errors = bad.Validate(DatasetCatalog.Names);

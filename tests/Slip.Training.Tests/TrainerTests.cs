@@ -130,6 +130,62 @@ public class TrainerTests
     }
 
     [Fact]
+    public void AccumulatedStepAveragesTheMicroBatchLossesAndGradients()
+    {
+        var config = TinyConfigs.Slip(batch: 8) with { UpdateFreq = 2 };
+        var loader = new ShapesLoader(SyntheticShapes.Generate(16, 24, seed: 3), config);
+        using var first = loader.Build([0, 1, 2, 3, 4, 5, 6, 7], epoch: 0);
+        using var second = loader.Build([8, 9, 10, 11, 12, 13, 14, 15], epoch: 0);
+        manual_seed(5);
+        using var model = new SlipModel(config);
+        manual_seed(5);
+        using var twin = new SlipModel(config);
+        using var optimizer = Trainer.CreateOptimizer(model, config);
+
+        var values = Trainer.Step(model, optimizer, [first, second], config);
+
+        // The twin does by hand what accumulation should: mean of the two losses, backward once.
+        var l1 = ObjectiveLosses.Compute(config.Objective, twin.call(new SlipInputs(first.Image, first.Text, first.Aug1, first.Aug2)), 1.0, 0.1)["loss"];
+        var l2 = ObjectiveLosses.Compute(config.Objective, twin.call(new SlipInputs(second.Image, second.Text, second.Aug1, second.Aug2)), 1.0, 0.1)["loss"];
+        var mean = (l1 + l2) / 2;
+        mean.backward();
+        Assert.Equal(mean.item<float>(), values["loss"], 4);
+        var grads = twin.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad);
+        foreach (var (name, p) in model.named_parameters())
+        {
+            Assert.True(p.grad!.allclose(grads[name]!, rtol: 1e-4, atol: 1e-6), name);
+        }
+    }
+
+    [Fact]
+    public void AccumulationDividesTheStepsPerEpoch()
+    {
+        var dir = Directory.CreateTempSubdirectory("slip-trainer-").FullName;
+        var events = new List<TrainerEvent>();
+        var config = TinyConfigs.Slip(batch: 32) with { UpdateFreq = 2 };
+        Assert.Equal(TrainingOutcome.Completed, new Trainer(config, dir, events.Add, () => false).Run());
+        Assert.Equal(4, events[0].TotalSteps); // 256 samples / 32 = 8 micro-batches, 2 per step
+        Assert.Equal(4, events.Single(e => e.Type == TrainerEvent.Checkpoint).Step);
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
+    public void GradientClippingBoundsTheNormAndReportsItBeforeClipping()
+    {
+        var config = TinyConfigs.Slip(batch: 8) with { GradClipNorm = 1e-3 };
+        var loader = new ShapesLoader(SyntheticShapes.Generate(8, 24, seed: 2), config);
+        using var batch = loader.Build([0, 1, 2, 3, 4, 5, 6, 7], epoch: 0);
+        using var model = new SlipModel(config);
+        using var optimizer = Trainer.CreateOptimizer(model, config);
+
+        var values = Trainer.Step(model, optimizer, batch, config);
+
+        Assert.True(values["grad_norm"] > 1e-3);
+        var clipped = Math.Sqrt(model.parameters().Where(p => p.grad is not null).Sum(p => p.grad!.pow(2).sum().item<float>()));
+        Assert.True(clipped <= 1.01e-3, $"norm after clipping {clipped}");
+    }
+
+    [Fact]
     public void TrainingStepsLeaveNoLiveTensorsBehind()
     {
         var config = TinyConfigs.Slip(batch: 8);

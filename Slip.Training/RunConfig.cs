@@ -42,6 +42,9 @@ public sealed record RunConfig
     /// <summary>Micro-batches per optimizer step (the reference's --update-freq): the effective batch is BatchSize x UpdateFreq.</summary>
     public int UpdateFreq { get; init; } = 1;
 
+    /// <summary>"fp32", or "bf16": forward and backward in bfloat16 on fp32 master weights (about 3x faster on CPUs with bf16 units).</summary>
+    public string Precision { get; init; } = MixedPrecision.Fp32;
+
     /// <summary>Clip the global gradient norm to this before each step; null (the reference's choice) clips nothing.</summary>
     public double? GradClipNorm { get; init; }
 
@@ -185,6 +188,7 @@ public sealed record RunConfig
         Check(Seed >= 0, nameof(Seed), "Seed cannot be negative.");
         Check(LogEvery >= 1, nameof(LogEvery), "Log interval must be at least 1 step.");
         Check(UpdateFreq is >= 1 and <= 1024, nameof(UpdateFreq), "Gradient accumulation (micro-batches per step) must be between 1 and 1024.");
+        Check(MixedPrecision.Names.Contains(Precision), nameof(Precision), $"Unknown precision '{Precision}'. Known: {string.Join(", ", MixedPrecision.Names)}.");
         Check(GradClipNorm is null or > 0, nameof(GradClipNorm), "The gradient clipping norm must be positive (or left empty for no clipping).");
         Check(ImageSize >= 8 && ImageSize <= 1024, nameof(ImageSize), "Image size must be between 8 and 1024 pixels.");
         Check(PatchSize >= 1 && ImageSize % Math.Max(PatchSize, 1) == 0, nameof(PatchSize), $"Image size {ImageSize} is not divisible by patch size {PatchSize}.");

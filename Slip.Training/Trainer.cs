@@ -88,6 +88,7 @@ public sealed class Trainer(
         using var model = new SlipModel(config);
         model.train();
         using var optimizer = CreateOptimizer(model, config);
+        using var mixed = config.Precision == MixedPrecision.Bf16 ? new MixedPrecision(model, config) : null;
         var totalSteps = (long)stepsPerEpoch * config.Epochs;
         var schedule = new LearningRateSchedule(config.LearningRate, config.LearningRateStart, config.LearningRateEnd,
             (long)Math.Round(config.WarmupEpochs * stepsPerEpoch), totalSteps);
@@ -98,6 +99,7 @@ public sealed class Trainer(
             try
             {
                 step = ResumeState.Load(outputDirectory, config, model, optimizer);
+                mixed?.CopyWeightsToCompute();
             }
             catch (InvalidDataException ex)
             {
@@ -123,7 +125,7 @@ public sealed class Trainer(
                         group.LearningRate = lr;
                     }
 
-                    var losses = Step(model, optimizer, microBatches, config, injectNan: FaultNanAtStep == step);
+                    var losses = Step(model, optimizer, microBatches, config, injectNan: FaultNanAtStep == step, mixed);
                     var lossValue = losses["loss"];
                     if (!float.IsFinite(lossValue))
                     {
@@ -174,12 +176,14 @@ public sealed class Trainer(
 
                 if (cancelRequested())
                 {
+                    mixed?.CopyBuffersToMaster();
                     ResumeState.Save(outputDirectory, config, model, optimizer, step);
                     emit(new TrainerEvent { Type = TrainerEvent.Cancelled, Step = step, TotalSteps = totalSteps, Epoch = Fractional(step, loader), Message = "Cancelled on request." });
                     return TrainingOutcome.Cancelled;
                 }
             }
 
+            mixed?.CopyBuffersToMaster();
             var file = Checkpoints.Save(model, Path.Combine(outputDirectory, $"epoch_{epoch + 1:D3}.pt"));
             ResumeState.Save(outputDirectory, config, model, optimizer, step);
             emit(new TrainerEvent { Type = TrainerEvent.Checkpoint, Step = step, TotalSteps = totalSteps, Epoch = epoch + 1, Path = file.Path, Bytes = file.Bytes, Sha256 = file.Sha256 });
@@ -202,25 +206,30 @@ public sealed class Trainer(
     }
 
     /// <summary>One optimizer step on one batch; see the overload for micro-batches.</summary>
-    public static Dictionary<string, float> Step(SlipModel model, optim.Optimizer optimizer, TrainingBatch batch, RunConfig config, bool injectNan = false) =>
-        Step(model, optimizer, [batch], config, injectNan);
+    public static Dictionary<string, float> Step(SlipModel model, optim.Optimizer optimizer, TrainingBatch batch, RunConfig config, bool injectNan = false, MixedPrecision? mixed = null) =>
+        Step(model, optimizer, [batch], config, injectNan, mixed);
 
     /// <summary>
     /// One optimizer step over <paramref name="microBatches"/> (gradient accumulation: each loss is divided by their
     /// count): forward, named losses, backward, optional gradient clipping, AdamW step, logit-scale clamp. Returns the
     /// losses averaged over the micro-batches (and grad_norm when clipping); when a loss is not finite nothing is
-    /// updated.
+    /// updated. With <paramref name="mixed"/>, the bf16 copy computes and <paramref name="model"/> holds the fp32 master weights.
     /// </summary>
-    public static Dictionary<string, float> Step(SlipModel model, optim.Optimizer optimizer, IReadOnlyList<TrainingBatch> microBatches, RunConfig config, bool injectNan = false)
+    public static Dictionary<string, float> Step(
+        SlipModel model, optim.Optimizer optimizer, IReadOnlyList<TrainingBatch> microBatches, RunConfig config, bool injectNan = false, MixedPrecision? mixed = null)
     {
         // The outer scope frees what the optimizer and clipping allocate; the inner one each micro-batch's activations.
         using var stepScope = NewDisposeScope();
         optimizer.zero_grad();
+        mixed?.Compute.zero_grad();
         var values = new Dictionary<string, float>();
         foreach (var batch in microBatches)
         {
             using var scope = NewDisposeScope();
-            var outputs = model.call(new SlipInputs(batch.Image, batch.Text, batch.Aug1, batch.Aug2));
+            var outputs = mixed is null
+                ? model.call(new SlipInputs(batch.Image, batch.Text, batch.Aug1, batch.Aug2))
+                : Fp32(mixed.Compute.call(new SlipInputs(
+                    MixedPrecision.ToCompute(batch.Image), batch.Text, MixedPrecision.ToCompute(batch.Aug1), MixedPrecision.ToCompute(batch.Aug2))));
             var losses = ObjectiveLosses.Compute(config.Objective, outputs, config.SslScale, config.SslTemperature);
             foreach (var (name, value) in losses)
             {
@@ -240,6 +249,7 @@ public sealed class Trainer(
             (losses["loss"] / microBatches.Count).backward();
         }
 
+        mixed?.CopyGradientsToMaster();
         if (config.GradClipNorm is { } maxNorm)
         {
             values["grad_norm"] = (float)nn.utils.clip_grad_norm_(model.parameters(), maxNorm);
@@ -247,8 +257,14 @@ public sealed class Trainer(
 
         optimizer.step();
         model.ClampLogitScale();
+        mixed?.CopyWeightsToCompute();
         return values;
     }
+
+    /// <summary>Losses and softmax run in fp32 whatever precision computed the embeddings.</summary>
+    private static SlipOutputs Fp32(SlipOutputs o) => new(
+        o.ImageEmbed?.to(ScalarType.Float32), o.TextEmbed?.to(ScalarType.Float32), o.LogitScale?.to(ScalarType.Float32),
+        o.Aug1Embed?.to(ScalarType.Float32), o.Aug2Embed?.to(ScalarType.Float32));
 
     private double Fractional(long step, ShapesLoader loader) => (double)step / (loader.BatchesPerEpoch / config.UpdateFreq);
 }

@@ -49,14 +49,14 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>
     private void InitWeights()
     {
         using var _ = no_grad();
-        init.trunc_normal_(pos_embed, std: 0.02);
-        init.trunc_normal_(cls_token, std: 0.02);
+        Initialization.TruncatedNormal(pos_embed, std: 0.02);
+        Initialization.TruncatedNormal(cls_token, std: 0.02);
         foreach (var (name, module) in named_modules())
         {
             // The patch-embed conv keeps PyTorch's default init, as in timm.
             if (module is Linear linear)
             {
-                init.trunc_normal_(linear.weight!, std: 0.02);
+                Initialization.TruncatedNormal(linear.weight!, std: 0.02);
                 if (linear.bias is not null)
                 {
                     init.zeros_(linear.bias);

@@ -18,6 +18,7 @@ public class ConfigTests
     [InlineData(nameof(RunConfig.VocabSize))]
     [InlineData(nameof(RunConfig.UpdateFreq))]
     [InlineData(nameof(RunConfig.GradClipNorm))]
+    [InlineData(nameof(RunConfig.Precision))]
     public void InconsistentValuesAreReportedOnTheirField(string field)
     {
         var bad = field switch
@@ -31,6 +32,7 @@ public class ConfigTests
             nameof(RunConfig.VocabSize) => new RunConfig { Tokenizer = "clip-bpe", VocabSize = 259 },
             nameof(RunConfig.UpdateFreq) => new RunConfig { UpdateFreq = 0 },
             nameof(RunConfig.GradClipNorm) => new RunConfig { GradClipNorm = -1 },
+            nameof(RunConfig.Precision) => new RunConfig { Precision = "fp8" },
             _ => new RunConfig { BatchSize = 1 },
         };
         var errors = bad.Validate(DatasetCatalog.Names);

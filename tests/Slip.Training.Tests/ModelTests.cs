@@ -42,6 +42,38 @@ public class ModelTests
         }
     }
 
+    [Theory]
+    [InlineData("visual.pos_embed", 0.02)]
+    [InlineData("visual.cls_token", 0.02)]
+    [InlineData("visual.blocks.0.attn.qkv.weight", 0.02)]
+    [InlineData("visual.blocks.1.mlp.fc2.weight", 0.02)]
+    [InlineData("token_embedding.weight", 0.02)]
+    [InlineData("positional_embedding", 0.01)]
+    [InlineData("transformer.resblocks.0.attn.in_proj_weight", 0.0883883)]        // 128^-0.5
+    [InlineData("transformer.resblocks.0.attn.out_proj.weight", 0.0312500)]       // 128^-0.5 * (2 * 4)^-0.5
+    [InlineData("transformer.resblocks.1.mlp.c_fc.weight", 0.0625)]                // (2 * 128)^-0.5
+    [InlineData("image_projection", 0.0883883)]
+    [InlineData("text_projection", 0.0883883)]
+    public void WeightsStartWithTheReferenceInitialisation(string name, double std)
+    {
+        manual_seed(3);
+        using var model = new SlipModel(new RunConfig().WithModelPreset("Tiny"));
+        var weight = model.named_parameters().Single(p => p.name == name).parameter.detach();
+        Assert.InRange(weight.std().item<float>(), std * 0.85, std * 1.15);
+        Assert.InRange(weight.mean().item<float>(), -std / 5, std / 5);
+        Assert.True(weight.abs().max().item<float>() <= 2);
+    }
+
+    [Fact]
+    public void FreshVisionTowerTellsImagesApart()
+    {
+        // With every weight equal (a broken initialiser), all CLS features come out identical.
+        manual_seed(4);
+        using var vit = new VisionTransformer(imageSize: 16, patchSize: 4, width: 32, depth: 2, heads: 2);
+        using var features = vit.call(randn(4, 3, 16, 16));
+        Assert.True(features.std(0).mean().item<float>() > 0.1);
+    }
+
     [Fact]
     public void StateDictUsesThePublishedKeyNames()
     {

@@ -3,7 +3,7 @@ using Slip.Training.Models;
 namespace Slip.Training.Tests;
 
 /// <summary>The reference's parameter totals (slip-reference table 1.5), counted on the real modules.</summary>
-[Collection("default device")]
+[Collection(GlobalTorchState.Name)]
 public sealed class ParameterCountTests
 {
     [Theory]
@@ -33,6 +33,3 @@ public sealed class ParameterCountTests
     }
 }
 
-/// <summary>Tests that change TorchSharp's process-wide default device run alone.</summary>
-[CollectionDefinition("default device", DisableParallelization = true)]
-public sealed class DefaultDeviceCollection;

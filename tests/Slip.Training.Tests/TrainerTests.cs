@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace Slip.Training.Tests;
 
+[Collection(GlobalTorchState.Name)]
 public class TrainerTests
 {
     [Fact]
@@ -183,6 +184,48 @@ public class TrainerTests
         Assert.True(values["grad_norm"] > 1e-3);
         var clipped = Math.Sqrt(model.parameters().Where(p => p.grad is not null).Sum(p => p.grad!.pow(2).sum().item<float>()));
         Assert.True(clipped <= 1.01e-3, $"norm after clipping {clipped}");
+    }
+
+    [Fact]
+    public void Bf16StepsTrackTheFp32LossAndKeepFp32MasterWeights()
+    {
+        var config = TinyConfigs.Slip(batch: 8);
+        var loader = new ShapesLoader(SyntheticShapes.Generate(8, 24, seed: 2), config);
+        using var batch = loader.Build([0, 1, 2, 3, 4, 5, 6, 7], epoch: 0);
+        manual_seed(11);
+        using var fp32 = new SlipModel(config);
+        manual_seed(11);
+        using var master = new SlipModel(config with { Precision = MixedPrecision.Bf16 });
+        using var mixed = new MixedPrecision(master, config);
+        using var fp32Optimizer = Trainer.CreateOptimizer(fp32, config);
+        using var optimizer = Trainer.CreateOptimizer(master, config);
+
+        var reference = Trainer.Step(fp32, fp32Optimizer, batch, config);
+        var first = Trainer.Step(master, optimizer, batch, config, mixed: mixed);
+        Assert.Equal(reference["loss"], first["loss"], 0.05 * reference["loss"]);
+        Assert.All(master.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+        Assert.All(mixed.Compute.parameters(), p => Assert.Equal(ScalarType.BFloat16, p.dtype));
+
+        // The master weights moved, and the bf16 copy follows them.
+        using (no_grad())
+        {
+            var lowWeights = mixed.Compute.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            foreach (var (name, p) in master.named_parameters())
+            {
+                Assert.True(p.to(ScalarType.BFloat16).equal(lowWeights[name]).all().item<bool>(), name);
+            }
+        }
+
+        // Thirty more steps each: bf16 learns as fp32 does.
+        float last = 0, lastFp32 = 0;
+        for (var i = 0; i < 30; i++)
+        {
+            last = Trainer.Step(master, optimizer, batch, config, mixed: mixed)["loss"];
+            lastFp32 = Trainer.Step(fp32, fp32Optimizer, batch, config)["loss"];
+        }
+
+        Assert.True(last < first["loss"] * 0.7, $"bf16 loss went from {first["loss"]} to {last}");
+        Assert.Equal(lastFp32, last, 0.15 * lastFp32);
     }
 
     [Fact]

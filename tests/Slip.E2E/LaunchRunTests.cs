@@ -1,9 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Slip.Web.Tests;
 
@@ -16,17 +13,10 @@ public sealed class LaunchRunTests
     [Fact]
     public async Task TinySlipRunLaunchedInTheBrowserTrainsLiveAndItsCheckpointDownloads()
     {
-        await using var app = new SlipAppFactory(workers: true);
-        app.UseKestrel(0);
-        app.StartServer();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var (playwright, browser) = await Browser.LaunchAsync();
-        using var _ = playwright;
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = address, AcceptDownloads = true });
-        try
+        await using var live = await LiveApp.StartAsync();
+        var app = live.App;
+        await live.RunAsync("launch", async page =>
         {
-            page.SetDefaultTimeout(30_000);
-
             await page.GotoAsync("/");
             await page.GetByText("No runs yet").WaitForAsync();
             await page.GotoAsync("/runs/new");
@@ -74,37 +64,20 @@ public sealed class LaunchRunTests
             await page.GotoAsync("/");
             await page.GetByText("e2e tiny slip").WaitForAsync();
             await Browser.ScreenshotAsync(page, "runs");
-            await page.CloseAsync();
-        }
-        catch
-        {
-            await Browser.ScreenshotAsync(page, "failure");
-            throw;
-        }
-        finally
-        {
-            await browser.CloseAsync();
-        }
+        });
     }
 
     [Fact]
     public async Task RunsPageUpdatesLiveAndCancelStopsARunningRun()
     {
-        await using var app = new SlipAppFactory(workers: true);
-        app.UseKestrel(0);
-        app.StartServer();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var (playwright, browser) = await Browser.LaunchAsync();
-        using var _ = playwright;
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = address });
-        try
+        await using var live = await LiveApp.StartAsync();
+        await live.RunAsync("cancel", async page =>
         {
-            page.SetDefaultTimeout(30_000);
             await page.GotoAsync("/");
             await page.GetByText("No runs yet").WaitForAsync();
 
             // Launched elsewhere (the API): the open Runs page shows it without a reload.
-            using var client = new HttpClient { BaseAddress = new Uri(address) };
+            using var client = new HttpClient { BaseAddress = new Uri(live.Address) };
             var config = JsonSerializer.SerializeToElement(SlipAppFactory.TinyRun(epochs: 500), Slip.Training.RunConfig.JsonOptions);
             var created = await client.PostAsJsonAsync("/api/runs", new Slip.Web.Api.LaunchRequest("long run", config));
             Assert.True(created.IsSuccessStatusCode);
@@ -119,17 +92,7 @@ public sealed class LaunchRunTests
             Assert.True(DateTime.UtcNow - asked < TimeSpan.FromSeconds(10), $"cancel took {DateTime.UtcNow - asked}");
             Assert.Equal(0, await page.Locator("[data-testid=cancel]").CountAsync());
             await Browser.ScreenshotAsync(page, "cancelled");
-            await page.CloseAsync();
-        }
-        catch
-        {
-            await Browser.ScreenshotAsync(page, "cancel-failure");
-            throw;
-        }
-        finally
-        {
-            await browser.CloseAsync();
-        }
+        });
     }
 
     private static async Task<long[]> WaitForPointsAsync(IPage page, int atLeast)

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Security.Cryptography;
 using Slip.Training.Models;
 using TorchSharp.PyBridge;
@@ -33,48 +32,12 @@ public static class Checkpoints
     }
 
     /// <summary>
-    /// Reads a state dict from a PyTorch <c>.pt</c> file or a <c>.safetensors</c> file. Throws
-    /// <see cref="InvalidDataException"/> saying what the file is not when it cannot be read as either.
-    /// </summary>
-    public static Dictionary<string, Tensor> ReadStateDict(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"The checkpoint '{path}' does not exist.", path);
-        }
-
-        try
-        {
-            if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
-            {
-                return Safetensors.LoadStateDict(path);
-            }
-
-            var table = PyTorchUnpickler.UnpickleStateDict(path);
-            var result = new Dictionary<string, Tensor>();
-            foreach (DictionaryEntry entry in table)
-            {
-                if (entry.Key is string key && entry.Value is Tensor value)
-                {
-                    result[key] = value;
-                }
-            }
-
-            return result;
-        }
-        catch (Exception ex) when (ex is not InvalidDataException and not OutOfMemoryException)
-        {
-            throw new InvalidDataException($"'{path}' is not a readable PyTorch state dict (.pt) or safetensors file: {ex.Message}", ex);
-        }
-    }
-
-    /// <summary>
     /// Loads weights into <paramref name="model"/>. Every key must match in name and shape; otherwise an
     /// <see cref="InvalidDataException"/> lists what is missing, unexpected or mis-shaped and the model is unchanged.
     /// </summary>
     public static void Load(SlipModel model, string path)
     {
-        var source = ReadStateDict(path);
+        var source = CheckpointContents.Read(path).StateDict;
         try
         {
             var target = model.state_dict();

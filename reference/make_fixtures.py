@@ -5,8 +5,10 @@
 For each objective (CLIP, SimCLR, SLIP) on the Micro preset: the initial weights (`<objective>_weights.pt`, a
 PyTorch state dict), the inputs, the model's embeddings and losses in training mode (`<objective>_expected.json`),
 the gradients of that forward (`<objective>_grads.pt`) and the weights after one AdamW step with SLIP's recipe
-(`<objective>_after_step.pt`). Needs Debian's python3-torch.
+(`<objective>_after_step.pt`); and `published_style_checkpoint.pt`, laid out like SLIP's released checkpoints, holding
+the SLIP weights. Needs Debian's python3-torch.
 """
+import argparse
 import json
 import os
 import sys
@@ -31,8 +33,23 @@ def byte_tokens(text, context):
     return ids + [0] * (context - len(ids))
 
 
+def published_style_checkpoint(out_dir):
+    """A file shaped like SLIP's released checkpoints (main.py's save_on_master), on the Micro SLIP weights: epoch,
+    DDP-prefixed state_dict, optimizer and scaler state, best_acc1 and the argparse Namespace of the run."""
+    torch.manual_seed(1234 + 2)
+    model = ref.Slip(MICRO, "Slip")
+    optimizer = ref.adamw(model, LR, WD)
+    args = argparse.Namespace(model="SLIP_VITS16", ssl_mlp_dim=64, ssl_emb_dim=16, ssl_temp=0.1, ssl_scale=1.0,
+                              epochs=25, batch_size=64, lr=3e-3, wd=0.1, dataset="yfcc15m", output_dir="./out")
+    checkpoint = {"epoch": 25, "state_dict": {"module." + k: v for k, v in model.state_dict().items()},
+                  "optimizer": optimizer.state_dict(), "scaler": {"scale": 65536.0, "growth_factor": 2.0},
+                  "best_acc1": 42.8, "args": args}
+    torch.save(checkpoint, os.path.join(out_dir, "published_style_checkpoint.pt"))
+
+
 def main(out_dir):
     os.makedirs(out_dir, exist_ok=True)
+    published_style_checkpoint(out_dir)
     for index, objective in enumerate(["Clip", "SimClr", "Slip"]):
         torch.manual_seed(1234 + index)
         model = ref.Slip(MICRO, objective).train()

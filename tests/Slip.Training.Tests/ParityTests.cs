@@ -66,7 +66,7 @@ public sealed class ParityTests
         // Gradients: 1e-4 relative to each tensor's largest gradient. Some gradients are zero in exact arithmetic (a bias
         // right before BatchNorm, whose per-feature centring cancels it) and are float noise in both frameworks: where
         // PyTorch's is below 1e-4 of the model's largest gradient, ours must be noise of that size too.
-        var grads = Checkpoints.ReadStateDict(Path.Combine(Folder, $"{name}_grads.pt"));
+        var grads = CheckpointContents.Read(Path.Combine(Folder, $"{name}_grads.pt")).StateDict;
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         Assert.Equal(grads.Keys.Order(), parameters.Where(p => p.Value.grad is not null).Select(p => p.Key).Order());
         var noise = 1e-4 * grads.Values.Max(g => g.abs().max().item<float>());

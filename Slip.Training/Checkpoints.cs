@@ -40,28 +40,7 @@ public static class Checkpoints
         var source = CheckpointContents.Read(path).StateDict;
         try
         {
-            var target = model.state_dict();
-            var missing = target.Keys.Except(source.Keys).ToList();
-            var unexpected = source.Keys.Except(target.Keys).ToList();
-            var misshaped = target.Keys.Intersect(source.Keys)
-                .Where(k => !target[k].shape.SequenceEqual(source[k].shape))
-                .Select(k => $"{k} is [{string.Join(", ", source[k].shape)}] in the file, [{string.Join(", ", target[k].shape)}] in the model")
-                .ToList();
-            if (missing.Count + unexpected.Count + misshaped.Count > 0)
-            {
-                throw new InvalidDataException($"'{path}' does not fit this model: " + string.Join("; ", new[]
-                {
-                    missing.Count > 0 ? $"missing {Few(missing)}" : null,
-                    unexpected.Count > 0 ? $"unexpected {Few(unexpected)}" : null,
-                    misshaped.Count > 0 ? Few(misshaped) : null,
-                }.Where(s => s is not null)));
-            }
-
-            using var _ = no_grad();
-            foreach (var (key, value) in target)
-            {
-                value.copy_(source[key]);
-            }
+            Load(model, source, path);
         }
         finally
         {
@@ -70,6 +49,56 @@ public static class Checkpoints
                 tensor.Dispose();
             }
         }
+    }
+
+    /// <summary>Loads a state dict already read from <paramref name="sourceName"/>, with the same checks.</summary>
+    public static void Load(SlipModel model, IReadOnlyDictionary<string, Tensor> source, string sourceName)
+    {
+        var target = model.state_dict();
+        var missing = target.Keys.Except(source.Keys).ToList();
+        var unexpected = source.Keys.Except(target.Keys).ToList();
+        var misshaped = target.Keys.Intersect(source.Keys)
+            .Where(k => !target[k].shape.SequenceEqual(source[k].shape))
+            .Select(k => $"{k} is [{string.Join(", ", source[k].shape)}] in the file, [{string.Join(", ", target[k].shape)}] in the model")
+            .ToList();
+        if (missing.Count + unexpected.Count + misshaped.Count > 0)
+        {
+            throw new InvalidDataException($"'{sourceName}' does not fit this model: " + string.Join("; ", new[]
+            {
+                missing.Count > 0 ? $"missing {Few(missing)}" : null,
+                unexpected.Count > 0 ? $"unexpected {Few(unexpected)}" : null,
+                misshaped.Count > 0 ? Few(misshaped) : null,
+            }.Where(s => s is not null)));
+        }
+
+        using var _ = no_grad();
+        foreach (var (key, value) in target)
+        {
+            value.copy_(source[key]);
+        }
+    }
+
+    /// <summary>
+    /// Opens any checkpoint as a model: the config is the run's <c>config.json</c> beside the file when there is one
+    /// (Slip's own runs), otherwise inferred from the weights (release files, exports).
+    /// </summary>
+    public static (SlipModel Model, RunConfig Config, CheckpointContents Contents) Open(string path)
+    {
+        var contents = CheckpointContents.Read(path);
+        var beside = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "config.json");
+        var config = File.Exists(beside) ? RunConfig.FromJson(File.ReadAllText(beside)) : ModelInference.InferConfig(contents.StateDict);
+        var model = new SlipModel(config);
+        try
+        {
+            Load(model, contents.StateDict, path);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+
+        return (model, config, contents);
     }
 
     private static string Few(List<string> items) =>

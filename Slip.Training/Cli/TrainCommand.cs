@@ -22,6 +22,9 @@ public static class TrainCommand
           Slip.Training validate --config <run.json>   (prints the complete config)
           Slip.Training bench --config <run.json> [--steps <n>] [--warmup <n>] [--threads <n>]
           Slip.Training presets
+          Slip.Training inspect --checkpoint <file>
+          Slip.Training export --checkpoint <file> --out <file.pt|file.safetensors>
+          Slip.Training embed --checkpoint <file> [--images <folder|list.txt>] [--captions <captions.txt>] --out <dir> [--bpe-vocab <file>]
         """;
 
     public static int Run(string[] args)
@@ -51,6 +54,8 @@ public static class TrainCommand
                 return Train(options);
             case "bench":
                 return Bench(options);
+            case "inspect" or "export" or "embed":
+                return CheckpointVerb(args[0], options);
             default:
                 Console.Error.WriteLine($"Unknown command '{args[0]}'.\n{Usage}");
                 return ExitUsage;
@@ -99,6 +104,31 @@ public static class TrainCommand
         {
             Console.Error.WriteLine(ex.Message);
             return null;
+        }
+    }
+
+    private static int CheckpointVerb(string verb, Dictionary<string, string> options)
+    {
+        if (!options.TryGetValue("checkpoint", out var checkpoint) || (verb != "inspect" && !options.ContainsKey("out")))
+        {
+            Console.Error.WriteLine($"{verb} needs --checkpoint{(verb == "inspect" ? "" : " and --out")}.\n{Usage}");
+            return ExitUsage;
+        }
+
+        try
+        {
+            return verb switch
+            {
+                "inspect" => CheckpointCommands.Inspect(checkpoint),
+                "export" => CheckpointCommands.Export(checkpoint, options["out"]),
+                _ => CheckpointCommands.Embed(checkpoint, options.GetValueOrDefault("images"), options.GetValueOrDefault("captions"), options["out"], BpeVocabulary(options)),
+            };
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or InvalidOperationException or FormatException)
+        {
+            // Bad files get their reason, not a stack trace; nothing has been written for them.
+            Console.Error.WriteLine(ex.Message);
+            return ExitUsage;
         }
     }
 

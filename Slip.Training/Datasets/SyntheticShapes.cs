@@ -73,7 +73,7 @@ public sealed class SyntheticShapes
             paint.Color = new SKColor(Jitter(c.Red, rng), Jitter(c.Green, rng), Jitter(c.Blue, rng));
             Draw(canvas, paint, Shapes[shape], cx, cy, radius);
             canvas.Flush();
-            pixels[i] = ToRgb(bitmap.Bytes, size);
+            pixels[i] = ImageFiles.RgbaToRgb(bitmap.Bytes);
             captions[i] = $"a {Sizes[large]} {Colours[colour]} {Shapes[shape]} in the {Positions[position]}";
             labels[i] = (shape * Colours.Length) + colour;
         }
@@ -128,18 +128,5 @@ public sealed class SyntheticShapes
 
         path.Close();
         return path;
-    }
-
-    private static byte[] ToRgb(byte[] rgba, int size)
-    {
-        var rgb = new byte[size * size * 3];
-        for (int p = 0, q = 0; p < rgba.Length; p += 4, q += 3)
-        {
-            rgb[q] = rgba[p];
-            rgb[q + 1] = rgba[p + 1];
-            rgb[q + 2] = rgba[p + 2];
-        }
-
-        return rgb;
     }
 }

@@ -1,0 +1,51 @@
+using SkiaSharp;
+
+namespace Slip.Training.Datasets;
+
+/// <summary>Decodes image files (JPEG, PNG, WebP, ...) into <see cref="FloatImage"/>s with SkiaSharp.</summary>
+public static class ImageFiles
+{
+    public static readonly string[] Extensions = [".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"];
+
+    /// <summary>The image files of a folder (sorted by name), or the paths listed one per line in a text file (relative to it).</summary>
+    public static IReadOnlyList<string> List(string folderOrList)
+    {
+        if (Directory.Exists(folderOrList))
+        {
+            return Directory.EnumerateFiles(folderOrList)
+                .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+                .Order(StringComparer.Ordinal).ToList();
+        }
+
+        if (File.Exists(folderOrList))
+        {
+            var root = Path.GetDirectoryName(Path.GetFullPath(folderOrList))!;
+            return File.ReadLines(folderOrList).Where(l => !string.IsNullOrWhiteSpace(l)).Select(l => Path.GetFullPath(l.Trim(), root)).ToList();
+        }
+
+        throw new FileNotFoundException($"'{folderOrList}' is neither a folder of images nor a file listing them.", folderOrList);
+    }
+
+    public static FloatImage Load(string path)
+    {
+        using var decoded = SKBitmap.Decode(path)
+            ?? throw new InvalidDataException($"'{path}' could not be decoded as an image.");
+        using var rgba = decoded.Copy(SKColorType.Rgba8888)
+            ?? throw new InvalidDataException($"'{path}' could not be converted to RGB.");
+        return FloatImage.FromRgb(RgbaToRgb(rgba.Bytes), rgba.Height, rgba.Width);
+    }
+
+    /// <summary>Drops the alpha channel of interleaved RGBA bytes.</summary>
+    public static byte[] RgbaToRgb(byte[] rgba)
+    {
+        var rgb = new byte[rgba.Length / 4 * 3];
+        for (int p = 0, q = 0; q < rgb.Length; p += 4, q += 3)
+        {
+            rgb[q] = rgba[p];
+            rgb[q + 1] = rgba[p + 1];
+            rgb[q + 2] = rgba[p + 2];
+        }
+
+        return rgb;
+    }
+}

@@ -32,11 +32,18 @@ public static class BenchCommand
         using var model = new SlipModel(config);
         model.train();
         using var optimizer = Trainer.CreateOptimizer(model, config);
+        using var mixed = config.Precision == MixedPrecision.Bf16 ? new MixedPrecision(model, config) : null;
         var times = new List<double>();
+        long rssAfterWarmup = 0;
         for (var i = 0; i < warmup + steps; i++)
         {
+            if (i == warmup)
+            {
+                rssAfterWarmup = StatusMegabytes("VmRSS:");
+            }
+
             var clock = Stopwatch.StartNew();
-            Trainer.Step(model, optimizer, batch, config);
+            Trainer.Step(model, optimizer, batch, config, mixed: mixed);
             if (i >= warmup)
             {
                 times.Add(clock.Elapsed.TotalMilliseconds);
@@ -57,18 +64,20 @@ public static class BenchCommand
             StepMsMedian = Math.Round(times[times.Count / 2], 1),
             SamplesPerSecond = Math.Round(config.BatchSize * 1000 / mean, 1),
             DataMsPerBatch = Math.Round(dataMs, 1),
-            PeakRssMb = PeakRssMegabytes(),
+            RssMbAfterWarmup = rssAfterWarmup,
+            RssMbAtEnd = StatusMegabytes("VmRSS:"),
+            PeakRssMb = StatusMegabytes("VmHWM:"),
             Parameters = model.parameters().Sum(p => p.numel()),
         };
         Console.WriteLine(JsonSerializer.Serialize(result, RunConfig.JsonOptions));
         return TrainCommand.ExitCompleted;
     }
 
-    /// <summary>VmHWM from /proc/self/status (fields are tab- and space-padded), or the current working set elsewhere.</summary>
-    private static long PeakRssMegabytes()
+    /// <summary>A memory field of /proc/self/status (VmRSS, VmHWM; tab- and space-padded), or the working set elsewhere.</summary>
+    private static long StatusMegabytes(string field)
     {
         const string status = "/proc/self/status";
-        var line = File.Exists(status) ? File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) : null;
+        var line = File.Exists(status) ? File.ReadLines(status).FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal)) : null;
         var kb = line?.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries) is [_, var value, ..] && long.TryParse(value, out var v) ? v : Environment.WorkingSet / 1024;
         return kb / 1024;
     }

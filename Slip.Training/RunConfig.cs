@@ -42,7 +42,7 @@ public sealed record RunConfig
     /// <summary>Micro-batches per optimizer step (the reference's --update-freq): the effective batch is BatchSize x UpdateFreq.</summary>
     public int UpdateFreq { get; init; } = 1;
 
-    /// <summary>"fp32", or "bf16": forward and backward in bfloat16 on fp32 master weights (about 3x faster on CPUs with bf16 units).</summary>
+    /// <summary>"fp32", or "bf16": forward and backward in bfloat16 on fp32 master weights (for GPUs and CPUs with bf16 units; slower on the development CPU, see docs/benchmarks.md).</summary>
     public string Precision { get; init; } = MixedPrecision.Fp32;
 
     /// <summary>Clip the global gradient norm to this before each step; null (the reference's choice) clips nothing.</summary>

@@ -17,6 +17,12 @@ public sealed class SlipOptions
     /// <summary>CPU threads for each trainer process; 0 means all cores.</summary>
     public int TrainerThreads { get; set; }
 
+    /// <summary>
+    /// Preload jemalloc (Debian's libjemalloc2) into trainer processes: about half the resident memory of glibc's
+    /// allocator, but a third slower per step on the development CPU (docs/benchmarks.md). Off by default.
+    /// </summary>
+    public bool PreloadJemalloc { get; set; }
+
     /// <summary>Seconds a trainer gets to stop after a cancel request before it is killed.</summary>
     public int CancelGraceSeconds { get; set; } = 5;
 

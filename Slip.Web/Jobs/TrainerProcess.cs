@@ -52,10 +52,11 @@ public sealed class TrainerProcess : IAsyncDisposable
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.WorkingDirectory = outputDirectory;
-        if (File.Exists(Jemalloc))
+        if (options.PreloadJemalloc)
         {
-            // glibc malloc fragments under libtorch's allocation pattern; jemalloc keeps RSS flat (platform notes).
-            start.Environment["LD_PRELOAD"] = Jemalloc;
+            start.Environment["LD_PRELOAD"] = File.Exists(Jemalloc)
+                ? Jemalloc
+                : throw new FileNotFoundException($"Slip:PreloadJemalloc is set but {Jemalloc} is missing: apt-get install libjemalloc2.", Jemalloc);
         }
 
         if (device.StartsWith("cuda:", StringComparison.Ordinal))

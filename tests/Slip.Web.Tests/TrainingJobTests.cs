@@ -134,6 +134,24 @@ public sealed class TrainingJobTests
     }
 
     [Fact]
+    public async Task TrainersGetJemallocOnlyWhenAskedFor()
+    {
+        foreach (var preload in new[] { false, true })
+        {
+            await using var app = new SlipAppFactory(extra: new Dictionary<string, string?> { ["Slip:PreloadJemalloc"] = preload ? "true" : "false" });
+            _ = app.Server;
+            var runId = await CreateRunAsync(app, SlipAppFactory.TinyRun(epochs: 500));
+            var job = RunJobAsync(app, runId);
+            await app.WaitForRunAsync(runId, r => r.Step >= 1, TimeSpan.FromSeconds(60));
+            var pid = app.Get<ActiveTrainers>().ProcessIdOf(runId)!.Value;
+            var environment = await File.ReadAllTextAsync($"/proc/{pid}/environ");
+            await app.Get<RunLauncher>().CancelAsync(runId);
+            await job.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(preload, environment.Contains("LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task MissingTrainerFailsTheRunWithWhereItLooked()
     {
         await using var app = new SlipAppFactory(extra: new Dictionary<string, string?> { ["Slip:TrainerPath"] = "/nonexistent/Slip.Training.dll" });

@@ -84,6 +84,37 @@ public sealed class RunFormTests
     }
 
     [Fact]
+    public async Task RecipeFieldsAreValidatedAndSubmitted()
+    {
+        var (ctx, form, submitted) = await RenderAsync();
+        await using var _ = ctx;
+        SetNumber(form, "grad-clip", "-1");
+        SetNumber(form, "update-freq", "0");
+        form.Find("button[data-testid=launch]").Click();
+        Assert.Contains("The gradient clipping norm must be positive", form.Markup);
+        Assert.Contains("Gradient accumulation (micro-batches per step) must be between 1 and 1024.", form.Markup);
+        Assert.Empty(submitted);
+
+        SetNumber(form, "grad-clip", "1.5");
+        SetNumber(form, "update-freq", "4");
+        form.Find("button[data-testid=launch]").Click();
+        var config = Assert.Single(submitted).Config;
+        Assert.Equal((4, 1.5), (config.UpdateFreq, config.GradClipNorm!.Value));
+    }
+
+    [Fact]
+    public void ChoosingClipBpeGivesTheModelCLIPsVocabulary()
+    {
+        var model = new RunFormModel { Tokenizer = "clip-bpe" };
+        var config = model.ToConfig();
+        Assert.Equal(49408, config.VocabSize);
+        Assert.Null(config.GradClipNorm);
+        Assert.Empty(config.Validate(Datasets));
+        model.Tokenizer = "byte";
+        Assert.Equal(259, model.ToConfig().VocabSize);
+    }
+
+    [Fact]
     public async Task FixingAFieldClearsItsError()
     {
         var (ctx, form, submitted) = await RenderAsync();

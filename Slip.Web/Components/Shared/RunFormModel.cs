@@ -20,6 +20,13 @@ public sealed class RunFormModel
     public int VisionWidth { get; set; }
     public int VisionDepth { get; set; }
     public int VisionHeads { get; set; }
+    public int UpdateFreq { get; set; } = 1;
+
+    /// <summary>0 means no clipping (the reference's choice).</summary>
+    public double GradClipNorm { get; set; }
+
+    public string Precision { get; set; } = MixedPrecision.Fp32;
+    public string Tokenizer { get; set; } = Slip.Training.Datasets.Tokenizers.Byte;
 
     public RunFormModel() => ApplyPreset("Tiny");
 
@@ -42,6 +49,13 @@ public sealed class RunFormModel
 
     public RunConfig ToConfig() => new RunConfig { Objective = Objective, Dataset = Dataset }.WithModelPreset(Model) with
     {
+        UpdateFreq = UpdateFreq,
+        GradClipNorm = GradClipNorm == 0 ? null : GradClipNorm,
+        Precision = Precision,
+        Tokenizer = Tokenizer,
+        // CLIP's BPE needs its 49,408-token embedding whatever the preset's text size.
+        VocabSize = Tokenizer == Slip.Training.Datasets.Tokenizers.ClipBpe ? Slip.Training.Datasets.ClipBpeTokenizer.VocabSize
+            : new RunConfig().WithModelPreset(Model).VocabSize,
         Epochs = Epochs,
         BatchSize = BatchSize,
         LearningRate = LearningRate,

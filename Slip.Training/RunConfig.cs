@@ -79,62 +79,33 @@ public sealed record RunConfig
     /// <summary>Returns this config with the model shape replaced by the named preset's.</summary>
     public RunConfig WithModelPreset(string preset) => preset switch
     {
-        "Micro" => this with
-        {
-            Model = preset,
-            ImageSize = 16,
-            PatchSize = 4,
-            VisionWidth = 32,
-            VisionDepth = 2,
-            VisionHeads = 2,
-            TextWidth = 32,
-            TextLayers = 2,
-            TextHeads = 2,
-            ContextLength = 16,
-            VocabSize = ByteTokenizer.VocabSize,
-            EmbedDim = 32,
-            SslMlpDim = 64,
-            SslEmbedDim = 16,
-        },
-        "Tiny" => this with
-        {
-            Model = preset,
-            ImageSize = 32,
-            PatchSize = 4,
-            VisionWidth = 128,
-            VisionDepth = 4,
-            VisionHeads = 4,
-            TextWidth = 128,
-            TextLayers = 4,
-            TextHeads = 4,
-            ContextLength = 32,
-            VocabSize = ByteTokenizer.VocabSize,
-            EmbedDim = 128,
-            SslMlpDim = 512,
-            SslEmbedDim = 64,
-        },
-        "Small" => this with
-        {
-            Model = preset,
-            ImageSize = 64,
-            PatchSize = 8,
-            VisionWidth = 192,
-            VisionDepth = 6,
-            VisionHeads = 3,
-            TextWidth = 192,
-            TextLayers = 4,
-            TextHeads = 3,
-            ContextLength = 48,
-            VocabSize = ByteTokenizer.VocabSize,
-            EmbedDim = 256,
-            SslMlpDim = 1024,
-            SslEmbedDim = 128,
-        },
+        // CPU presets: one width for both towers, the byte tokenizer's vocabulary.
+        "Micro" => Cpu(preset, image: 16, patch: 4, width: 32, depth: 2, heads: 2, textLayers: 2, context: 16, embed: 32, mlp: 64, sslEmbed: 16),
+        "Tiny" => Cpu(preset, image: 32, patch: 4, width: 128, depth: 4, heads: 4, textLayers: 4, context: 32, embed: 128, mlp: 512, sslEmbed: 64),
+        "Small" => Cpu(preset, image: 64, patch: 8, width: 192, depth: 6, heads: 3, textLayers: 4, context: 48, embed: 256, mlp: 1024, sslEmbed: 128),
         "ViT-Ti/16" => Reference(preset, width: 192, depth: 12, heads: 3),
         "ViT-S/16" => Reference(preset, width: 384, depth: 12, heads: 12),
         "ViT-B/16" => Reference(preset, width: 768, depth: 12, heads: 12),
         "ViT-L/16" => Reference(preset, width: 1024, depth: 24, heads: 16),
         _ => throw new ArgumentException($"Unknown model preset '{preset}'. Known presets: {string.Join(", ", ModelPresets)}.", nameof(preset)),
+    };
+
+    private RunConfig Cpu(string preset, int image, int patch, int width, int depth, int heads, int textLayers, int context, int embed, int mlp, int sslEmbed) => this with
+    {
+        Model = preset,
+        ImageSize = image,
+        PatchSize = patch,
+        VisionWidth = width,
+        VisionDepth = depth,
+        VisionHeads = heads,
+        TextWidth = width,
+        TextLayers = textLayers,
+        TextHeads = heads,
+        ContextLength = context,
+        VocabSize = ByteTokenizer.VocabSize,
+        EmbedDim = embed,
+        SslMlpDim = mlp,
+        SslEmbedDim = sslEmbed,
     };
 
     private RunConfig Reference(string preset, int width, int depth, int heads) => this with

@@ -15,6 +15,7 @@ public static class CheckpointCommands
         var (model, config, contents) = Checkpoints.Open(checkpoint);
         using (model)
         {
+            var (decay, noDecay) = Trainer.WeightDecayGroups(model);
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 config.Objective,
@@ -24,6 +25,9 @@ public static class CheckpointCommands
                 Parameters = model.parameters().Sum(p => p.numel()),
                 Args = contents.Args.ToDictionary(kv => kv.Key, kv => kv.Value?.ToString()),
                 Config = config,
+                // The reference's weight-decay rule applied to this model: what AdamW decays and what it leaves alone.
+                WeightDecay = decay.Select(d => d.Name),
+                NoWeightDecay = noDecay.Select(d => d.Name),
             }, RunConfig.JsonOptions));
         }
 

@@ -70,6 +70,33 @@ public sealed class CheckpointCommandTests : IDisposable
     }
 
     [Fact]
+    public void InspectShowsTheModelTheReleaseArgumentsAndWhatWeightDecayTouches()
+    {
+        var output = new StringWriter();
+        var original = Console.Out;
+        Console.SetOut(output);
+        try
+        {
+            Assert.Equal(0, CheckpointCommands.Inspect(Release));
+        }
+        finally
+        {
+            Console.SetOut(original);
+        }
+
+        using var json = System.Text.Json.JsonDocument.Parse(output.ToString());
+        var root = json.RootElement;
+        Assert.Equal("Slip", root.GetProperty("objective").GetString());
+        Assert.Equal(25, root.GetProperty("epoch").GetInt64());
+        Assert.Equal("SLIP_VITS16", root.GetProperty("args").GetProperty("model").GetString());
+        var decayed = root.GetProperty("weightDecay").EnumerateArray().Select(e => e.GetString()).ToList();
+        var notDecayed = root.GetProperty("noWeightDecay").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Contains("visual.pos_embed", decayed);
+        Assert.Contains("logit_scale", notDecayed);
+        Assert.Contains("image_mlp.bn1.weight", notDecayed);
+    }
+
+    [Fact]
     public void NpyHeaderIsAlignedAndDescribesTheMatrix()
     {
         var path = Path.Combine(folder, "m.npy");

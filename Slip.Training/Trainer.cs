@@ -152,9 +152,9 @@ public sealed class Trainer(
                     {
                         var values = sums.ToDictionary(kv => kv.Key, kv => kv.Value / count);
                         values["lr"] = lr;
-                        if (model.LogitScaleValue is { } scale)
+                        if (model.LogitScale is { } logScale)
                         {
-                            values["logit_scale"] = scale;
+                            values["logit_scale"] = Math.Exp(logScale.item<float>());
                         }
 
                         emit(new TrainerEvent { Type = TrainerEvent.Metrics, Step = step, TotalSteps = totalSteps, Epoch = Fractional(step, loader), Values = values });

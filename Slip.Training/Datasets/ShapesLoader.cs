@@ -47,15 +47,17 @@ public sealed class ShapesLoader
                 for (var b = skipBatches; b < BatchesPerEpoch && !token.IsCancellationRequested; b++)
                 {
                     var batch = Build(order.AsSpan(b * config.BatchSize, config.BatchSize).ToArray(), epoch);
-                    if (!queue.TryAdd(batch, Timeout.Infinite, token))
+                    try
                     {
+                        queue.Add(batch, token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // The consumer stopped early: this batch never reached it.
                         batch.Dispose();
+                        break;
                     }
                 }
-            }
-            catch (OperationCanceledException)
-            {
-                // The consumer stopped early.
             }
             finally
             {

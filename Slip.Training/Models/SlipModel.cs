@@ -112,8 +112,8 @@ public sealed class SlipModel : Module<SlipInputs, SlipOutputs>
         logit_scale.clamp_(0, MaxLogitScale);
     }
 
-    /// <summary>Current exponentiated logit scale, or null for SimCLR.</summary>
-    public double? LogitScaleValue => logit_scale is null ? null : Math.Exp(logit_scale.item<float>());
+    /// <summary>The raw (log) logit scale parameter, or null for SimCLR.</summary>
+    public Tensor? LogitScale => logit_scale;
 
     private static T Require<T>(T? value) where T : class =>
         value ?? throw new InvalidOperationException($"This model's objective does not provide a {typeof(T).Name} for this call.");

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace Slip.Web.Jobs;
 
-/// <summary>The trainer processes this host is running, by run id (process ids, for the run page and for tests).</summary>
+/// <summary>The trainer processes this host is running: process ids by run id (for diagnostics and tests).</summary>
 public sealed class ActiveTrainers
 {
     private readonly ConcurrentDictionary<long, int> processes = new();
@@ -14,8 +14,6 @@ public sealed class ActiveTrainers
     }
 
     public int? ProcessIdOf(long runId) => processes.TryGetValue(runId, out var pid) ? pid : null;
-
-    public int Count => processes.Count;
 
     private sealed class Removal(Action remove) : IDisposable
     {

@@ -119,6 +119,6 @@ public class ModelTests
         }
 
         model.ClampLogitScale();
-        Assert.Equal(100, model.LogitScaleValue!.Value, 3);
+        Assert.Equal(100, Math.Exp(model.LogitScale!.item<float>()), 3);
     }
 }

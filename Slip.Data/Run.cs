@@ -7,6 +7,7 @@ public class Run
 
     public string Name { get; set; } = "";
 
+    /// <summary>The objective as users name it: CLIP, SimCLR, SLIP, or with another SSL method "SLIP (BYOL)", "MoCo v3", ...</summary>
     public string Objective { get; set; } = "";
 
     public string Model { get; set; } = "";

@@ -35,13 +35,14 @@ public static class ModelInference
         var imageSize = (int)Math.Round(Math.Sqrt(tokens - 1)) * patchSize;
         var depth = Count("visual.blocks.");
         var hasText = state.ContainsKey("token_embedding.weight");
-        var hasSsl = state.ContainsKey("image_mlp.layer1.weight");
+        var sslMethod = SslMethodOf(state);
+        var hasSsl = sslMethod is not null;
         var objective = (hasText, hasSsl) switch
         {
             (true, true) => Objective.Slip,
             (true, false) => Objective.Clip,
             (false, true) => Objective.SimClr,
-            _ => throw new InvalidDataException("The weights hold a vision tower but neither a text tower nor a SimCLR head."),
+            _ => throw new InvalidDataException("The weights hold a vision tower but neither a text tower nor an SSL branch."),
         };
 
         var config = new RunConfig
@@ -69,13 +70,27 @@ public static class ModelInference
             };
         }
 
-        if (hasSsl)
+        config = sslMethod switch
         {
-            config = config with { SslMlpDim = (int)Shape("image_mlp.layer1.weight")[0], SslEmbedDim = (int)Shape("image_mlp.layer3.weight")[0] };
-        }
-
+            Ssl.SslMethods.SimClr => config with { SslMlpDim = (int)Shape("image_mlp.layer1.weight")[0], SslEmbedDim = (int)Shape("image_mlp.layer3.weight")[0] },
+            Ssl.SslMethods.MocoV3 or Ssl.SslMethods.Byol => Ssl.SslMethods.WithDefaults(config, sslMethod) with
+            {
+                SslMlpDim = (int)Shape("ssl_projector.0.weight")[0],
+                SslEmbedDim = (int)Shape("ssl_predictor.0.weight")[1],
+            },
+            Ssl.SslMethods.Mim => config with { SslMethod = sslMethod },
+            _ => config,
+        };
         return config;
     }
+
+    /// <summary>Which SSL branch the weights carry, by its modules' keys; null when there is none.</summary>
+    private static string? SslMethodOf(IReadOnlyDictionary<string, Tensor> state) =>
+        state.ContainsKey("image_mlp.layer1.weight") ? Ssl.SslMethods.SimClr
+        : state.ContainsKey("mim_head.weight") ? Ssl.SslMethods.Mim
+        : state.ContainsKey("ssl_projector.6.weight") ? Ssl.SslMethods.MocoV3   // MoCo v3's projector has three Linears
+        : state.ContainsKey("ssl_projector.0.weight") ? Ssl.SslMethods.Byol
+        : null;
 
     private static string Few(IEnumerable<string> keys)
     {

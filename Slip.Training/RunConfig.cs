@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Slip.Training.Datasets;
+using Slip.Training.Ssl;
 
 namespace Slip.Training;
 
@@ -36,6 +37,18 @@ public sealed record RunConfig
     public double LearningRateEnd { get; init; } = 1e-5;
     public double SslScale { get; init; } = 1.0;
     public double SslTemperature { get; init; } = 0.1;
+
+    /// <summary>
+    /// The image-image branch of SimCLR-only and SLIP runs: "simclr" (the reference's), "mocov3", "byol" or "mim"
+    /// (<see cref="SslMethods"/>). Giving it in JSON also brings that method's temperature and momentum defaults.
+    /// </summary>
+    public string SslMethod { get; init; } = SslMethods.SimClr;
+
+    /// <summary>Base EMA momentum of the MoCo v3 / BYOL momentum network, raised to 1 along a half cosine over the run.</summary>
+    public double SslMomentum { get; init; } = 0.99;
+
+    /// <summary>Share of patches masked for MIM (BEiT masks 40 %).</summary>
+    public double MaskRatio { get; init; } = 0.4;
     public int Seed { get; init; }
     public int LogEvery { get; init; } = 2;
 
@@ -126,6 +139,16 @@ public sealed record RunConfig
         SslEmbedDim = 256,
     };
 
+    /// <summary>What a user calls this run's objective: "CLIP", "SimCLR", "SLIP", "MoCo v3", "SLIP (BYOL)", ...</summary>
+    [JsonIgnore]
+    public string ObjectiveLabel => (Objective, SslMethod) switch
+    {
+        (Objective.Clip, _) => "CLIP",
+        (Objective.SimClr, _) => SslMethods.Label(SslMethod),
+        (_, SslMethods.SimClr) => "SLIP",
+        _ => $"SLIP ({SslMethods.Label(SslMethod)})",
+    };
+
     /// <summary>The reference's default peak learning rate and weight decay for an objective (slip-reference 5.1).</summary>
     public static (double LearningRate, double WeightDecay) RecipeDefaults(Objective objective) => objective switch
     {
@@ -156,6 +179,10 @@ public sealed record RunConfig
         Check(WarmupEpochs >= 0, nameof(WarmupEpochs), "Warmup epochs cannot be negative.");
         Check(SslScale >= 0 && SslScale <= 100, nameof(SslScale), "SSL loss scale must be between 0 and 100.");
         Check(SslTemperature > 0, nameof(SslTemperature), "SSL temperature must be positive.");
+        Check(SslMethods.Names.Contains(SslMethod), nameof(SslMethod), $"Unknown SSL method '{SslMethod}'. Known: {string.Join(", ", SslMethods.Names)}.");
+        Check(Objective != Objective.Clip || SslMethod == SslMethods.SimClr, nameof(SslMethod), "CLIP has no image-image branch; choose SimCLR or SLIP to use an SSL method.");
+        Check(SslMomentum is >= 0 and < 1, nameof(SslMomentum), "The EMA momentum must be at least 0 and below 1.");
+        Check(MaskRatio is > 0 and < 1, nameof(MaskRatio), "The mask ratio must be between 0 and 1 (exclusive).");
         Check(Seed >= 0, nameof(Seed), "Seed cannot be negative.");
         Check(LogEvery >= 1, nameof(LogEvery), "Log interval must be at least 1 step.");
         Check(UpdateFreq is >= 1 and <= 1024, nameof(UpdateFreq), "Gradient accumulation (micro-batches per step) must be between 1 and 1024.");
@@ -202,6 +229,8 @@ public sealed record RunConfig
 
             var preset = given.FirstOrDefault(kv => kv.Key.Equals(nameof(Model), StringComparison.OrdinalIgnoreCase)).Value?.GetValue<string>();
             var baseline = preset is null ? new RunConfig() : new RunConfig().WithModelPreset(preset);
+            var method = given.FirstOrDefault(kv => kv.Key.Equals(nameof(SslMethod), StringComparison.OrdinalIgnoreCase)).Value?.GetValue<string>();
+            baseline = method is null ? baseline : SslMethods.WithDefaults(baseline, method);
             var merged = JsonSerializer.SerializeToNode(baseline, JsonOptions)!.AsObject();
             foreach (var (key, value) in given)
             {

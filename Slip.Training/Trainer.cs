@@ -1,6 +1,7 @@
 using Slip.Training.Datasets;
 using Slip.Training.Models;
 using Slip.Training.Objectives;
+using Slip.Training.Ssl;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -125,7 +126,8 @@ public sealed class Trainer(
                         group.LearningRate = lr;
                     }
 
-                    var losses = Step(model, optimizer, microBatches, config, injectNan: FaultNanAtStep == step, mixed);
+                    var momentum = SslMethods.MomentumAt(config.SslMomentum, step, totalSteps);
+                    var losses = Step(model, optimizer, microBatches, config, injectNan: FaultNanAtStep == step, mixed, momentum);
                     var lossValue = losses["loss"];
                     if (!float.IsFinite(lossValue))
                     {
@@ -211,12 +213,13 @@ public sealed class Trainer(
 
     /// <summary>
     /// One optimizer step over <paramref name="microBatches"/> (gradient accumulation: each loss is divided by their
-    /// count): forward, named losses, backward, optional gradient clipping, AdamW step, logit-scale clamp. Returns the
+    /// count): forward, named losses, backward, optional gradient clipping, AdamW step, logit-scale clamp and, for
+    /// MoCo v3 and BYOL, the EMA step of the momentum network at <paramref name="momentum"/> (default: the base momentum). Returns the
     /// losses averaged over the micro-batches (and grad_norm when clipping); when a loss is not finite nothing is
     /// updated. With <paramref name="mixed"/>, the bf16 copy computes and <paramref name="model"/> holds the fp32 master weights.
     /// </summary>
     public static Dictionary<string, float> Step(
-        SlipModel model, optim.Optimizer optimizer, IReadOnlyList<TrainingBatch> microBatches, RunConfig config, bool injectNan = false, MixedPrecision? mixed = null)
+        SlipModel model, optim.Optimizer optimizer, IReadOnlyList<TrainingBatch> microBatches, RunConfig config, bool injectNan = false, MixedPrecision? mixed = null, double? momentum = null)
     {
         // The outer scope frees what the optimizer and clipping allocate; the inner one each micro-batch's activations.
         using var stepScope = NewDisposeScope();
@@ -227,10 +230,10 @@ public sealed class Trainer(
         {
             using var scope = NewDisposeScope();
             var outputs = mixed is null
-                ? model.call(new SlipInputs(batch.Image, batch.Text, batch.Aug1, batch.Aug2))
+                ? model.call(batch.ToInputs())
                 : Fp32(mixed.Compute.call(new SlipInputs(
-                    MixedPrecision.ToCompute(batch.Image), batch.Text, MixedPrecision.ToCompute(batch.Aug1), MixedPrecision.ToCompute(batch.Aug2))));
-            var losses = ObjectiveLosses.Compute(config.Objective, outputs, config.SslScale, config.SslTemperature);
+                    MixedPrecision.ToCompute(batch.Image), batch.Text, MixedPrecision.ToCompute(batch.Aug1), MixedPrecision.ToCompute(batch.Aug2), batch.Mask)));
+            var losses = ObjectiveLosses.Compute(config, outputs);
             foreach (var (name, value) in losses)
             {
                 values[name] = values.GetValueOrDefault(name) + (value.item<float>() / microBatches.Count);
@@ -257,6 +260,7 @@ public sealed class Trainer(
 
         optimizer.step();
         model.ClampLogitScale();
+        model.UpdateMomentumEncoder(momentum ?? config.SslMomentum);
         mixed?.CopyWeightsToCompute();
         return values;
     }
@@ -264,7 +268,13 @@ public sealed class Trainer(
     /// <summary>Losses and softmax run in fp32 whatever precision computed the embeddings.</summary>
     private static SlipOutputs Fp32(SlipOutputs o) => new(
         o.ImageEmbed?.to(ScalarType.Float32), o.TextEmbed?.to(ScalarType.Float32), o.LogitScale?.to(ScalarType.Float32),
-        o.Aug1Embed?.to(ScalarType.Float32), o.Aug2Embed?.to(ScalarType.Float32));
+        o.Aug1Embed?.to(ScalarType.Float32), o.Aug2Embed?.to(ScalarType.Float32))
+    {
+        Aug1Target = o.Aug1Target?.to(ScalarType.Float32),
+        Aug2Target = o.Aug2Target?.to(ScalarType.Float32),
+        MimPrediction = o.MimPrediction?.to(ScalarType.Float32),
+        MimTarget = o.MimTarget?.to(ScalarType.Float32),
+    };
 
     private double Fractional(long step, ShapesLoader loader) => (double)step / (loader.BatchesPerEpoch / config.UpdateFreq);
 }

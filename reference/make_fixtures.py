@@ -2,10 +2,10 @@
 
     /usr/bin/python3 reference/make_fixtures.py tests/Slip.Training.Tests/Fixtures/parity
 
-For each objective (CLIP, SimCLR, SLIP) on the Micro preset: the initial weights (`<objective>_weights.pt`, a
-PyTorch state dict), the inputs, the model's embeddings and losses in training mode (`<objective>_expected.json`),
-the gradients of that forward (`<objective>_grads.pt`) and the weights after one AdamW step with SLIP's recipe
-(`<objective>_after_step.pt`); and `published_style_checkpoint.pt`, laid out like SLIP's released checkpoints, holding
+For each case (CLIP, SimCLR, SLIP, and SLIP with the MoCo v3, BYOL and MIM branches) on the Micro preset: the
+initial weights (`<case>_weights.pt`, a PyTorch state dict), the inputs, the model's outputs and losses in training
+mode (`<case>_expected.json`), the gradients of that forward (`<case>_grads.pt`) and the weights after one AdamW step
+with SLIP's recipe and, where there is one, the momentum network's EMA step (`<case>_after_step.pt`); and `published_style_checkpoint.pt`, laid out like SLIP's released checkpoints, holding
 the SLIP weights. Needs Debian's python3-torch.
 """
 import argparse
@@ -23,7 +23,12 @@ MICRO = {"imageSize": 16, "patchSize": 4, "visionWidth": 32, "visionDepth": 2, "
          "sslEmbedDim": 16}
 CAPTIONS = ["a large red circle in the top left", "a small blue star in the center",
             "a large green cross in the bottom right", "a small yellow triangle in the middle left"]
-LR, WD, SSL_SCALE, TEMPERATURE = 1e-3, 0.1, 1.0, 0.1
+LR, WD, SSL_SCALE = 1e-3, 0.1, 1.0
+# (file prefix, objective, SSL method, temperature, EMA momentum): each method's defaults (Slip.Training.Ssl.SslMethods).
+CASES = [("clip", "Clip", "simclr", 0.1, 0.99), ("simclr", "SimClr", "simclr", 0.1, 0.99), ("slip", "Slip", "simclr", 0.1, 0.99),
+         ("slip_mocov3", "Slip", "mocov3", 0.2, 0.99), ("slip_byol", "Slip", "byol", 0.1, 0.996),
+         ("slip_mim", "Slip", "mim", 0.1, 0.99)]
+MASK_RATIO = 0.4
 
 
 def byte_tokens(text, context):
@@ -50,36 +55,39 @@ def published_style_checkpoint(out_dir):
 def main(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     published_style_checkpoint(out_dir)
-    for index, objective in enumerate(["Clip", "SimClr", "Slip"]):
+    for index, (name, objective, method, temperature, momentum) in enumerate(CASES):
         torch.manual_seed(1234 + index)
-        model = ref.Slip(MICRO, objective).train()
-        torch.save(model.state_dict(), os.path.join(out_dir, f"{objective.lower()}_weights.pt"))
-        b, s = len(CAPTIONS), MICRO["imageSize"]
+        model = ref.Slip(MICRO, objective, method).train()
+        torch.save(model.state_dict(), os.path.join(out_dir, f"{name}_weights.pt"))
+        b, s, p = len(CAPTIONS), MICRO["imageSize"], MICRO["patchSize"]
         image, aug1, aug2 = (torch.randn(b, 3, s, s) for _ in range(3))
         text = torch.tensor([byte_tokens(c, MICRO["contextLength"]) for c in CAPTIONS])
+        mask = torch.rand(b, (s // p) ** 2) < MASK_RATIO
 
         optimizer = ref.adamw(model, LR, WD)
         optimizer.zero_grad()
-        out = model(image=image, text=text, aug1=aug1, aug2=aug2)
-        losses = ref.losses(objective, out, SSL_SCALE, TEMPERATURE)
+        out = model(image=image, text=text, aug1=aug1, aug2=aug2, mask=mask)
+        losses = ref.losses(objective, out, SSL_SCALE, temperature, method)
         losses["loss"].backward()
-        grads = {name: p.grad.detach().clone() for name, p in model.named_parameters() if p.grad is not None}
-        torch.save(grads, os.path.join(out_dir, f"{objective.lower()}_grads.pt"))
+        grads = {k: v.grad.detach().clone() for k, v in model.named_parameters() if v.grad is not None}
+        torch.save(grads, os.path.join(out_dir, f"{name}_grads.pt"))
         optimizer.step()
         ref.clamp_logit_scale(model)
-        torch.save(model.state_dict(), os.path.join(out_dir, f"{objective.lower()}_after_step.pt"))
+        ref.update_momentum(model, momentum)
+        torch.save(model.state_dict(), os.path.join(out_dir, f"{name}_after_step.pt"))
 
         expected = {
-            "objective": objective, "config": MICRO, "learningRate": LR, "weightDecay": WD,
-            "inputs": {"image": image.tolist(), "aug1": aug1.tolist(), "aug2": aug2.tolist(), "text": text.tolist()},
+            "objective": objective, "sslMethod": method, "sslTemperature": temperature, "sslMomentum": momentum,
+            "config": MICRO, "learningRate": LR, "weightDecay": WD,
+            "inputs": {"image": image.tolist(), "aug1": aug1.tolist(), "aug2": aug2.tolist(), "text": text.tolist(),
+                       "mask": mask.tolist()},
             "outputs": {k: v.tolist() for k, v in out.items()},
             "losses": {k: v.item() for k, v in losses.items()},
             "torch": torch.__version__,
         }
-        with open(os.path.join(out_dir, f"{objective.lower()}_expected.json"), "w") as f:
+        with open(os.path.join(out_dir, f"{name}_expected.json"), "w") as f:
             json.dump(expected, f)
-        print(objective, {k: round(v.item(), 6) for k, v in losses.items()})
-
+        print(name, {k: round(v.item(), 6) for k, v in losses.items()})
 
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else "tests/Slip.Training.Tests/Fixtures/parity")

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Slip.Training.Ssl;
 using static TorchSharp.torch;
 
 namespace Slip.Training.Datasets;
@@ -90,9 +91,12 @@ public sealed class ShapesLoader
         var plane = 3 * size * size;
         var wantClip = config.Objective is Objective.Clip or Objective.Slip;
         var wantSsl = config.Objective is Objective.SimClr or Objective.Slip;
+        var wantMim = wantSsl && config.SslMethod == SslMethods.Mim;
+        var grid = size / config.PatchSize;
         var clip = wantClip ? new float[indices.Length * plane] : null;
         var aug1 = wantSsl ? new float[indices.Length * plane] : null;
-        var aug2 = wantSsl ? new float[indices.Length * plane] : null;
+        var aug2 = wantSsl && !wantMim ? new float[indices.Length * plane] : null;
+        var mask = wantMim ? new bool[indices.Length * grid * grid] : null;
         var tokens = wantClip ? new long[indices.Length * config.ContextLength] : null;
         Parallel.For(0, indices.Length, k =>
         {
@@ -102,7 +106,15 @@ public sealed class ShapesLoader
             if (wantSsl)
             {
                 Augmentations.SslView(image, size, rng).Pixels.CopyTo(aug1!, k * plane);
-                Augmentations.SslView(image, size, rng).Pixels.CopyTo(aug2!, k * plane);
+                if (wantMim)
+                {
+                    // MIM reads one view, with BEiT's blockwise mask drawn per sample like the augmentations.
+                    BlockMasking.Generate(grid, config.MaskRatio, rng).CopyTo(mask!, k * grid * grid);
+                }
+                else
+                {
+                    Augmentations.SslView(image, size, rng).Pixels.CopyTo(aug2!, k * plane);
+                }
             }
 
             if (wantClip)
@@ -117,6 +129,7 @@ public sealed class ShapesLoader
             clip is null ? null : tensor(clip, shape),                                       // [B, 3, I, I]
             tokens is null ? null : tensor(tokens, [indices.Length, config.ContextLength]),  // [B, L]
             aug1 is null ? null : tensor(aug1, shape),
-            aug2 is null ? null : tensor(aug2, shape));
+            aug2 is null ? null : tensor(aug2, shape),
+            mask is null ? null : tensor(mask, [indices.Length, grid * grid]));             // [B, T]
     }
 }

@@ -4,21 +4,37 @@ using static TorchSharp.torch.nn;
 
 namespace Slip.Training.Models;
 
-/// <summary>Inputs of one forward pass; which are needed depends on the objective.</summary>
-public sealed record SlipInputs(Tensor? Image, Tensor? Text, Tensor? Aug1, Tensor? Aug2);
+/// <summary>
+/// Inputs of one forward pass; which are needed depends on the objective and SSL method. <paramref name="Mask"/>
+/// [B, T] (true = masked patch) is for masked-image modelling.
+/// </summary>
+public sealed record SlipInputs(Tensor? Image, Tensor? Text, Tensor? Aug1, Tensor? Aug2, Tensor? Mask = null);
 
-/// <summary>Outputs as the reference names them: un-normalised embeddings and the exponentiated logit scale.</summary>
-public sealed record SlipOutputs(Tensor? ImageEmbed, Tensor? TextEmbed, Tensor? LogitScale, Tensor? Aug1Embed, Tensor? Aug2Embed);
+/// <summary>
+/// Outputs as the reference names them: un-normalised embeddings and the exponentiated logit scale. For MoCo v3 and
+/// BYOL, Aug1Embed/Aug2Embed are the online predictions and Aug1Target/Aug2Target the momentum network's projections
+/// (no gradient); for MIM, MimPrediction and MimTarget are the predicted and true normalised pixels of the masked patches.
+/// </summary>
+public sealed record SlipOutputs(Tensor? ImageEmbed, Tensor? TextEmbed, Tensor? LogitScale, Tensor? Aug1Embed, Tensor? Aug2Embed)
+{
+    public Tensor? Aug1Target { get; init; }
+    public Tensor? Aug2Target { get; init; }
+    public Tensor? MimPrediction { get; init; }
+    public Tensor? MimTarget { get; init; }
+}
 
 /// <summary>
 /// CLIP, SimCLR and SLIP in one module: a ViT image tower, and depending on the objective the CLIP text tower with
-/// projections and logit scale, and/or the SimCLR head. Field names are the published state-dict keys.
+/// projections and logit scale, and/or the SSL branch (SimCLR head, MoCo v3 / BYOL projector, predictor and momentum
+/// copies, or the MIM mask token and pixel head; see <see cref="Ssl.SslMethods"/>). Field names are the published
+/// state-dict keys where the reference has them.
 /// </summary>
-public sealed class SlipModel : Module<SlipInputs, SlipOutputs>
+public sealed partial class SlipModel : Module<SlipInputs, SlipOutputs>
 {
     /// <summary>ln(100): the clamp on the raw logit scale, so the temperature multiplier stays in [1, 100].</summary>
     public const double MaxLogitScale = 4.605170185988092;
 
+    private readonly int patchSize;
     private readonly VisionTransformer visual;
     private readonly Parameter? image_projection;
     private readonly Embedding? token_embedding;
@@ -28,10 +44,18 @@ public sealed class SlipModel : Module<SlipInputs, SlipOutputs>
     private readonly Parameter? text_projection;
     private readonly Parameter? logit_scale;
     private readonly SimClrHead? image_mlp;
+    private readonly Sequential? ssl_projector;
+    private readonly Sequential? ssl_predictor;
+    private readonly VisionTransformer? momentum_visual;
+    private readonly Sequential? momentum_projector;
+    private readonly Parameter? mim_mask_token;
+    private readonly Linear? mim_head;
 
     public SlipModel(RunConfig config) : base(nameof(SlipModel))
     {
         Objective = config.Objective;
+        SslMethod = config.SslMethod;
+        patchSize = config.PatchSize;
         visual = new VisionTransformer(config.ImageSize, config.PatchSize, config.VisionWidth, config.VisionDepth, config.VisionHeads);
         if (HasText)
         {
@@ -51,13 +75,17 @@ public sealed class SlipModel : Module<SlipInputs, SlipOutputs>
 
         if (HasSsl)
         {
-            image_mlp = new SimClrHead(config.VisionWidth, config.SslMlpDim, config.SslEmbedDim);
+            (image_mlp, ssl_projector, ssl_predictor, momentum_visual, momentum_projector, mim_mask_token, mim_head) = BuildSslBranch(config);
         }
 
         RegisterComponents();
+        CopyToMomentumEncoder();
     }
 
     public Objective Objective { get; }
+
+    /// <summary>The SSL branch this model carries (<see cref="Ssl.SslMethods"/>); meaningful when <see cref="HasSsl"/>.</summary>
+    public string SslMethod { get; }
 
     public bool HasText => Objective is Objective.Clip or Objective.Slip;
 
@@ -82,14 +110,8 @@ public sealed class SlipModel : Module<SlipInputs, SlipOutputs>
 
     public override SlipOutputs forward(SlipInputs input)
     {
-        Tensor? aug1 = null, aug2 = null, image = null, text = null, scale = null;
-        if (HasSsl)
-        {
-            // The reference runs the tower once per view and the head once per view (BN statistics per view).
-            aug1 = Require(image_mlp).call(visual.call(Require(input.Aug1)));   // [B, E_ssl]
-            aug2 = Require(image_mlp).call(visual.call(Require(input.Aug2)));   // [B, E_ssl]
-        }
-
+        Tensor? image = null, text = null, scale = null;
+        var ssl = HasSsl ? ForwardSsl(input) : null;
         if (HasText)
         {
             image = EncodeImage(Require(input.Image));                         // [B, E]
@@ -97,7 +119,7 @@ public sealed class SlipModel : Module<SlipInputs, SlipOutputs>
             scale = Require(logit_scale).exp();                                // []
         }
 
-        return new SlipOutputs(image, text, scale, aug1, aug2);
+        return ssl is null ? new SlipOutputs(image, text, scale, null, null) : ssl with { ImageEmbed = image, TextEmbed = text, LogitScale = scale };
     }
 
     /// <summary>Clamps the raw logit scale to [0, ln 100]; the reference does this after every optimizer step.</summary>

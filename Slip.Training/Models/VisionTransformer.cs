@@ -33,9 +33,22 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>
     public int Width { get; }
 
     /// <summary>Images [B, 3, H, W] to CLS features [B, D].</summary>
-    public override Tensor forward(Tensor images)
+    public override Tensor forward(Tensor images) => Tokens(images).select(1, 0); // [B, D]
+
+    /// <summary>
+    /// Images [B, 3, H, W] to all normalised tokens [B, T+1, D] (CLS first). Where <paramref name="mask"/> [B, T] is
+    /// true, the patch embedding is replaced by <paramref name="maskToken"/> [1, 1, D] before the position embedding is
+    /// added, as BEiT does.
+    /// </summary>
+    public Tensor Tokens(Tensor images, Tensor? mask = null, Tensor? maskToken = null)
     {
         var x = patch_embed.call(images);                                     // [B, T, D]
+        if (mask is not null && maskToken is not null)
+        {
+            var w = mask.unsqueeze(-1).to(x.dtype);                           // [B, T, 1]
+            x = (x * (1 - w)) + (maskToken * w);                               // [B, T, D]
+        }
+
         var cls = cls_token.expand(x.shape[0], -1, -1);                       // [B, 1, D]
         x = cat([cls, x], dim: 1) + pos_embed;                                // [B, T+1, D]
         foreach (var block in blocks)
@@ -43,7 +56,7 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>
             x = block.call(x);
         }
 
-        return norm.call(x).select(1, 0);                                     // [B, D]
+        return norm.call(x);                                                  // [B, T+1, D]
     }
 
     private void InitWeights()

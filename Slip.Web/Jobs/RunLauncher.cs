@@ -35,7 +35,7 @@ public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBac
         var run = new Run
         {
             Name = string.IsNullOrWhiteSpace(name) ? DefaultName(config) : name.Trim(),
-            Objective = config.Objective.ToString(),
+            Objective = config.ObjectiveLabel,
             Model = config.Model,
             Dataset = config.Dataset,
             ConfigJson = config.ToJson(),
@@ -91,5 +91,5 @@ public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBac
         name?.Trim().Length > MaxNameLength ? new ConfigError("Name", $"The name can be at most {MaxNameLength} characters.") : null;
 
     private static string DefaultName(RunConfig config) =>
-        $"{config.Objective.ToString().ToLowerInvariant()}-{config.Model.ToLowerInvariant().Replace('/', '-')}-{config.Dataset}-e{config.Epochs}-s{config.Seed}";
+        $"{config.Objective.ToString().ToLowerInvariant()}{(config.SslMethod == Slip.Training.Ssl.SslMethods.SimClr ? "" : "-" + config.SslMethod)}-{config.Model.ToLowerInvariant().Replace('/', '-')}-{config.Dataset}-e{config.Epochs}-s{config.Seed}";
 }

@@ -138,4 +138,32 @@ public sealed class RunFormTests
             .Add(f => f.ServerErrors, [new ConfigError("Dataset", "Unknown dataset 'x'.")]));
         Assert.Contains("Unknown dataset 'x'.", form.Markup);
     }
+
+    [Fact]
+    public void ChoosingAnSslMethodBringsItsDefaultsAndReachesTheConfig()
+    {
+        var model = new RunFormModel();
+        model.ApplySslMethod("mocov3");
+        var config = model.ToConfig();
+        Assert.Equal(("mocov3", 0.2, 0.99, "SLIP (MoCo v3)"), (config.SslMethod, config.SslTemperature, config.SslMomentum, config.ObjectiveLabel));
+        model.ApplySslMethod("byol");
+        Assert.Equal((0.2, 0.996), (model.SslTemperature, model.SslMomentum));
+        model.ApplyObjective(Objective.Clip);
+        Assert.Equal("simclr", model.SslMethod);
+        Assert.Empty(model.ToConfig().Validate(Datasets));
+    }
+
+    [Fact]
+    public async Task SslFieldsAreValidatedAndOnlyTheMethodsOwnAreEnabled()
+    {
+        var (ctx, form, submitted) = await RenderAsync();
+        await using var _ = ctx;
+        Assert.True(form.Find("input[data-testid=mask-ratio]").HasAttribute("disabled"));
+        Assert.True(form.Find("input[data-testid=ssl-momentum]").HasAttribute("disabled"));
+        Assert.False(form.Find("input[data-testid=ssl-temperature]").HasAttribute("disabled"));
+        SetNumber(form, "ssl-temperature", "0");
+        form.Find("button[data-testid=launch]").Click();
+        Assert.Contains("SSL temperature must be positive.", form.Markup);
+        Assert.Empty(submitted);
+    }
 }

@@ -1,4 +1,5 @@
 using Slip.Training;
+using Slip.Training.Ssl;
 
 namespace Slip.Web.Components.Shared;
 
@@ -14,6 +15,10 @@ public sealed class RunFormModel
     public double LearningRate { get; set; } = 3e-3;
     public double WeightDecay { get; set; } = 0.1;
     public double SslScale { get; set; } = 1.0;
+    public string SslMethod { get; set; } = SslMethods.SimClr;
+    public double SslTemperature { get; set; } = 0.1;
+    public double SslMomentum { get; set; } = 0.99;
+    public double MaskRatio { get; set; } = 0.4;
     public int Seed { get; set; }
     public int ImageSize { get; set; }
     public int PatchSize { get; set; }
@@ -43,6 +48,17 @@ public sealed class RunFormModel
     {
         Objective = objective;
         (LearningRate, WeightDecay) = RunConfig.RecipeDefaults(objective);
+        if (objective == Objective.Clip)
+        {
+            ApplySslMethod(SslMethods.SimClr);
+        }
+    }
+
+    /// <summary>Sets the SSL method and that method's temperature and momentum defaults.</summary>
+    public void ApplySslMethod(string method)
+    {
+        var defaults = SslMethods.WithDefaults(new RunConfig { SslTemperature = SslTemperature, SslMomentum = SslMomentum }, method);
+        (SslMethod, SslTemperature, SslMomentum) = (method, defaults.SslTemperature, defaults.SslMomentum);
     }
 
     public RunFormModel Clone() => (RunFormModel)MemberwiseClone();
@@ -61,6 +77,10 @@ public sealed class RunFormModel
         LearningRate = LearningRate,
         WeightDecay = WeightDecay,
         SslScale = SslScale,
+        SslMethod = SslMethod,
+        SslTemperature = SslTemperature,
+        SslMomentum = SslMomentum,
+        MaskRatio = MaskRatio,
         Seed = Seed,
         ImageSize = ImageSize,
         PatchSize = PatchSize,

@@ -35,11 +35,19 @@ public static class BenchCommand
         using var mixed = config.Precision == MixedPrecision.Bf16 ? new MixedPrecision(model, config) : null;
         var times = new List<double>();
         long rssAfterWarmup = 0;
+        var rssTrace = new List<long>();
+        var managedTrace = new List<long>();
         for (var i = 0; i < warmup + steps; i++)
         {
             if (i == warmup)
             {
                 rssAfterWarmup = StatusMegabytes("VmRSS:");
+            }
+
+            if (i >= warmup && (i - warmup) % Math.Max(1, steps / 10) == 0)
+            {
+                rssTrace.Add(StatusMegabytes("VmRSS:"));
+                managedTrace.Add(GC.GetGCMemoryInfo().HeapSizeBytes >> 20);
             }
 
             var clock = Stopwatch.StartNew();
@@ -55,6 +63,7 @@ public static class BenchCommand
         var result = new
         {
             config.Objective,
+            config.ObjectiveLabel,
             config.Model,
             config.BatchSize,
             config.ImageSize,
@@ -67,6 +76,8 @@ public static class BenchCommand
             RssMbAfterWarmup = rssAfterWarmup,
             RssMbAtEnd = StatusMegabytes("VmRSS:"),
             PeakRssMb = StatusMegabytes("VmHWM:"),
+            RssMbEveryTenthOfTheSteps = rssTrace,
+            ManagedHeapMbEveryTenthOfTheSteps = managedTrace,
             Parameters = model.parameters().Sum(p => p.numel()),
         };
         Console.WriteLine(JsonSerializer.Serialize(result, RunConfig.JsonOptions));

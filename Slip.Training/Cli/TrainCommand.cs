@@ -20,7 +20,7 @@ public static class TrainCommand
         Usage:
           Slip.Training train --config <run.json> --out <dir> [--resume] [--threads <n>] [--bpe-vocab <bpe_simple_vocab_16e6.txt.gz>]
           Slip.Training validate --config <run.json>   (prints the complete config)
-          Slip.Training bench --config <run.json> [--steps <n>] [--warmup <n>] [--threads <n>]
+          Slip.Training bench --config <run.json> [--steps <n>] [--warmup <n>] [--threads <n>] [--ops]
           Slip.Training presets
           Slip.Training inspect --checkpoint <file>
           Slip.Training export --checkpoint <file> --out <file.pt|file.safetensors>
@@ -41,6 +41,7 @@ public static class TrainCommand
             case "presets":
                 Console.WriteLine("Models:   " + string.Join(", ", RunConfig.ModelPresets));
                 Console.WriteLine("Datasets: " + string.Join(", ", DatasetCatalog.Names));
+                Console.WriteLine("SSL methods (sslMethod): " + string.Join(", ", Ssl.SslMethods.Names));
                 return ExitCompleted;
             case "validate":
                 var valid = LoadConfig(options);
@@ -143,7 +144,9 @@ public static class TrainCommand
         SetThreads(options);
         try
         {
-            return BenchCommand.Run(config, IntOption(options, "steps", 20), IntOption(options, "warmup", 3), BpeVocabulary(options));
+            return options.ContainsKey("ops")
+                ? OpsBench.Run(config, IntOption(options, "steps", 20))
+                : BenchCommand.Run(config, IntOption(options, "steps", 20), IntOption(options, "warmup", 3), BpeVocabulary(options));
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException)
         {

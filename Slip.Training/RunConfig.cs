@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Slip.Training.Datasets;
+using Slip.Training.Datasets.Sources;
 using Slip.Training.Ssl;
 
 namespace Slip.Training;
@@ -26,7 +27,14 @@ public sealed record RunConfig
     /// <summary>Name of the model preset the shape came from (Tiny, Small, ViT-S/16, ...); informational once expanded.</summary>
     public string Model { get; init; } = "Tiny";
 
+    /// <summary>A built-in dataset's name, or the registered name of <see cref="Data"/>.</summary>
     public string Dataset { get; init; } = "shapes";
+
+    /// <summary>Where the images and captions are, when they are not a built-in dataset (webdataset shards, a CSV manifest, ...).</summary>
+    public DatasetSource? Data { get; init; }
+
+    /// <summary>Samples per epoch (open_clip's train_num_samples); null means one pass over the data, which must then have a known size.</summary>
+    public long? EpochSamples { get; init; }
 
     public int Epochs { get; init; } = 2;
     public int BatchSize { get; init; } = 64;
@@ -200,7 +208,10 @@ public sealed record RunConfig
             $"CLIP's BPE tokenizer has {ClipBpeTokenizer.VocabSize} tokens; the vocabulary size is {VocabSize}.");
         Check(VocabSize >= ByteTokenizer.VocabSize, nameof(VocabSize), $"Vocabulary must hold at least {ByteTokenizer.VocabSize} tokens.");
         Check(EmbedDim >= 1 && SslMlpDim >= 1 && SslEmbedDim >= 1, nameof(EmbedDim), "Embedding and head sizes must be positive.");
-        if (knownDatasets is not null)
+        Check(EpochSamples is null or > 0, nameof(EpochSamples), "Samples per epoch must be positive (or left empty for one pass over the data).");
+        Check(Data is null || DatasetFormats.Names.Contains(Data.Format), nameof(Data), $"Unknown dataset format '{Data?.Format}'. Known: {string.Join(", ", DatasetFormats.Names)}.");
+        Check(Data is null || !string.IsNullOrWhiteSpace(Data.Path), nameof(Data), "The dataset needs a path.");
+        if (knownDatasets is not null && Data is null)
         {
             var names = knownDatasets.ToList();
             Check(names.Contains(Dataset), nameof(Dataset), $"Unknown dataset '{Dataset}'. Known datasets: {string.Join(", ", names)}.");

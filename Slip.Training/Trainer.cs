@@ -1,4 +1,5 @@
 using Slip.Training.Datasets;
+using Slip.Training.Datasets.Sources;
 using Slip.Training.Models;
 using Slip.Training.Objectives;
 using Slip.Training.Ssl;
@@ -26,7 +27,8 @@ public sealed class Trainer(
     Action<TrainerEvent> emit,
     Func<bool> cancelRequested,
     string? bpeVocabularyPath = null,
-    bool resume = false)
+    bool resume = false,
+    DataRoots? dataRoots = null)
 {
     /// <summary>
     /// Fault injection for tests of the failure path: when this environment variable holds a step number, the loss
@@ -74,14 +76,24 @@ public sealed class Trainer(
             return TrainingOutcome.Failed;
         }
 
-        var loader = new ShapesLoader(DatasetCatalog.Load(config.Dataset, train: true, config.ImageSize), config, tokenizer);
+        BatchLoader loader;
+        try
+        {
+            loader = new BatchLoader(SampleSources.Open(config, dataRoots ?? DataRoots.Unrestricted), config, tokenizer);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or InvalidOperationException or IOException or UnauthorizedAccessException or FormatException)
+        {
+            emit(new TrainerEvent { Type = TrainerEvent.Failed, Message = $"Dataset '{config.Dataset}': {ex.Message}" });
+            return TrainingOutcome.Failed;
+        }
+
         var stepsPerEpoch = loader.BatchesPerEpoch / config.UpdateFreq;
         if (stepsPerEpoch == 0)
         {
             emit(new TrainerEvent
             {
                 Type = TrainerEvent.Failed,
-                Message = $"Dataset '{config.Dataset}' has fewer samples than one step of {config.UpdateFreq} x {config.BatchSize}; lower the batch size or the accumulation.",
+                Message = $"Dataset '{config.Dataset}' has fewer samples per epoch than one step of {config.UpdateFreq} x {config.BatchSize}; lower the batch size or the accumulation.",
             });
             return TrainingOutcome.Failed;
         }
@@ -127,7 +139,10 @@ public sealed class Trainer(
                     }
 
                     var momentum = SslMethods.MomentumAt(config.SslMomentum, step, totalSteps);
-                    var losses = Step(model, optimizer, microBatches, config, injectNan: FaultNanAtStep == step, mixed, momentum);
+                    // A batch left with fewer than two usable samples (the rest undecodable) is passed over; the step still counts.
+                    var losses = microBatches.All(b => b.Size >= 2)
+                        ? Step(model, optimizer, microBatches, config, injectNan: FaultNanAtStep == step, mixed, momentum)
+                        : new Dictionary<string, float> { ["loss"] = 0f };
                     var lossValue = losses["loss"];
                     if (!float.IsFinite(lossValue))
                     {
@@ -154,6 +169,11 @@ public sealed class Trainer(
                     {
                         var values = sums.ToDictionary(kv => kv.Key, kv => kv.Value / count);
                         values["lr"] = lr;
+                        if (loader.Skipped > 0)
+                        {
+                            values["data_skipped"] = loader.Skipped;
+                        }
+
                         if (model.LogitScale is { } logScale)
                         {
                             values["logit_scale"] = Math.Exp(logScale.item<float>());
@@ -281,5 +301,5 @@ public sealed class Trainer(
         MimTarget = o.MimTarget?.to(ScalarType.Float32),
     };
 
-    private double Fractional(long step, ShapesLoader loader) => (double)step / (loader.BatchesPerEpoch / config.UpdateFreq);
+    private double Fractional(long step, BatchLoader loader) => (double)step / (loader.BatchesPerEpoch / config.UpdateFreq);
 }

@@ -16,7 +16,7 @@ public static class BenchCommand
     public static int Run(RunConfig config, int steps, int warmup, string? bpeVocabularyPath)
     {
         manual_seed(config.Seed);
-        var loader = new ShapesLoader(DatasetCatalog.Load(config.Dataset, train: true, config.ImageSize), config, Tokenizers.Create(config, bpeVocabularyPath));
+        var loader = new BatchLoader(Datasets.Sources.SampleSources.Open(config, Datasets.Sources.DataRoots.Unrestricted), config, Tokenizers.Create(config, bpeVocabularyPath));
         var indices = loader.Order(0).Take(config.BatchSize).ToArray();
 
         var dataClock = Stopwatch.StartNew();

@@ -9,6 +9,9 @@ namespace Slip.Training.Datasets;
 /// </summary>
 public sealed record TrainingBatch(Tensor? Image, Tensor? Text, Tensor? Aug1, Tensor? Aug2, Tensor? Mask = null) : IDisposable
 {
+    /// <summary>Samples in the batch (fewer than the batch size when some could not be decoded).</summary>
+    public long Size => (Image ?? Aug1)?.shape[0] ?? 0;
+
     /// <summary>The model's inputs for this batch.</summary>
     public SlipInputs ToInputs() => new(Image, Text, Aug1, Aug2, Mask);
 

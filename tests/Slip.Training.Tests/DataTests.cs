@@ -49,7 +49,7 @@ public class DataTests
     {
         var config = TinyConfigs.Slip();
         var data = SyntheticShapes.Generate(32, 24, seed: 1);
-        var loader = new ShapesLoader(data, config);
+        var loader = new BatchLoader(data, config);
         Assert.Equal(loader.Order(0), loader.Order(0));
         Assert.NotEqual(loader.Order(0), loader.Order(1));
         using var first = loader.Build([1, 2, 3], epoch: 0);
@@ -65,7 +65,7 @@ public class DataTests
     [Fact]
     public void LoaderDropsTheLastPartialBatch()
     {
-        var loader = new ShapesLoader(SyntheticShapes.Generate(20, 24, seed: 1), TinyConfigs.Slip(batch: 8));
+        var loader = new BatchLoader(SyntheticShapes.Generate(20, 24, seed: 1), TinyConfigs.Slip(batch: 8));
         var batches = 0;
         foreach (var batch in loader.Epoch(0))
         {

@@ -83,7 +83,7 @@ public sealed class SslMethodTests
         Assert.DoesNotContain(decay.Concat(noDecay), p => p.Name.StartsWith("momentum_", StringComparison.Ordinal));
 
         var before = state.ToDictionary(kv => kv.Key, kv => kv.Value.clone());
-        var loader = new ShapesLoader(SyntheticShapes.Generate(8, config.ImageSize, seed: 1), config);
+        var loader = new BatchLoader(SyntheticShapes.Generate(8, config.ImageSize, seed: 1), config);
         using var batch = loader.Build([0, 1, 2, 3, 4, 5, 6, 7], epoch: 0);
         using var optimizer = Trainer.CreateOptimizer(model, config);
         var losses = Trainer.Step(model, optimizer, [batch], config, momentum: 0.9);
@@ -104,7 +104,7 @@ public sealed class SslMethodTests
     public void MimBatchesCarryOneViewAndAPatchMask()
     {
         var config = TinyConfigs.Slip(batch: 8) with { SslMethod = SslMethods.Mim };
-        var loader = new ShapesLoader(SyntheticShapes.Generate(8, config.ImageSize, seed: 1), config);
+        var loader = new BatchLoader(SyntheticShapes.Generate(8, config.ImageSize, seed: 1), config);
         using var batch = loader.Build([0, 1, 2, 3, 4, 5, 6, 7], epoch: 0);
         Assert.Null(batch.Aug2);
         var grid = config.ImageSize / config.PatchSize;
@@ -156,7 +156,7 @@ public sealed class SslMethodTests
         using var master = new SlipModel(config);
         using var mixed = new MixedPrecision(master, config);
         using var optimizer = Trainer.CreateOptimizer(master, config);
-        var loader = new ShapesLoader(SyntheticShapes.Generate(8, config.ImageSize, seed: 1), config);
+        var loader = new BatchLoader(SyntheticShapes.Generate(8, config.ImageSize, seed: 1), config);
         using var batch = loader.Build([0, 1, 2, 3, 4, 5, 6, 7], epoch: 0);
         var losses = Trainer.Step(master, optimizer, batch, config, mixed: mixed);
         Assert.True(float.IsFinite(losses["loss"]), $"loss {losses["loss"]}");

@@ -13,7 +13,7 @@ public class TrainerTests
     {
         manual_seed(0);
         var config = TinyConfigs.Slip(batch: 8);
-        var loader = new ShapesLoader(SyntheticShapes.Generate(8, 24, seed: 2), config);
+        var loader = new BatchLoader(SyntheticShapes.Generate(8, 24, seed: 2), config);
         using var batch = loader.Build([0, 1, 2, 3, 4, 5, 6, 7], epoch: 0);
         using var model = new SlipModel(config);
         using var optimizer = optim.AdamW(model.parameters(), lr: 2e-3);
@@ -139,7 +139,7 @@ public class TrainerTests
     public void AccumulatedStepAveragesTheMicroBatchLossesAndGradients()
     {
         var config = TinyConfigs.Slip(batch: 8) with { UpdateFreq = 2 };
-        var loader = new ShapesLoader(SyntheticShapes.Generate(16, 24, seed: 3), config);
+        var loader = new BatchLoader(SyntheticShapes.Generate(16, 24, seed: 3), config);
         using var first = loader.Build([0, 1, 2, 3, 4, 5, 6, 7], epoch: 0);
         using var second = loader.Build([8, 9, 10, 11, 12, 13, 14, 15], epoch: 0);
         manual_seed(5);
@@ -179,7 +179,7 @@ public class TrainerTests
     public void GradientClippingBoundsTheNormAndReportsItBeforeClipping()
     {
         var config = TinyConfigs.Slip(batch: 8) with { GradClipNorm = 1e-3 };
-        var loader = new ShapesLoader(SyntheticShapes.Generate(8, 24, seed: 2), config);
+        var loader = new BatchLoader(SyntheticShapes.Generate(8, 24, seed: 2), config);
         using var batch = loader.Build([0, 1, 2, 3, 4, 5, 6, 7], epoch: 0);
         using var model = new SlipModel(config);
         using var optimizer = Trainer.CreateOptimizer(model, config);
@@ -195,7 +195,7 @@ public class TrainerTests
     public void Bf16StepsTrackTheFp32LossAndKeepFp32MasterWeights()
     {
         var config = TinyConfigs.Slip(batch: 8);
-        var loader = new ShapesLoader(SyntheticShapes.Generate(8, 24, seed: 2), config);
+        var loader = new BatchLoader(SyntheticShapes.Generate(8, 24, seed: 2), config);
         using var batch = loader.Build([0, 1, 2, 3, 4, 5, 6, 7], epoch: 0);
         manual_seed(11);
         using var fp32 = new SlipModel(config);
@@ -237,7 +237,7 @@ public class TrainerTests
     public void TrainingStepsLeaveNoLiveTensorsBehind()
     {
         var config = TinyConfigs.Slip(batch: 8);
-        var loader = new ShapesLoader(SyntheticShapes.Generate(8, 24, seed: 2), config);
+        var loader = new BatchLoader(SyntheticShapes.Generate(8, 24, seed: 2), config);
         using var batch = loader.Build([0, 1, 2, 3, 4, 5, 6, 7], epoch: 0);
         using var model = new SlipModel(config);
         using var optimizer = Trainer.CreateOptimizer(model, config);

@@ -1,0 +1,219 @@
+using System.Collections.Concurrent;
+using Slip.Training.Datasets.Sources;
+using Slip.Training.Ssl;
+using static TorchSharp.torch;
+
+namespace Slip.Training.Datasets;
+
+/// <summary>
+/// Builds augmented batches off the training thread with bounded prefetch (memory does not grow with the dataset).
+/// The epoch's sample stream comes from the source in an order fixed by (seed, epoch); each sample's decode and
+/// augmentations run in parallel, seeded by (seed, epoch, position), so any thread gives the same batch. Samples
+/// that cannot be used (undecodable, truncated, missing caption, outside the data roots) are dropped from their batch
+/// and counted in <see cref="Skipped"/>; a batch therefore holds at most BatchSize samples.
+/// </summary>
+public sealed class BatchLoader
+{
+    private readonly ISampleSource source;
+    private readonly RunConfig config;
+    private readonly ICaptionTokenizer tokenizer;
+    private readonly int rank;
+    private readonly int world;
+    private readonly ConcurrentDictionary<string, long> skipped = new();
+
+    public BatchLoader(ISampleSource source, RunConfig config, ICaptionTokenizer? tokenizer = null, int rank = 0, int world = 1)
+    {
+        this.source = source;
+        this.config = config;
+        this.tokenizer = tokenizer ?? ByteTokenizer.Instance;
+        this.rank = rank;
+        this.world = world;
+        var samples = config.EpochSamples ?? source.Count
+            ?? throw new InvalidOperationException("The dataset's size is unknown (no sizes.json or _stats.json beside the shards): set epochSamples in the run config.");
+        BatchesPerEpoch = (int)Math.Min(int.MaxValue, samples / world / config.BatchSize);
+    }
+
+    /// <summary>A loader over the built-in synthetic shapes.</summary>
+    public BatchLoader(SyntheticShapes data, RunConfig config, ICaptionTokenizer? tokenizer = null)
+        : this(new ShapesSource(data), config, tokenizer)
+    {
+    }
+
+    /// <summary>Batches in an epoch: epochSamples (or the dataset's size) / world / batch; the last partial batch is dropped.</summary>
+    public int BatchesPerEpoch { get; }
+
+    /// <summary>Samples skipped so far, by reason.</summary>
+    public IReadOnlyDictionary<string, long> SkippedByReason => skipped;
+
+    public long Skipped => skipped.Values.Sum();
+
+    /// <summary>Sample order of an epoch's first pass, for sources read by index.</summary>
+    public int[] Order(int epoch) => ((IndexedSource)source).Order(config.Seed, epoch);
+
+    /// <summary>Yields the epoch's batches from batch <paramref name="skipBatches"/> on; up to <paramref name="prefetch"/> are prepared ahead on a worker thread. The caller disposes each batch.</summary>
+    public IEnumerable<TrainingBatch> Epoch(int epoch, int skipBatches = 0, int prefetch = 2, CancellationToken cancellationToken = default)
+    {
+        using var queue = new BlockingCollection<TrainingBatch>(prefetch);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var token = stop.Token;
+        var producer = Task.Run(() =>
+        {
+            try
+            {
+                var position = (long)skipBatches * config.BatchSize;
+                var stream = source.Stream(config.Seed, epoch, rank, world, position).Chunk(config.BatchSize).Take(BatchesPerEpoch - skipBatches);
+                foreach (var samples in stream)
+                {
+                    if (token.IsCancellationRequested)
+                    {
+                        break;
+                    }
+
+                    var batch = Build(samples, epoch, position);
+                    position += samples.Length;
+                    try
+                    {
+                        queue.Add(batch, token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // The consumer stopped early: this batch never reached it.
+                        batch.Dispose();
+                        break;
+                    }
+                }
+            }
+            finally
+            {
+                queue.CompleteAdding();
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            foreach (var batch in queue.GetConsumingEnumerable(token))
+            {
+                yield return batch;
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            producer.Wait(TimeSpan.FromSeconds(30));
+            while (queue.TryTake(out var left))
+            {
+                left.Dispose();
+            }
+        }
+
+        if (producer.IsFaulted)
+        {
+            throw producer.Exception!.InnerException!;
+        }
+    }
+
+    /// <summary>Builds one batch from samples read by index (augmentations seeded by index), for sources read by index.</summary>
+    public TrainingBatch Build(int[] indices, int epoch)
+    {
+        var indexed = (IndexedSource)source;
+        return Build(indices.Select(indexed.Read).ToArray(), epoch, indices.Select(i => (long)i).ToArray());
+    }
+
+    private TrainingBatch Build(RawSample[] samples, int epoch, long firstPosition) =>
+        Build(samples, epoch, Enumerable.Range(0, samples.Length).Select(k => firstPosition + k).ToArray());
+
+    private TrainingBatch Build(RawSample[] samples, int epoch, long[] positions)
+    {
+        var size = config.ImageSize;
+        var plane = 3 * size * size;
+        var wantClip = config.Objective is Objective.Clip or Objective.Slip;
+        var wantSsl = config.Objective is Objective.SimClr or Objective.Slip;
+        var wantMim = wantSsl && config.SslMethod == SslMethods.Mim;
+        var grid = size / config.PatchSize;
+        var n = samples.Length;
+        var clip = wantClip ? new float[n * plane] : null;
+        var aug1 = wantSsl ? new float[n * plane] : null;
+        var aug2 = wantSsl && !wantMim ? new float[n * plane] : null;
+        var mask = wantMim ? new bool[n * grid * grid] : null;
+        var tokens = wantClip ? new long[n * config.ContextLength] : null;
+        var ok = new bool[n];
+        Parallel.For(0, n, k =>
+        {
+            var sample = samples[k];
+            var (image, problem) = Decode(sample, wantClip);
+            if (image is null)
+            {
+                skipped.AddOrUpdate(Category(problem!), 1, (_, c) => c + 1);
+                return;
+            }
+
+            ok[k] = true;
+            var rng = new Random(unchecked((config.Seed * 73_856_093) ^ (epoch * 19_349_663) ^ (int)(positions[k] * 83_492_791)));
+            if (wantSsl)
+            {
+                Augmentations.SslView(image, size, rng).Pixels.CopyTo(aug1!, k * plane);
+                if (wantMim)
+                {
+                    // MIM reads one view, with BEiT's blockwise mask drawn per sample like the augmentations.
+                    BlockMasking.Generate(grid, config.MaskRatio, rng).CopyTo(mask!, k * grid * grid);
+                }
+                else
+                {
+                    Augmentations.SslView(image, size, rng).Pixels.CopyTo(aug2!, k * plane);
+                }
+            }
+
+            if (wantClip)
+            {
+                Augmentations.ClipView(image, size, rng).Pixels.CopyTo(clip!, k * plane);
+                tokenizer.Tokenize(sample.Caption!, config.ContextLength).CopyTo(tokens!, k * config.ContextLength);
+            }
+        });
+
+        var keep = Enumerable.Range(0, n).Where(k => ok[k]).ToArray();
+        long[] shape = [keep.Length, 3, size, size];
+        return new TrainingBatch(
+            clip is null ? null : tensor(Rows(clip, keep, plane), shape),                                         // [B, 3, I, I]
+            tokens is null ? null : tensor(Rows(tokens, keep, config.ContextLength), [keep.Length, config.ContextLength]), // [B, L]
+            aug1 is null ? null : tensor(Rows(aug1, keep, plane), shape),
+            aug2 is null ? null : tensor(Rows(aug2, keep, plane), shape),
+            mask is null ? null : tensor(Rows(mask, keep, grid * grid), [keep.Length, grid * grid]));              // [B, T]
+    }
+
+    /// <summary>The sample's image, decoded at no less than 1.5x the model's size, or why it cannot be used.</summary>
+    private (FloatImage? Image, string? Problem) Decode(RawSample sample, bool needCaption)
+    {
+        if (sample.Problem is not null)
+        {
+            return (null, sample.Problem);
+        }
+
+        if (needCaption && string.IsNullOrWhiteSpace(sample.Caption))
+        {
+            return (null, "missing caption");
+        }
+
+        return sample.Image is not null ? (sample.Image, null)
+            : sample.Encoded is not null ? ImageDecoder.Decode(sample.Encoded, (int)Math.Ceiling(config.ImageSize * 1.5))
+            : (null, "no image");
+    }
+
+    /// <summary>A reason without its per-sample details, so the counts stay a short list.</summary>
+    private static string Category(string problem) => problem.Split(':')[0].Trim();
+
+    private static T[] Rows<T>(T[] data, int[] keep, int rowLength)
+    {
+        if (keep.Length * rowLength == data.Length)
+        {
+            return data;
+        }
+
+        var rows = new T[keep.Length * rowLength];
+        for (var r = 0; r < keep.Length; r++)
+        {
+            Array.Copy(data, keep[r] * rowLength, rows, r * rowLength, rowLength);
+        }
+
+        return rows;
+    }
+}

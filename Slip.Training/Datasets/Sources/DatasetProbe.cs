@@ -1,0 +1,60 @@
+namespace Slip.Training.Datasets.Sources;
+
+/// <summary>One previewed sample: its key, caption and class, and the decoded size or the reason it is unusable.</summary>
+public sealed record SamplePreview(string Key, string? Caption, int Label, int Width, int Height, string? Problem);
+
+/// <summary>What registering a dataset learns: its size (when known without reading it all) and a preview.</summary>
+public sealed record DatasetSummary(long? Count, IReadOnlyList<SamplePreview> Preview);
+
+/// <summary>
+/// Checks a dataset where the user is, before any run: the location is within the roots and exists, the format's
+/// structure holds (shards, manifest columns, class folders, IDX files), and its first samples decode. Problems
+/// are thrown as <see cref="InvalidDataException"/> with a message that says what to fix.
+/// </summary>
+public static class DatasetProbe
+{
+    public static DatasetSummary Inspect(DatasetSource data, DataRoots roots, int previewCount = 8)
+    {
+        var source = SampleSources.Open(data, roots);
+        if (source is WebDatasetSource web)
+        {
+            foreach (var shard in web.Shards.Take(previewCount))
+            {
+                if (!WebDatasetSource.ReadShard(shard).Any())
+                {
+                    throw new InvalidDataException($"The shard '{shard}' holds no samples.");
+                }
+            }
+        }
+
+        if (source.Count == 0)
+        {
+            throw new InvalidDataException($"'{data.Path}' holds no samples.");
+        }
+
+        var preview = new List<SamplePreview>();
+        var samples = source is IndexedSource indexed
+            ? Enumerable.Range(0, Math.Min(indexed.Length, previewCount)).Select(indexed.Read)
+            : ((WebDatasetSource)source).Shards.SelectMany(WebDatasetSource.ReadShard).Take(previewCount);
+        foreach (var sample in samples)
+        {
+            var (image, problem) = sample.Image is not null ? (sample.Image, null)
+                : sample.Problem is not null ? (null, sample.Problem)
+                : sample.Encoded is not null ? ImageDecoder.Decode(sample.Encoded, int.MaxValue)
+                : (null, "no image");
+            preview.Add(new SamplePreview(sample.Key, sample.Caption, sample.Label, image?.Width ?? 0, image?.Height ?? 0, problem));
+        }
+
+        if (preview.Count == 0)
+        {
+            throw new InvalidDataException($"'{data.Path}' holds no samples.");
+        }
+
+        if (preview.All(p => p.Problem is not null))
+        {
+            throw new InvalidDataException($"None of the first {preview.Count} samples of '{data.Path}' can be used: {preview[0].Problem}.");
+        }
+
+        return new DatasetSummary(source.Count, preview);
+    }
+}

@@ -1,0 +1,53 @@
+using SkiaSharp;
+
+namespace Slip.Training.Datasets.Sources;
+
+/// <summary>
+/// Decodes encoded images with SkiaSharp, at a reduced scale where the codec allows it (JPEG's DCT scaling to 1/2,
+/// 1/4 or 1/8) while the shorter side stays at least <c>minShortSide</c>: a 1024 x 768 photo for a 224-pixel model
+/// decodes at 512 x 384, for a quarter of the work. Truncated and undecodable data are refused, not filled in.
+/// </summary>
+public static class ImageDecoder
+{
+    /// <summary>The decoded image, or the reason it could not be decoded.</summary>
+    public static (FloatImage? Image, string? Problem) Decode(byte[] encoded, int minShortSide)
+    {
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data);
+        if (codec is null)
+        {
+            return (null, "not a decodable image");
+        }
+
+        var full = codec.Info;
+        var info = new SKImageInfo(full.Width, full.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        foreach (var scale in new[] { 0.125f, 0.25f, 0.5f })
+        {
+            var scaled = codec.GetScaledDimensions(scale);
+            if (Math.Min(scaled.Width, scaled.Height) >= minShortSide && scaled.Width < full.Width)
+            {
+                info = info.WithSize(scaled.Width, scaled.Height);
+                break;
+            }
+        }
+
+        var rgba = new byte[info.BytesSize];
+        var handle = System.Runtime.InteropServices.GCHandle.Alloc(rgba, System.Runtime.InteropServices.GCHandleType.Pinned);
+        SKCodecResult result;
+        try
+        {
+            result = codec.GetPixels(info, handle.AddrOfPinnedObject());
+        }
+        finally
+        {
+            handle.Free();
+        }
+
+        return result switch
+        {
+            SKCodecResult.Success => (FloatImage.FromRgb(ImageFiles.RgbaToRgb(rgba), info.Height, info.Width), null),
+            SKCodecResult.IncompleteInput or SKCodecResult.ErrorInInput => (null, "truncated image data"),
+            _ => (null, $"undecodable image ({result})"),
+        };
+    }
+}

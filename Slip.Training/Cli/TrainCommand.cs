@@ -18,7 +18,8 @@ public static class TrainCommand
 
     private const string Usage = """
         Usage:
-          Slip.Training train --config <run.json> --out <dir> [--resume] [--threads <n>] [--bpe-vocab <bpe_simple_vocab_16e6.txt.gz>]
+          Slip.Training train --config <run.json> --out <dir> [--resume] [--threads <n>] [--bpe-vocab <bpe_simple_vocab_16e6.txt.gz>] [--data-roots <dir:dir>]
+          Slip.Training dataset --format <webdataset|csv|imagefolder|fashion-mnist> --path <location> [--image-column c] [--caption-column c] [--split train|test]
           Slip.Training validate --config <run.json>   (prints the complete config)
           Slip.Training bench --config <run.json> [--steps <n>] [--warmup <n>] [--threads <n>] [--ops]
           Slip.Training presets
@@ -55,6 +56,8 @@ public static class TrainCommand
                 return Train(options);
             case "bench":
                 return Bench(options);
+            case "dataset":
+                return DatasetCommand.Run(options, Roots(options));
             case "inspect" or "export" or "embed":
                 return CheckpointVerb(args[0], options);
             default:
@@ -156,6 +159,12 @@ public static class TrainCommand
     }
 
     /// <summary>--bpe-vocab, else SLIP_BPE_VOCAB: the CLIP vocabulary file for runs with the clip-bpe tokenizer.</summary>
+    /// <summary>--data-roots a:b limits what datasets may be read (the dashboard always passes it); without it, anything the user names.</summary>
+    private static Datasets.Sources.DataRoots Roots(Dictionary<string, string> options) =>
+        options.TryGetValue("data-roots", out var roots)
+            ? new Datasets.Sources.DataRoots(roots.Split(':', StringSplitOptions.RemoveEmptyEntries))
+            : Datasets.Sources.DataRoots.Unrestricted;
+
     private static string? BpeVocabulary(Dictionary<string, string> options) =>
         options.TryGetValue("bpe-vocab", out var path) ? path : Environment.GetEnvironmentVariable("SLIP_BPE_VOCAB");
 
@@ -214,7 +223,7 @@ public static class TrainCommand
         try
         {
             var resume = options.TryGetValue("resume", out var r) && r == "true";
-            outcome = new Trainer(config, output, Emit, () => Volatile.Read(ref cancelled) == 1, BpeVocabulary(options), resume).Run();
+            outcome = new Trainer(config, output, Emit, () => Volatile.Read(ref cancelled) == 1, BpeVocabulary(options), resume, Roots(options)).Run();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

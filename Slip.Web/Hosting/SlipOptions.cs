@@ -14,6 +14,12 @@ public sealed class SlipOptions
     /// <summary>CLIP's BPE vocabulary file (bpe_simple_vocab_16e6.txt.gz) for runs with the clip-bpe tokenizer; empty: none.</summary>
     public string BpeVocabularyPath { get; set; } = "";
 
+    /// <summary>
+    /// Folders datasets may be read from (their real paths; links out of them are refused). Empty: runs can use only
+    /// the built-in datasets.
+    /// </summary>
+    public List<string> DataRoots { get; set; } = [];
+
     /// <summary>CPU threads for each trainer process; 0 means all cores.</summary>
     public int TrainerThreads { get; set; }
 

@@ -2,7 +2,10 @@ using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
+using Microsoft.Extensions.Options;
 using Slip.Training.Datasets;
+using Slip.Training.Datasets.Sources;
+using Slip.Web.Hosting;
 using Slip.Web.Live;
 
 namespace Slip.Web.Jobs;
@@ -14,13 +17,26 @@ public sealed record LaunchResult(long? RunId, IReadOnlyList<ConfigError> Errors
 }
 
 /// <summary>Creates runs from validated configs and queues them; cancels runs.</summary>
-public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBackgroundJobClient jobs, RunEventHub hub)
+public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBackgroundJobClient jobs, RunEventHub hub, IOptions<SlipOptions> options)
 {
     public const int MaxNameLength = 200;
 
     public async Task<LaunchResult> LaunchAsync(string? name, RunConfig config, CancellationToken cancellationToken = default)
     {
         var errors = config.Validate(DatasetCatalog.Names).ToList();
+        if (config.Data is { } data && errors.Count == 0)
+        {
+            // The location is checked where the user is, before anything is queued: inside the data roots, present, readable.
+            try
+            {
+                DatasetProbe.Inspect(data, new DataRoots(options.Value.DataRoots), previewCount: 2);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or FormatException or InvalidOperationException)
+            {
+                errors.Add(new ConfigError(nameof(RunConfig.Data), ex.Message));
+            }
+        }
+
         if (ValidateName(name) is { } nameError)
         {
             errors.Add(nameError);

@@ -35,6 +35,9 @@ public sealed class TrainerProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
+        // Always given, so a trainer started by the dashboard reads nothing outside the configured roots.
+        start.ArgumentList.Add("--data-roots");
+        start.ArgumentList.Add(string.Join(':', options.DataRoots.Select(Path.GetFullPath)));
         if (!string.IsNullOrWhiteSpace(options.BpeVocabularyPath))
         {
             start.ArgumentList.Add("--bpe-vocab");

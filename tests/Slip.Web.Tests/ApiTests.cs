@@ -58,6 +58,26 @@ public sealed class ApiTests
         Assert.Equal(0, await db.Runs.CountAsync());
     }
 
+    [Fact]
+    public async Task ADatasetPathOutsideTheDataRootsIsRefusedBeforeAnythingIsQueued()
+    {
+        await using var app = new SlipAppFactory();
+        using var client = app.CreateClient();
+        var sneaky = SlipAppFactory.TinyRun() with
+        {
+            Dataset = "passwords",
+            Data = new Slip.Training.Datasets.Sources.DatasetSource { Format = "csv", Path = "/etc/passwd" },
+        };
+
+        var response = await client.PostAsJsonAsync("/api/runs", new LaunchRequest(null, JsonSerializer.SerializeToElement(sneaky, RunConfig.JsonOptions)), RunConfig.JsonOptions);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Contains("outside the data roots", errors.GetProperty("Data")[0].GetString());
+        await using var db = await app.DbAsync();
+        Assert.Equal(0, await db.Runs.CountAsync());
+    }
+
     [Theory]
     [InlineData("{\"config\": {\"epochs\": \"many\"}}", "not valid JSON")]
     [InlineData("{\"config\": {\"model\": \"ViT-H/14\"}}", "Unknown model preset 'ViT-H/14'")]

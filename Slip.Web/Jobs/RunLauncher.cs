@@ -1,8 +1,8 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Slip.Data;
 using Slip.Training;
-using Microsoft.Extensions.Options;
 using Slip.Training.Datasets;
 using Slip.Training.Datasets.Sources;
 using Slip.Web.Hosting;

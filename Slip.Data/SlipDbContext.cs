@@ -11,6 +11,8 @@ public abstract class SlipDbContext(DbContextOptions options) : DbContext(option
 
     public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
 
+    public DbSet<RegisteredDataset> Datasets => Set<RegisteredDataset>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Applies to DateTime? as well.

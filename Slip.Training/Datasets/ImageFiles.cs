@@ -48,4 +48,29 @@ public static class ImageFiles
 
         return rgb;
     }
+
+    /// <summary>A PNG of an un-normalised image, scaled down so its longer side is at most <paramref name="maxSide"/> (for previews).</summary>
+    public static byte[] EncodePng(FloatImage image, int maxSide)
+    {
+        var info = new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var bitmap = new SKBitmap(info);
+        var rgba = new byte[info.BytesSize];
+        for (var p = 0; p < image.Plane; p++)
+        {
+            for (var c = 0; c < 3; c++)
+            {
+                rgba[(4 * p) + c] = (byte)Math.Clamp(Math.Round(image.Pixels[(c * image.Plane) + p] * 255), 0, 255);
+            }
+
+            rgba[(4 * p) + 3] = 255;
+        }
+
+        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
+        var scale = Math.Min(1.0, (double)maxSide / Math.Max(image.Width, image.Height));
+        using var scaled = scale < 1
+            ? bitmap.Resize(new SKImageInfo(Math.Max(1, (int)(image.Width * scale)), Math.Max(1, (int)(image.Height * scale))), SKFilterQuality.Medium)
+            : bitmap.Copy();
+        using var data = scaled.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
 }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Slip.Data;
 using Slip.Training;
+using Slip.Web.Datasets;
 using Slip.Web.Hosting;
 using Slip.Web.Jobs;
 
@@ -21,6 +22,10 @@ public static class SlipEndpoints
         api.MapPost("/runs/{id:long}/cancel", CancelAsync);
         api.MapGet("/runs/{id:long}/metrics/{name}", MetricAsync);
         api.MapGet("/checkpoints/{id:long}/download", DownloadAsync);
+        api.MapGet("/datasets", ListDatasetsAsync);
+        api.MapPost("/datasets", RegisterDatasetAsync);
+        api.MapGet("/datasets/{name}", GetDatasetAsync);
+        api.MapGet("/datasets/{name}/preview/{index:int}.png", PreviewImageAsync);
         app.MapGet("/healthz", () => Results.Text("ok"));
         return app;
     }
@@ -126,6 +131,45 @@ public static class SlipEndpoints
         return Results.File(path, "application/octet-stream", $"run{checkpoint.RunId}-epoch{checkpoint.Epoch:D3}.pt",
             enableRangeProcessing: true, entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{checkpoint.Sha256}\""));
     }
+
+    private static async Task<IResult> ListDatasetsAsync(DatasetRegistry registry, CancellationToken ct) =>
+        Results.Ok((await registry.ListAsync(ct)).Select(DatasetView));
+
+    private static async Task<IResult> RegisterDatasetAsync(DatasetRegistration? registration, DatasetRegistry registry, CancellationToken ct)
+    {
+        var result = await registry.RegisterAsync(registration ?? new DatasetRegistration(null, null, null), ct);
+        return result.Dataset is { } dataset
+            ? Results.Created($"/api/datasets/{Uri.EscapeDataString(dataset.Name)}", DatasetView(dataset))
+            : Results.ValidationProblem(result.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+    }
+
+    private static async Task<IResult> GetDatasetAsync(string name, DatasetRegistry registry, CancellationToken ct) =>
+        await registry.FindAsync(name, ct) is { } dataset ? Results.Ok(DatasetView(dataset)) : NotFound($"No dataset named '{name}' is registered.");
+
+    private static async Task<IResult> PreviewImageAsync(string name, int index, DatasetRegistry registry, CancellationToken ct)
+    {
+        if (await registry.FindAsync(name, ct) is not { } dataset)
+        {
+            return NotFound($"No dataset named '{name}' is registered.");
+        }
+
+        return registry.PreviewImage(dataset, index) is { } png
+            ? Results.File(png, "image/png")
+            : NotFound($"Preview sample {index} of '{name}' has no image (or the dataset is no longer readable).");
+    }
+
+    private static object DatasetView(RegisteredDataset d) => new
+    {
+        d.Id,
+        d.Name,
+        d.Format,
+        d.Location,
+        d.SampleCount,
+        d.Description,
+        d.CreatedAt,
+        Source = DatasetRegistry.SourceOf(d),
+        Preview = DatasetRegistry.PreviewOf(d),
+    };
 
     private static IResult NotFound(string detail) => Results.Problem(detail, statusCode: StatusCodes.Status404NotFound);
 }

@@ -59,6 +59,7 @@ public static class SlipServiceCollectionExtensions
         services.AddSingleton<ActiveTrainers>();
         services.AddSingleton(new WorkerRegistry(slip.Workers.EffectiveDevices));
         services.AddSingleton<RunLauncher>();
+        services.AddSingleton<Slip.Web.Datasets.DatasetRegistry>();
         services.AddTransient<TrainingJob>();
 
         // Registered before the Hangfire servers: migrations and reconciliation finish before any job runs.

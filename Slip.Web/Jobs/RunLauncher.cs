@@ -3,8 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Slip.Data;
 using Slip.Training;
-using Slip.Training.Datasets;
 using Slip.Training.Datasets.Sources;
+using Slip.Web.Datasets;
 using Slip.Web.Hosting;
 using Slip.Web.Live;
 
@@ -17,13 +17,20 @@ public sealed record LaunchResult(long? RunId, IReadOnlyList<ConfigError> Errors
 }
 
 /// <summary>Creates runs from validated configs and queues them; cancels runs.</summary>
-public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBackgroundJobClient jobs, RunEventHub hub, IOptions<SlipOptions> options)
+public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBackgroundJobClient jobs, RunEventHub hub, IOptions<SlipOptions> options, DatasetRegistry datasets)
 {
     public const int MaxNameLength = 200;
 
     public async Task<LaunchResult> LaunchAsync(string? name, RunConfig config, CancellationToken cancellationToken = default)
     {
-        var errors = config.Validate(DatasetCatalog.Names).ToList();
+        // A registered dataset is chosen by name: its checked source goes into the run's config, so the trainer (and
+        // anyone reading config.json later) sees exactly what was read.
+        if (config.Data is null && await datasets.FindAsync(config.Dataset, cancellationToken) is { } registered)
+        {
+            config = config with { Data = DatasetRegistry.SourceOf(registered) };
+        }
+
+        var errors = config.Validate(await datasets.NamesAsync(cancellationToken)).ToList();
         if (config.Data is { } data && errors.Count == 0)
         {
             // The location is checked where the user is, before anything is queued: inside the data roots, present, readable.

@@ -2,7 +2,7 @@ using System.Formats.Tar;
 using SkiaSharp;
 using Slip.Training.Datasets;
 
-namespace Slip.Training.Tests;
+namespace Slip.Tests;
 
 /// <summary>Writes real dataset files for tests: JPEGs, webdataset shards, manifests and class folders.</summary>
 internal static class DatasetFiles

@@ -1,6 +1,7 @@
 using System.Text;
 using Slip.Training.Datasets;
 using Slip.Training.Datasets.Sources;
+using Slip.Tests;
 
 namespace Slip.Training.Tests;
 

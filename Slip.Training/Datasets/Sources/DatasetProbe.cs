@@ -33,15 +33,10 @@ public static class DatasetProbe
         }
 
         var preview = new List<SamplePreview>();
-        var samples = source is IndexedSource indexed
-            ? Enumerable.Range(0, Math.Min(indexed.Length, previewCount)).Select(indexed.Read)
-            : ((WebDatasetSource)source).Shards.SelectMany(WebDatasetSource.ReadShard).Take(previewCount);
+        var samples = PreviewSamples(source, previewCount);
         foreach (var sample in samples)
         {
-            var (image, problem) = sample.Image is not null ? (sample.Image, null)
-                : sample.Problem is not null ? (null, sample.Problem)
-                : sample.Encoded is not null ? ImageDecoder.Decode(sample.Encoded, int.MaxValue)
-                : (null, "no image");
+            var (image, problem) = Decode(sample);
             preview.Add(new SamplePreview(sample.Key, sample.Caption, sample.Label, image?.Width ?? 0, image?.Height ?? 0, problem));
         }
 
@@ -57,4 +52,16 @@ public static class DatasetProbe
 
         return new DatasetSummary(source.Count, preview);
     }
+
+    /// <summary>The first <paramref name="count"/> samples in storage order (not shuffled): what a preview shows.</summary>
+    public static IEnumerable<RawSample> PreviewSamples(ISampleSource source, int count) => source is IndexedSource indexed
+        ? Enumerable.Range(0, Math.Min(indexed.Length, count)).Select(indexed.Read)
+        : ((WebDatasetSource)source).Shards.SelectMany(WebDatasetSource.ReadShard).Take(count);
+
+    /// <summary>A sample's image at full size, or why it has none.</summary>
+    public static (FloatImage? Image, string? Problem) Decode(RawSample sample) =>
+        sample.Image is not null ? (sample.Image, null)
+        : sample.Problem is not null ? (null, sample.Problem)
+        : sample.Encoded is not null ? ImageDecoder.Decode(sample.Encoded, int.MaxValue)
+        : (null, "no image");
 }

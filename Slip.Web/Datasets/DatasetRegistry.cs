@@ -1,0 +1,150 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Slip.Data;
+using Slip.Training;
+using Slip.Training.Datasets;
+using Slip.Training.Datasets.Sources;
+using Slip.Web.Hosting;
+
+namespace Slip.Web.Datasets;
+
+/// <summary>What a user submits to register a dataset.</summary>
+public sealed record DatasetRegistration(string? Name, string? Description, DatasetSource? Source);
+
+/// <summary>The registered dataset, or the problems with the registration (nothing was stored).</summary>
+public sealed record RegistrationResult(RegisteredDataset? Dataset, IReadOnlyList<ConfigError> Errors);
+
+/// <summary>
+/// Datasets registered once by name (checked where the user is: inside the data roots, present, in their format,
+/// first samples decodable) and then chosen by that name for runs.
+/// </summary>
+public sealed partial class DatasetRegistry(IDbContextFactory<SlipDbContext> dbFactory, IOptions<SlipOptions> options)
+{
+    public const int MaxNameLength = 100;
+    public const int PreviewCount = 12;
+
+    public DataRoots Roots => new(options.Value.DataRoots);
+
+    public async Task<RegistrationResult> RegisterAsync(DatasetRegistration registration, CancellationToken ct = default)
+    {
+        var errors = new List<ConfigError>();
+        var name = registration.Name?.Trim() ?? "";
+        if (!Name().IsMatch(name) || name.Length > MaxNameLength)
+        {
+            errors.Add(new ConfigError("Name", $"Give the dataset a name of up to {MaxNameLength} letters, digits, '.', '_' or '-', starting with a letter or digit."));
+        }
+        else if (DatasetCatalog.Names.Contains(name))
+        {
+            errors.Add(new ConfigError("Name", $"'{name}' is a built-in dataset; choose another name."));
+        }
+
+        var source = registration.Source ?? new DatasetSource();
+        if (!DatasetFormats.Names.Contains(source.Format))
+        {
+            errors.Add(new ConfigError("Format", $"Unknown format '{source.Format}'. Known: {string.Join(", ", DatasetFormats.Names)}."));
+        }
+        else if (string.IsNullOrWhiteSpace(source.Path))
+        {
+            errors.Add(new ConfigError("Path", "Give the dataset's location."));
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (errors.Count == 0 && await db.Datasets.AnyAsync(d => d.Name == name, ct))
+        {
+            errors.Add(new ConfigError("Name", $"A dataset named '{name}' is already registered."));
+        }
+
+        DatasetSummary? summary = null;
+        if (errors.Count == 0)
+        {
+            try
+            {
+                summary = DatasetProbe.Inspect(source, Roots, PreviewCount);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or FormatException or InvalidOperationException)
+            {
+                errors.Add(new ConfigError(FieldOf(ex.Message, source), ex.Message));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return new RegistrationResult(null, errors);
+        }
+
+        var dataset = new RegisteredDataset
+        {
+            Name = name,
+            Format = source.Format,
+            Location = source.Path,
+            SourceJson = JsonSerializer.Serialize(source, RunConfig.JsonOptions),
+            SampleCount = summary!.Count,
+            PreviewJson = JsonSerializer.Serialize(summary.Preview, RunConfig.JsonOptions),
+            Description = string.IsNullOrWhiteSpace(registration.Description) ? null : registration.Description.Trim(),
+            CreatedAt = DateTime.UtcNow,
+        };
+        db.Datasets.Add(dataset);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            return new RegistrationResult(null, [new ConfigError("Name", $"A dataset named '{name}' is already registered.")]);
+        }
+
+        return new RegistrationResult(dataset, []);
+    }
+
+    public async Task<IReadOnlyList<RegisteredDataset>> ListAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Datasets.AsNoTracking().OrderBy(d => d.Name).ToListAsync(ct);
+    }
+
+    public async Task<RegisteredDataset?> FindAsync(string name, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Datasets.AsNoTracking().SingleOrDefaultAsync(d => d.Name == name, ct);
+    }
+
+    /// <summary>The names a run may use: the built-in datasets, then the registered ones.</summary>
+    public async Task<IReadOnlyList<string>> NamesAsync(CancellationToken ct = default) =>
+        DatasetCatalog.Names.Concat((await ListAsync(ct)).Select(d => d.Name)).ToList();
+
+    public static DatasetSource SourceOf(RegisteredDataset dataset) =>
+        JsonSerializer.Deserialize<DatasetSource>(dataset.SourceJson, RunConfig.JsonOptions) ?? new DatasetSource();
+
+    public static IReadOnlyList<SamplePreview> PreviewOf(RegisteredDataset dataset) =>
+        JsonSerializer.Deserialize<List<SamplePreview>>(dataset.PreviewJson, RunConfig.JsonOptions) ?? [];
+
+    /// <summary>A PNG thumbnail of preview sample <paramref name="index"/>, read again from the dataset (still within the roots), or null.</summary>
+    public byte[]? PreviewImage(RegisteredDataset dataset, int index, int maxSide = 256)
+    {
+        if (index is < 0 or >= PreviewCount)
+        {
+            return null;
+        }
+
+        try
+        {
+            var sample = DatasetProbe.PreviewSamples(SampleSources.Open(SourceOf(dataset), Roots), index + 1).ElementAtOrDefault(index);
+            return sample is not null && DatasetProbe.Decode(sample).Image is { } image ? ImageFiles.EncodePng(image, maxSide) : null;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Which form field a probe error belongs to: a missing column names its field, everything else is the location.</summary>
+    private static string FieldOf(string message, DatasetSource source) =>
+        message.Contains($"no column '{source.ImageColumn}'", StringComparison.Ordinal) ? "ImageColumn"
+        : message.Contains($"no column '{source.CaptionColumn}'", StringComparison.Ordinal) ? "CaptionColumn"
+        : "Path";
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    private static partial Regex Name();
+}

@@ -27,7 +27,8 @@ public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBac
         // anyone reading config.json later) sees exactly what was read.
         if (config.Data is null && await datasets.FindAsync(config.Dataset, cancellationToken) is { } registered)
         {
-            config = config with { Data = DatasetRegistry.SourceOf(registered) };
+            // Shards without stats files were counted at registration; that count defines the epoch unless the config does.
+            config = config with { Data = DatasetRegistry.SourceOf(registered), EpochSamples = config.EpochSamples ?? registered.SampleCount };
         }
 
         var errors = config.Validate(await datasets.NamesAsync(cancellationToken)).ToList();

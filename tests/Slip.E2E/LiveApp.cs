@@ -28,9 +28,9 @@ public sealed class LiveApp : IAsyncDisposable
 
     public IPage Page { get; }
 
-    public static async Task<LiveApp> StartAsync()
+    public static async Task<LiveApp> StartAsync(IDictionary<string, string?>? settings = null)
     {
-        var app = new SlipAppFactory(workers: true);
+        var app = new SlipAppFactory(workers: true, extra: settings);
         app.UseKestrel(0);
         app.StartServer();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -71,6 +71,7 @@ public sealed class DatasetTests
     public async Task ARunOnARegisteredDatasetCarriesItsSourceAndTrains()
     {
         var (root, shards) = MakeShards();
+        File.Delete(Path.Combine(root, "shapes-wds", "sizes.json")); // counted at registration instead
         await using var app = new SlipAppFactory(workers: true, extra: Roots(root));
         var registry = app.Get<DatasetRegistry>();
         Assert.Empty((await registry.RegisterAsync(new DatasetRegistration("shapes-wds", null, new DatasetSource { Path = shards }))).Errors);
@@ -82,6 +83,7 @@ public sealed class DatasetTests
         Assert.True(run.Status == RunStatus.Succeeded, run.Error);
         var stored = RunConfig.FromJson(run.ConfigJson);
         Assert.Equal(shards, stored.Data!.Path);
+        Assert.Equal(40, stored.EpochSamples);
         Assert.Equal(5, run.TotalSteps); // 40 samples / batch 8, one epoch
     }
 }

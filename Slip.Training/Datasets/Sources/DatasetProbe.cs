@@ -3,7 +3,7 @@ namespace Slip.Training.Datasets.Sources;
 /// <summary>One previewed sample: its key, caption and class, and the decoded size or the reason it is unusable.</summary>
 public sealed record SamplePreview(string Key, string? Caption, int Label, int Width, int Height, string? Problem);
 
-/// <summary>What registering a dataset learns: its size (when known without reading it all) and a preview.</summary>
+/// <summary>What registering a dataset learns: its size (from stats files, or counted from shard headers) and a preview.</summary>
 public sealed record DatasetSummary(long? Count, IReadOnlyList<SamplePreview> Preview);
 
 /// <summary>
@@ -27,7 +27,14 @@ public static class DatasetProbe
             }
         }
 
-        if (source.Count == 0)
+        var count = source.Count;
+        if (count is null && source is WebDatasetSource shards)
+        {
+            // No stats files: count from the member headers, which reads only 512 bytes per member.
+            count = shards.Shards.Sum(WebDatasetSource.CountSamples);
+        }
+
+        if (count == 0)
         {
             throw new InvalidDataException($"'{data.Path}' holds no samples.");
         }
@@ -50,7 +57,7 @@ public static class DatasetProbe
             throw new InvalidDataException($"None of the first {preview.Count} samples of '{data.Path}' can be used: {preview[0].Problem}.");
         }
 
-        return new DatasetSummary(source.Count, preview);
+        return new DatasetSummary(count, preview);
     }
 
     /// <summary>The first <paramref name="count"/> samples in storage order (not shuffled): what a preview shows.</summary>

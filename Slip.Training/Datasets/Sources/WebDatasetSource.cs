@@ -146,6 +146,34 @@ public sealed class WebDatasetSource : ISampleSource
         };
     }
 
+    /// <summary>
+    /// Counts a shard's samples from its member headers alone (the data is skipped, by seeking on files), for shards
+    /// without stats files. Throws <see cref="InvalidDataException"/> when the shard is not a readable tar.
+    /// </summary>
+    public static long CountSamples(string shard)
+    {
+        using var stream = File.OpenRead(shard);
+        using var reader = new TarReader(stream);
+        string? key = null;
+        long count = 0;
+        try
+        {
+            while (reader.GetNextEntry(copyData: false) is { } entry)
+            {
+                if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile && Split(entry.Name).Key is var k && k != key)
+                {
+                    (key, count) = (k, count + 1);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is FormatException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"The shard '{shard}' is not a readable tar: {ex.Message}", ex);
+        }
+
+        return count;
+    }
+
     /// <summary>webdataset's base_plus_ext: the key is the path up to the first dot of the file name, the extension the rest, lower-cased.</summary>
     public static (string Key, string Extension) Split(string name)
     {

@@ -123,6 +123,11 @@ public sealed class Trainer(
 
         emit(new TrainerEvent { Type = TrainerEvent.Started, Step = step, TotalSteps = totalSteps, Epoch = Fractional(step, loader) });
         var sums = new Dictionary<string, double>();
+
+        // How long the training thread waits for the loader, against the wall time, between two metric lines.
+        var sinceBatch = System.Diagnostics.Stopwatch.StartNew();
+        var sinceLog = System.Diagnostics.Stopwatch.StartNew();
+        var waited = TimeSpan.Zero;
         var count = 0;
         for (var epoch = (int)(step / stepsPerEpoch); epoch < config.Epochs; epoch++)
         {
@@ -130,6 +135,7 @@ public sealed class Trainer(
             var skipSteps = (int)(step - ((long)epoch * stepsPerEpoch));
             foreach (var microBatches in loader.Epoch(epoch, skipBatches: skipSteps * config.UpdateFreq).Chunk(config.UpdateFreq).Take(stepsPerEpoch - skipSteps))
             {
+                waited += sinceBatch.Elapsed;
                 try
                 {
                     var lr = schedule.At(step);
@@ -169,6 +175,9 @@ public sealed class Trainer(
                     {
                         var values = sums.ToDictionary(kv => kv.Key, kv => kv.Value / count);
                         values["lr"] = lr;
+                        values["data_wait_pct"] = 100 * waited / sinceLog.Elapsed;
+                        waited = TimeSpan.Zero;
+                        sinceLog.Restart();
                         if (loader.Skipped > 0)
                         {
                             values["data_skipped"] = loader.Skipped;
@@ -203,12 +212,15 @@ public sealed class Trainer(
                     emit(new TrainerEvent { Type = TrainerEvent.Cancelled, Step = step, TotalSteps = totalSteps, Epoch = Fractional(step, loader), Message = "Cancelled on request." });
                     return TrainingOutcome.Cancelled;
                 }
+
+                sinceBatch.Restart();
             }
 
             mixed?.CopyBuffersToMaster();
             var file = Checkpoints.Save(model, Path.Combine(outputDirectory, $"epoch_{epoch + 1:D3}.pt"));
             ResumeState.Save(outputDirectory, config, model, optimizer, step);
             emit(new TrainerEvent { Type = TrainerEvent.Checkpoint, Step = step, TotalSteps = totalSteps, Epoch = epoch + 1, Path = file.Path, Bytes = file.Bytes, Sha256 = file.Sha256 });
+            sinceBatch.Restart();
         }
 
         emit(new TrainerEvent { Type = TrainerEvent.Completed, Step = step, TotalSteps = totalSteps, Epoch = config.Epochs });

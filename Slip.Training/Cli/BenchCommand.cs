@@ -84,6 +84,49 @@ public static class BenchCommand
         return TrainCommand.ExitCompleted;
     }
 
+    /// <summary>
+    /// <c>bench --config run.json --data-only [--steps n]</c>: the data path alone, as training runs it (read, decode,
+    /// augment every view, tokenize, on the loader's thread and the thread pool): samples/s and images/s (views) over n
+    /// batches after one warm-up batch.
+    /// </summary>
+    public static int RunData(RunConfig config, int batches, string? bpeVocabularyPath)
+    {
+        var loader = new BatchLoader(Datasets.Sources.SampleSources.Open(config, Datasets.Sources.DataRoots.Unrestricted), config, Tokenizers.Create(config, bpeVocabularyPath));
+        var views = (config.Objective is Objective.Clip or Objective.Slip ? 1 : 0) + (config.Objective is Objective.SimClr or Objective.Slip ? 2 : 0);
+        var clock = new Stopwatch();
+        long samples = 0;
+        var seen = 0;
+        foreach (var batch in loader.Epoch(0, prefetch: 1).Take(batches + 1))
+        {
+            using (batch)
+            {
+                if (seen++ == 0)
+                {
+                    clock.Start();
+                    continue;
+                }
+
+                samples += batch.Size;
+            }
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            config.Dataset,
+            config.ImageSize,
+            config.BatchSize,
+            Cores = Environment.ProcessorCount,
+            Batches = seen - 1,
+            SamplesPerSecond = Math.Round(samples / seconds, 1),
+            ImagesPerSecond = Math.Round(samples * views / seconds, 1),
+            SamplesPerSecondPerCore = Math.Round(samples / seconds / Environment.ProcessorCount, 1),
+            MsPerBatch = Math.Round(1000 * seconds / Math.Max(1, seen - 1), 1),
+            loader.Skipped,
+        }, RunConfig.JsonOptions));
+        return TrainCommand.ExitCompleted;
+    }
+
     /// <summary>A memory field of /proc/self/status (VmRSS, VmHWM; tab- and space-padded), or the working set elsewhere.</summary>
     private static long StatusMegabytes(string field)
     {

@@ -21,7 +21,7 @@ public static class TrainCommand
           Slip.Training train --config <run.json> --out <dir> [--resume] [--threads <n>] [--bpe-vocab <bpe_simple_vocab_16e6.txt.gz>] [--data-roots <dir:dir>]
           Slip.Training dataset --format <webdataset|csv|imagefolder|fashion-mnist> --path <location> [--image-column c] [--caption-column c] [--split train|test]
           Slip.Training validate --config <run.json>   (prints the complete config)
-          Slip.Training bench --config <run.json> [--steps <n>] [--warmup <n>] [--threads <n>] [--ops]
+          Slip.Training bench --config <run.json> [--steps <n>] [--warmup <n>] [--threads <n>] [--ops | --data-only]
           Slip.Training presets
           Slip.Training inspect --checkpoint <file>
           Slip.Training export --checkpoint <file> --out <file.pt|file.safetensors>
@@ -147,8 +147,8 @@ public static class TrainCommand
         SetThreads(options);
         try
         {
-            return options.ContainsKey("ops")
-                ? OpsBench.Run(config, IntOption(options, "steps", 20))
+            return options.ContainsKey("ops") ? OpsBench.Run(config, IntOption(options, "steps", 20))
+                : options.ContainsKey("data-only") ? BenchCommand.RunData(config, IntOption(options, "steps", 20), BpeVocabulary(options))
                 : BenchCommand.Run(config, IntOption(options, "steps", 20), IntOption(options, "warmup", 3), BpeVocabulary(options));
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException)

@@ -49,13 +49,29 @@ public static class Augmentations
     /// <summary>Evaluation: resize the shorter side to <paramref name="size"/>, centre crop, normalise.</summary>
     public static FloatImage EvalView(FloatImage image, int size)
     {
-        var scale = (double)size / Math.Min(image.Height, image.Width);
-        var (nh, nw) = (Math.Max(size, (int)Math.Round(image.Height * scale)), Math.Max(size, (int)Math.Round(image.Width * scale)));
-        // Resizing then centre-cropping equals cropping the matching centre region and resizing it.
-        var (ch, cw) = ((int)Math.Round(size * image.Height / (double)nh), (int)Math.Round(size * image.Width / (double)nw));
-        var x = ImageOps.ResizedCrop(image, (image.Height - ch) / 2, (image.Width - cw) / 2, ch, cw, size, size);
+        var x = EvalCrop(image, size);
         ImageOps.Normalize(x, Mean, Std);
         return x;
+    }
+
+    /// <summary>Resize(size) on the shorter side then CenterCrop(size), before normalisation.</summary>
+    public static FloatImage EvalCrop(FloatImage image, int size)
+    {
+        var scale = (double)size / Math.Min(image.Height, image.Width);
+        var (nh, nw) = (Math.Max(size, (int)(image.Height * scale)), Math.Max(size, (int)(image.Width * scale)));
+        var resized = ImageOps.ResizedCrop(image, 0, 0, image.Height, image.Width, nh, nw);
+        // torchvision's center_crop: top = round((h - size) / 2), left likewise.
+        var (top, left) = ((int)Math.Round((nh - size) / 2.0), (int)Math.Round((nw - size) / 2.0));
+        var crop = new FloatImage(size, size);
+        for (var c = 0; c < 3; c++)
+        {
+            for (var y = 0; y < size; y++)
+            {
+                Array.Copy(resized.Pixels, (c * resized.Plane) + ((top + y) * nw) + left, crop.Pixels, (c * crop.Plane) + (y * size), size);
+            }
+        }
+
+        return crop;
     }
 
     /// <summary>torchvision's RandomResizedCrop.get_params: 10 tries at area in scale and log-uniform ratio in [3/4, 4/3], then a centre crop.</summary>

@@ -36,38 +36,13 @@ public sealed class FloatImage(int height, int width, float[] pixels)
     }
 }
 
-/// <summary>The pixel operations behind <see cref="Augmentations"/>, with torchvision's tensor semantics.</summary>
+/// <summary>The pixel operations behind <see cref="Augmentations"/>, as torchvision applies them to PIL images (the reference's pipeline).</summary>
 public static class ImageOps
 {
     /// <summary>Crops (top, left, h, w) and resizes to (outH, outW) bilinearly, as F.interpolate(align_corners=False).</summary>
-    public static FloatImage ResizedCrop(FloatImage src, int top, int left, int h, int w, int outH, int outW)
-    {
-        var dst = new FloatImage(outH, outW);
-        var (sy, sx) = ((float)h / outH, (float)w / outW);
-        for (var y = 0; y < outH; y++)
-        {
-            var fy = Math.Max(0f, ((y + 0.5f) * sy) - 0.5f);
-            var y0 = Math.Min((int)fy, h - 1);
-            var y1 = Math.Min(y0 + 1, h - 1);
-            var wy = fy - y0;
-            for (var x = 0; x < outW; x++)
-            {
-                var fx = Math.Max(0f, ((x + 0.5f) * sx) - 0.5f);
-                var x0 = Math.Min((int)fx, w - 1);
-                var x1 = Math.Min(x0 + 1, w - 1);
-                var wx = fx - x0;
-                for (var c = 0; c < 3; c++)
-                {
-                    var b = c * src.Plane;
-                    float At(int yy, int xx) => src.Pixels[b + ((top + yy) * src.Width) + left + xx];
-                    var v = ((1 - wy) * (((1 - wx) * At(y0, x0)) + (wx * At(y0, x1)))) + (wy * (((1 - wx) * At(y1, x0)) + (wx * At(y1, x1))));
-                    dst.Pixels[(c * dst.Plane) + (y * outW) + x] = v;
-                }
-            }
-        }
-
-        return dst;
-    }
+    /// <summary>Crop then bilinear resize, as Pillow resamples (antialiased when shrinking); see <see cref="PilResample"/>.</summary>
+    public static FloatImage ResizedCrop(FloatImage src, int top, int left, int h, int w, int outH, int outW) =>
+        PilResample.ResizedCrop(src, top, left, h, w, outH, outW);
 
     public static void Brightness(FloatImage image, float factor)
     {
@@ -105,42 +80,22 @@ public static class ImageOps
         }
     }
 
-    /// <summary>Rotates hue by <paramref name="shift"/> turns through HSV (torchvision adjust_hue on tensors).</summary>
+    /// <summary>
+    /// Rotates hue by <paramref name="shift"/> turns as torchvision's adjust_hue does on PIL images: through Pillow's
+    /// 8-bit HSV, with the shift truncated to whole steps of 1/255 (numpy's uint8 cast) and wrapping around.
+    /// </summary>
     public static void Hue(FloatImage image, float shift)
     {
         var p = image.Pixels;
         var (g0, b0) = (image.Plane, 2 * image.Plane);
+        var steps = (int)(shift * 255);                                       // np.uint8(hue_factor * 255), mod 256
         for (var i = 0; i < image.Plane; i++)
         {
-            var (r, g, b) = (p[i], p[g0 + i], p[b0 + i]);
-            var max = Math.Max(r, Math.Max(g, b));
-            var min = Math.Min(r, Math.Min(g, b));
-            var range = max - min;
-            if (range == 0)
-            {
-                continue; // grey: hue is undefined and the pixel is unchanged
-            }
-
-            var s = range / max;
-            var h = max == r ? (g - b) / range : max == g ? 2 + ((b - r) / range) : 4 + ((r - g) / range);
-            h = (h / 6f) + shift;
-            h -= MathF.Floor(h);
-            var h6 = h * 6f;
-            var sector = (int)MathF.Floor(h6) % 6;
-            var f = h6 - MathF.Floor(h6);
-            var v = max;
-            var pp = Math.Clamp(v * (1 - s), 0f, 1f);
-            var q = Math.Clamp(v * (1 - (s * f)), 0f, 1f);
-            var t = Math.Clamp(v * (1 - (s * (1 - f))), 0f, 1f);
-            (p[i], p[g0 + i], p[b0 + i]) = sector switch
-            {
-                0 => (v, t, pp),
-                1 => (q, v, pp),
-                2 => (pp, v, t),
-                3 => (pp, q, v),
-                4 => (t, pp, v),
-                _ => (v, pp, q),
-            };
+            int Byte(float v) => (int)MathF.Round(Math.Clamp(v, 0f, 1f) * 255);
+            var (r, g, b) = (Byte(p[i]), Byte(p[g0 + i]), Byte(p[b0 + i]));
+            var (h, s, v) = PilHsv.FromRgb(r, g, b);
+            (r, g, b) = PilHsv.ToRgb((h + steps + 256) % 256, s, v);
+            (p[i], p[g0 + i], p[b0 + i]) = (r / 255f, g / 255f, b / 255f);
         }
     }
 
@@ -168,62 +123,8 @@ public static class ImageOps
     }
 
     /// <summary>Separable Gaussian blur of standard deviation <paramref name="sigma"/>, radius ceil(3 sigma) (at most the image side less one), reflect padding.</summary>
-    public static void GaussianBlur(FloatImage image, float sigma)
-    {
-        var radius = Math.Max(1, (int)MathF.Ceiling(3 * sigma));
-        var (h, w) = (image.Height, image.Width);
-        var horizontal = Kernel(sigma, Math.Min(radius, w - 1));
-        var vertical = Kernel(sigma, Math.Min(radius, h - 1));
-        var line = new float[Math.Max(h, w)];
-        for (var c = 0; c < 3; c++)
-        {
-            var b = c * image.Plane;
-            for (var y = 0; y < h; y++)
-            {
-                Convolve(image.Pixels, b + (y * w), 1, w, horizontal, line);
-            }
-
-            for (var x = 0; x < w; x++)
-            {
-                Convolve(image.Pixels, b + x, w, h, vertical, line);
-            }
-        }
-    }
-
-    private static float[] Kernel(float sigma, int radius)
-    {
-        var kernel = new float[(2 * radius) + 1];
-        for (var k = -radius; k <= radius; k++)
-        {
-            kernel[k + radius] = MathF.Exp(-(k * k) / (2 * sigma * sigma));
-        }
-
-        var sum = kernel.Sum();
-        return kernel.Select(v => v / sum).ToArray();
-    }
-
-    /// <summary>Convolves the <paramref name="n"/> values at start, start+stride, ... in place with a centred kernel.</summary>
-    private static void Convolve(float[] pixels, int start, int stride, int n, float[] kernel, float[] scratch)
-    {
-        var radius = kernel.Length / 2;
-        for (var i = 0; i < n; i++)
-        {
-            float acc = 0;
-            for (var k = -radius; k <= radius; k++)
-            {
-                acc += kernel[k + radius] * pixels[start + (Reflect(i + k, n) * stride)];
-            }
-
-            scratch[i] = acc;
-        }
-
-        for (var i = 0; i < n; i++)
-        {
-            pixels[start + (i * stride)] = scratch[i];
-        }
-    }
-
-    private static int Reflect(int i, int n) => i < 0 ? -i : i >= n ? (2 * n) - i - 2 : i;
+    /// <summary>Pillow's GaussianBlur with radius <paramref name="sigma"/>, as the reference's SSL views use it; see <see cref="PilBlur"/>.</summary>
+    public static void GaussianBlur(FloatImage image, float sigma) => PilBlur.GaussianBlur(image, sigma);
 
     public static void FlipHorizontal(FloatImage image)
     {

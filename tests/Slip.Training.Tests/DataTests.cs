@@ -84,7 +84,7 @@ public class DataTests
         var image = new FloatImage(h, w);
         for (var i = 0; i < image.Pixels.Length; i++)
         {
-            image.Pixels[i] = (float)rng.NextDouble();
+            image.Pixels[i] = rng.Next(256) / 255f; // 8-bit levels, as decoded images have
         }
 
         return image;
@@ -98,18 +98,20 @@ public class DataTests
         Assert.Equal(image.Pixels[..64], image.Pixels[128..192]);
         var before = (float[])image.Pixels.Clone();
         ImageOps.Hue(image, 0.3f);
-        Assert.Equal(before, image.Pixels);
+        // Still grey; Pillow's 8-bit HSV rounds each value to its nearest level.
+        Assert.Equal(image.Pixels[..64], image.Pixels[64..128]);
+        Assert.All(before.Zip(image.Pixels), p => Assert.InRange(Math.Abs(p.First - p.Second) * 255, 0, 0.5001));
     }
 
     [Fact]
-    public void HueRotationsCompose()
+    public void EightBitHsvMatchesPillowOnPrimariesAndGreys()
     {
-        var image = RandomImage(8, 8, 2);
-        var original = (float[])image.Pixels.Clone();
-        ImageOps.Hue(image, 0.5f);
-        Assert.NotEqual(original, image.Pixels);
-        ImageOps.Hue(image, 0.5f);
-        Assert.All(original.Zip(image.Pixels), p => Assert.Equal(p.First, p.Second, 4));
+        Assert.Equal((0, 255, 255), PilHsv.FromRgb(255, 0, 0));
+        Assert.Equal((85, 255, 255), PilHsv.FromRgb(0, 255, 0));   // h = 1/3, truncated: int(0.333 * 255)
+        Assert.Equal((170, 255, 255), PilHsv.FromRgb(0, 0, 255));
+        Assert.Equal((0, 0, 77), PilHsv.FromRgb(77, 77, 77));
+        Assert.Equal((0, 255, 0), PilHsv.ToRgb(85, 255, 255));
+        Assert.Equal((128, 64, 64), PilHsv.ToRgb(0, 128, 128));    // p = round(128 * (1 - 128/255)) = 64
     }
 
     [Fact]
@@ -140,9 +142,9 @@ public class DataTests
     [Fact]
     public void BlurKeepsAConstantImageAndSmoothsAnEdge()
     {
-        var flat = new FloatImage(8, 8, Enumerable.Repeat(0.5f, 192).ToArray());
+        var flat = new FloatImage(8, 8, Enumerable.Repeat(100 / 255f, 192).ToArray());
         ImageOps.GaussianBlur(flat, 1.5f);
-        Assert.All(flat.Pixels, v => Assert.Equal(0.5f, v, 5));
+        Assert.All(flat.Pixels, v => Assert.Equal(100 / 255f, v, 5));
 
         var edge = new FloatImage(1, 8, Enumerable.Range(0, 24).Select(i => i % 8 < 4 ? 0f : 1f).ToArray());
         ImageOps.GaussianBlur(edge, 1f);

@@ -42,30 +42,35 @@ public static class PilBlur
         return l + a;
     }
 
-    /// <summary>Three extended-box passes over the n values at start, start+stride, ...</summary>
+    /// <summary>Three extended-box passes over the n values at start, start+stride, ..., in 8-bit level units.</summary>
     private static void BlurLine(float[] pixels, int start, int stride, int n, double floatRadius, float[] line, float[] output)
     {
         for (var i = 0; i < n; i++)
         {
-            line[i] = Level(pixels[start + (i * stride)]);
+            line[i] = MathF.Floor((Math.Clamp(pixels[start + (i * stride)], 0f, 1f) * 255f) + 0.5f);
         }
 
         var r = (int)floatRadius;
         var whole = (float)(1.0 / ((floatRadius * 2) + 1));                   // weight of each pixel inside the box
         var edge = (1 - (((2 * r) + 1) * whole)) / 2;                         // weight of the two pixels just outside it
+        var last = n - 1;
         for (var pass = 0; pass < Passes; pass++)
         {
-            int At(int i) => Math.Clamp(i, 0, n - 1);
             float acc = 0;
             for (var i = -r; i <= r; i++)
             {
-                acc += line[At(i)];
+                acc += line[Math.Clamp(i, 0, last)];
             }
 
             for (var x = 0; x < n; x++)
             {
-                output[x] = Level((acc * whole) + ((line[At(x - r - 1)] + line[At(x + r + 1)]) * edge));
-                acc += line[At(x + r + 1)] - line[At(x - r)];
+                // Edges repeat the first and last pixel; inside, the indexes need no clamping.
+                var (left, right, leaving) = x - r - 1 >= 0 && x + r + 1 <= last
+                    ? (line[x - r - 1], line[x + r + 1], line[x - r])
+                    : (line[Math.Max(x - r - 1, 0)], line[Math.Min(x + r + 1, last)], line[Math.Max(x - r, 0)]);
+                // Pillow rounds every pass to a whole level: (bulk + (1 << 23)) >> 24.
+                output[x] = MathF.Floor((acc * whole) + ((left + right) * edge) + 0.5f);
+                acc += right - leaving;
             }
 
             Array.Copy(output, line, n);
@@ -73,10 +78,7 @@ public static class PilBlur
 
         for (var i = 0; i < n; i++)
         {
-            pixels[start + (i * stride)] = line[i];
+            pixels[start + (i * stride)] = line[i] / 255f;
         }
     }
-
-    /// <summary>The nearest 8-bit level (halves up), as Pillow's <c>(bulk + (1 &lt;&lt; 23)) &gt;&gt; 24</c>.</summary>
-    private static float Level(float v) => MathF.Floor((Math.Clamp(v, 0f, 1f) * 255f) + 0.5f) / 255f;
 }

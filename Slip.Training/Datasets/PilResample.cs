@@ -39,17 +39,22 @@ public static class PilResample
         {
             for (var y = 0; y < outH; y++)
             {
+                // Row by row, so the inner loop runs along contiguous memory.
                 var (first, count) = yIndex[y];
-                var target = (c * dst.Plane) + (y * outW);
+                var target = dst.Pixels.AsSpan((c * dst.Plane) + (y * outW), outW);
+                for (var k = 0; k < count; k++)
+                {
+                    var weight = yWeights[(y * yTaps) + k];
+                    var row = rows.AsSpan((((c * h) + first + k) * outW), outW);
+                    for (var x = 0; x < outW; x++)
+                    {
+                        target[x] += weight * row[x];
+                    }
+                }
+
                 for (var x = 0; x < outW; x++)
                 {
-                    float acc = 0;
-                    for (var k = 0; k < count; k++)
-                    {
-                        acc += yWeights[(y * yTaps) + k] * rows[(((c * h) + first + k) * outW) + x];
-                    }
-
-                    dst.Pixels[target + x] = Math.Clamp(acc, 0f, 1f);
+                    target[x] = Math.Clamp(target[x], 0f, 1f);
                 }
             }
         }

@@ -49,6 +49,8 @@ public sealed class LaunchRunTests
 
             await page.Locator("[data-testid=run-status]", new PageLocatorOptions { HasTextString = "Succeeded" }).WaitForAsync(new() { Timeout = 120_000 });
             await page.Locator("[data-testid=checkpoint-download]").First.WaitForAsync();
+            // The data panel plots how long the trainer waited for batches.
+            Assert.True(await page.EvaluateAsync<int>("() => document.getElementById('chart-data').data[0].x.length") > 0);
             await Browser.ScreenshotAsync(page, "run");
             Assert.Equal(3, await page.Locator("[data-testid=checkpoint-download]").CountAsync());
 

@@ -168,6 +168,16 @@ public sealed class DatasetSourceTests
         Assert.Equal(Path.Combine(DataRoots.RealPath(root), "a", "b.tar"), roots.Resolve(Path.Combine(root, "a", ".", "b.tar")));
         var ex = Assert.Throws<InvalidDataException>(() => DatasetProbe.Inspect(new DatasetSource { Format = DatasetFormats.Csv, Path = Path.Combine(root, "escape", "secret.csv") }, roots));
         Assert.Contains("outside the data roots", ex.Message);
+
+        // A linked image inside an image folder that leads out of the roots is a skipped sample, never read.
+        File.WriteAllBytes(Path.Combine(outside, "secret.jpg"), DatasetFiles.Jpeg(1).Jpeg);
+        Directory.CreateDirectory(Path.Combine(root, "folder", "cat"));
+        File.WriteAllBytes(Path.Combine(root, "folder", "cat", "a.jpg"), DatasetFiles.Jpeg(0).Jpeg);
+        File.CreateSymbolicLink(Path.Combine(root, "folder", "cat", "b.jpg"), Path.Combine(outside, "secret.jpg"));
+        var folder = (ImageFolderSource)SampleSources.Open(new DatasetSource { Format = DatasetFormats.ImageFolder, Path = Path.Combine(root, "folder") }, roots);
+        Assert.NotNull(folder.Read(0).Encoded);
+        Assert.Null(folder.Read(1).Encoded);
+        Assert.StartsWith("outside the data roots", folder.Read(1).Problem);
     }
 
     [Fact]

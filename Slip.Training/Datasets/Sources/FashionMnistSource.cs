@@ -32,11 +32,13 @@ public sealed class FashionMnistSource : IndexedSource
     public int Label(int index) => labels[index];
 
     /// <summary>Reads a split; throws <see cref="InvalidDataException"/> when the files are missing or not IDX.</summary>
-    public static FashionMnistSource Open(string folder, string split)
+    public static FashionMnistSource Open(string folder, string split, DataRoots? roots = null)
     {
         var prefix = split == "test" ? "t10k" : "train";
-        var images = ReadIdx(Find(folder, $"{prefix}-images-idx3-ubyte"), 2051, out var imageDims);
-        var labels = ReadIdx(Find(folder, $"{prefix}-labels-idx1-ubyte"), 2049, out var labelDims);
+        string Inside(string file) => (roots ?? DataRoots.Unrestricted).Resolve(file)
+            ?? throw new InvalidDataException($"'{file}' leads outside the data roots.");
+        var images = ReadIdx(Inside(Find(folder, $"{prefix}-images-idx3-ubyte")), 2051, out var imageDims);
+        var labels = ReadIdx(Inside(Find(folder, $"{prefix}-labels-idx1-ubyte")), 2049, out var labelDims);
         if (imageDims is not [var n, Side, Side] || labelDims is not [var m] || n != m)
         {
             throw new InvalidDataException($"The Fashion-MNIST files in '{folder}' do not match: images {string.Join("x", imageDims)}, labels {string.Join("x", labelDims)}.");

@@ -10,11 +10,13 @@ namespace Slip.Training.Datasets.Sources;
 public sealed class ImageFolderSource : IndexedSource
 {
     private readonly (string Path, int Label)[] files;
+    private readonly DataRoots roots;
 
-    private ImageFolderSource((string, int)[] files, ClassCaptions captions)
+    private ImageFolderSource((string, int)[] files, ClassCaptions captions, DataRoots roots)
     {
         this.files = files;
         Captions = captions;
+        this.roots = roots;
     }
 
     public ClassCaptions Captions { get; }
@@ -22,7 +24,7 @@ public sealed class ImageFolderSource : IndexedSource
     public override int Length => files.Length;
 
     /// <summary>Lists the folder; throws <see cref="InvalidDataException"/> when it has no class folders or no images, or classes.json does not match.</summary>
-    public static ImageFolderSource Open(string folder)
+    public static ImageFolderSource Open(string folder, DataRoots? roots = null)
     {
         var classes = Directory.GetDirectories(folder).Order(StringComparer.Ordinal).ToArray();
         if (classes.Length == 0)
@@ -62,16 +64,22 @@ public sealed class ImageFolderSource : IndexedSource
             templates = given?.Templates is { Count: > 0 } t ? t : templates;
         }
 
-        return new ImageFolderSource(files, new ClassCaptions(names, templates));
+        return new ImageFolderSource(files, new ClassCaptions(names, templates), roots ?? DataRoots.Unrestricted);
     }
 
     public override RawSample Read(int index)
     {
         var (path, label) = files[index];
         var caption = Captions.Caption(label, index);
+        if (roots.Resolve(path) is not { } real)
+        {
+            // A link inside the folder that leads out of the data roots is never followed.
+            return new RawSample(System.IO.Path.GetFileName(path), caption, label) { Problem = $"outside the data roots: {path}" };
+        }
+
         try
         {
-            return new RawSample(System.IO.Path.GetFileName(path), caption, label) { Encoded = File.ReadAllBytes(path) };
+            return new RawSample(System.IO.Path.GetFileName(path), caption, label) { Encoded = File.ReadAllBytes(real) };
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

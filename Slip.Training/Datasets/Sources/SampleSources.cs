@@ -37,9 +37,9 @@ public static class SampleSources
             case DatasetFormats.Csv:
                 return CsvManifestSource.Open(Inside(data.Path, roots, mustExist: true), data.ImageColumn, data.CaptionColumn, roots);
             case DatasetFormats.ImageFolder:
-                return ImageFolderSource.Open(Inside(data.Path, roots, mustExist: true));
+                return ImageFolderSource.Open(Inside(data.Path, roots, mustExist: true), roots);
             case DatasetFormats.FashionMnist:
-                return FashionMnistSource.Open(Inside(data.Path, roots, mustExist: true), data.Split);
+                return FashionMnistSource.Open(Inside(data.Path, roots, mustExist: true), data.Split, roots);
             default:
                 throw new InvalidDataException($"Unknown dataset format '{data.Format}'. Known: {string.Join(", ", DatasetFormats.Names)}.");
         }

@@ -32,7 +32,7 @@ public static class ImageFiles
             ?? throw new InvalidDataException($"'{path}' could not be decoded as an image.");
         using var rgba = decoded.Copy(SKColorType.Rgba8888)
             ?? throw new InvalidDataException($"'{path}' could not be converted to RGB.");
-        return FloatImage.FromRgb(RgbaToRgb(rgba.Bytes), rgba.Height, rgba.Width);
+        return FloatImage.FromRgba(rgba.Bytes, rgba.Height, rgba.Width);
     }
 
     /// <summary>Drops the alpha channel of interleaved RGBA bytes.</summary>

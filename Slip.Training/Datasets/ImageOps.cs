@@ -20,6 +20,22 @@ public sealed class FloatImage(int height, int width, float[] pixels)
 
     public int Plane => Height * Width;
 
+    /// <summary>From interleaved RGBA bytes (H x W x 4, alpha ignored), scaled to [0, 1], in one pass.</summary>
+    public static FloatImage FromRgba(ReadOnlySpan<byte> rgba, int height, int width)
+    {
+        var image = new FloatImage(height, width);
+        var plane = height * width;
+        var pixels = image.Pixels;
+        for (var p = 0; p < plane; p++)
+        {
+            pixels[p] = rgba[4 * p] / 255f;
+            pixels[plane + p] = rgba[(4 * p) + 1] / 255f;
+            pixels[(2 * plane) + p] = rgba[(4 * p) + 2] / 255f;
+        }
+
+        return image;
+    }
+
     /// <summary>From interleaved RGB bytes (H x W x 3), scaled to [0, 1].</summary>
     public static FloatImage FromRgb(byte[] rgb, int height, int width)
     {

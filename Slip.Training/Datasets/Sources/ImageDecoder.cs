@@ -45,7 +45,7 @@ public static class ImageDecoder
 
         return result switch
         {
-            SKCodecResult.Success => (FloatImage.FromRgb(ImageFiles.RgbaToRgb(rgba), info.Height, info.Width), null),
+            SKCodecResult.Success => (FloatImage.FromRgba(rgba, info.Height, info.Width), null),
             SKCodecResult.IncompleteInput or SKCodecResult.ErrorInInput => (null, "truncated image data"),
             _ => (null, $"undecodable image ({result})"),
         };

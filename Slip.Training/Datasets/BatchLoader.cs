@@ -62,7 +62,7 @@ public sealed class BatchLoader
             {
                 var position = (long)skipBatches * config.BatchSize;
                 var stream = source.Stream(config.Seed, epoch, rank, world, position).Chunk(config.BatchSize).Take(BatchesPerEpoch - skipBatches);
-                foreach (var samples in stream)
+                foreach (var samples in ReadAhead(stream, token))
                 {
                     if (token.IsCancellationRequested)
                     {
@@ -110,6 +110,62 @@ public sealed class BatchLoader
         {
             throw producer.Exception!.InnerException!;
         }
+    }
+
+    /// <summary>
+    /// Reads the next batch's samples (shard or file IO) on its own thread while the current batch decodes, one batch
+    /// ahead; what the reader throws is thrown here.
+    /// </summary>
+    private static IEnumerable<RawSample[]> ReadAhead(IEnumerable<RawSample[]> chunks, CancellationToken token)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+        using var ahead = new BlockingCollection<RawSample[]>(1);
+        var reader = Task.Run(() =>
+        {
+            try
+            {
+                foreach (var chunk in chunks)
+                {
+                    ahead.Add(chunk, stop.Token);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The loader stopped; nothing more is wanted.
+            }
+            finally
+            {
+                ahead.CompleteAdding();
+            }
+        }, CancellationToken.None);
+        var finished = false;
+        try
+        {
+            foreach (var chunk in ahead.GetConsumingEnumerable(CancellationToken.None))
+            {
+                yield return chunk;
+            }
+
+            finished = true;
+        }
+        finally
+        {
+            if (!finished)
+            {
+                // Left early: stop the reader and let it end before its collection goes away.
+                stop.Cancel();
+                try
+                {
+                    reader.Wait();
+                }
+                catch (AggregateException)
+                {
+                    // A read failure no one is waiting for any more.
+                }
+            }
+        }
+
+        reader.GetAwaiter().GetResult();
     }
 
     /// <summary>Builds one batch from samples read by index (augmentations seeded by index), for sources read by index.</summary>

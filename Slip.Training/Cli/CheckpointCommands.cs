@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Slip.Training.Datasets;
-using static TorchSharp.torch;
+using Slip.Training.Evaluation;
 
 namespace Slip.Training.Cli;
 
@@ -71,20 +71,12 @@ public static class CheckpointCommands
 
             model.eval();
             Directory.CreateDirectory(output);
-            using var _ = no_grad();
             if (images is not null)
             {
                 var files = ImageFiles.List(images);
-                var rows = new List<float>();
-                foreach (var chunk in files.Chunk(32))
-                {
-                    using var scope = NewDisposeScope();
-                    var pixels = chunk.SelectMany(f => Augmentations.EvalView(ImageFiles.Load(f), config.ImageSize).Pixels).ToArray();
-                    var batch = tensor(pixels, [chunk.Length, 3, config.ImageSize, config.ImageSize]);
-                    rows.AddRange(nn.functional.normalize(model.EncodeImage(batch), dim: -1).data<float>());
-                }
-
-                NpyFile.WriteFloat32(Path.Combine(output, "image_embeddings.npy"), rows.ToArray(), files.Count, config.EmbedDim);
+                var views = files.Select(f => Augmentations.EvalView(ImageFiles.Load(f), config.ImageSize)).ToList();
+                using var rows = Encoders.Images(model, views, Encoders.ImageOutput.NormalisedEmbedding, batch: 32);
+                NpyFile.WriteFloat32(Path.Combine(output, "image_embeddings.npy"), rows.data<float>().ToArray(), files.Count, config.EmbedDim);
                 Console.WriteLine($"{files.Count} image embeddings -> {Path.Combine(output, "image_embeddings.npy")}");
             }
 
@@ -92,16 +84,8 @@ public static class CheckpointCommands
             {
                 var tokenizer = Tokenizers.Create(config, bpeVocabularyPath);
                 var lines = File.ReadAllLines(captions).Where(l => !string.IsNullOrWhiteSpace(l)).ToList();
-                var rows = new List<float>();
-                foreach (var chunk in lines.Chunk(64))
-                {
-                    using var scope = NewDisposeScope();
-                    var ids = chunk.SelectMany(c => tokenizer.Tokenize(c, config.ContextLength)).ToArray();
-                    var tokens = tensor(ids, [chunk.Length, config.ContextLength]);
-                    rows.AddRange(nn.functional.normalize(model.EncodeText(tokens), dim: -1).data<float>());
-                }
-
-                NpyFile.WriteFloat32(Path.Combine(output, "text_embeddings.npy"), rows.ToArray(), lines.Count, config.EmbedDim);
+                using var rows = Encoders.Texts(model, tokenizer, lines, config.ContextLength);
+                NpyFile.WriteFloat32(Path.Combine(output, "text_embeddings.npy"), rows.data<float>().ToArray(), lines.Count, config.EmbedDim);
                 Console.WriteLine($"{lines.Count} caption embeddings -> {Path.Combine(output, "text_embeddings.npy")}");
             }
         }

@@ -1,0 +1,37 @@
+using static TorchSharp.torch;
+
+namespace Slip.Training.Evaluation;
+
+/// <summary>Classification and retrieval metrics over score matrices.</summary>
+public static class Metrics
+{
+    /// <summary>top-1 and top-5 accuracy (%) and mean per-class recall (%, the confusion diagonal over row sums, averaged over classes present).</summary>
+    public static (double Top1, double Top5, double MeanPerClassRecall) Classification(Tensor logits, int[] labels)
+    {
+        using var scope = NewDisposeScope();
+        var k = (int)Math.Min(5, logits.shape[1]);
+        var top = logits.topk(k, dim: 1).indexes;                             // [N, k]
+        var truth = tensor(labels.Select(l => (long)l).ToArray()).unsqueeze(1); // [N, 1]
+        var hits = top.eq(truth);                                             // [N, k]
+        var top1 = hits.select(1, 0).to(ScalarType.Float32).mean().item<float>() * 100;
+        var top5 = hits.any(1).to(ScalarType.Float32).mean().item<float>() * 100;
+        var predicted = top.select(1, 0).data<long>().ToArray();
+        var recalls = labels.Distinct().Select(c =>
+        {
+            var members = Enumerable.Range(0, labels.Length).Where(i => labels[i] == c).ToList();
+            return members.Count(i => predicted[i] == c) / (double)members.Count;
+        });
+        return (top1, top5, recalls.Average() * 100);
+    }
+
+    /// <summary>recall@k (%): for each query row, whether any of its correct items is among the k best scored.</summary>
+    public static double RecallAt(Tensor scores, Func<int, int, bool> correct, int k)
+    {
+        using var scope = NewDisposeScope();
+        var best = scores.topk((int)Math.Min(k, scores.shape[1]), dim: 1).indexes.data<long>().ToArray();
+        var width = (int)Math.Min(k, scores.shape[1]);
+        var queries = (int)scores.shape[0];
+        var found = Enumerable.Range(0, queries).Count(q => Enumerable.Range(0, width).Any(j => correct(q, (int)best[(q * width) + j])));
+        return 100.0 * found / queries;
+    }
+}

@@ -33,6 +33,15 @@ public sealed record RunConfig
     /// <summary>Where the images and captions are, when they are not a built-in dataset (webdataset shards, a CSV manifest, ...).</summary>
     public DatasetSource? Data { get; init; }
 
+    /// <summary>
+    /// Zero-shot classification every this many epochs, on the held-out split of a built-in dataset or Fashion-MNIST's
+    /// test split (logged as zeroshot_acc1, zeroshot_acc5, zeroshot_mean_per_class_recall); 0 turns it off.
+    /// </summary>
+    public int ZeroShotEvery { get; init; } = 1;
+
+    /// <summary>At most this many held-out samples for the in-training zero-shot evaluation.</summary>
+    public int EvalSamples { get; init; } = 1000;
+
     /// <summary>Samples per epoch (open_clip's train_num_samples); null means one pass over the data, which must then have a known size.</summary>
     public long? EpochSamples { get; init; }
 
@@ -208,6 +217,8 @@ public sealed record RunConfig
             $"CLIP's BPE tokenizer has {ClipBpeTokenizer.VocabSize} tokens; the vocabulary size is {VocabSize}.");
         Check(VocabSize >= ByteTokenizer.VocabSize, nameof(VocabSize), $"Vocabulary must hold at least {ByteTokenizer.VocabSize} tokens.");
         Check(EmbedDim >= 1 && SslMlpDim >= 1 && SslEmbedDim >= 1, nameof(EmbedDim), "Embedding and head sizes must be positive.");
+        Check(ZeroShotEvery >= 0, nameof(ZeroShotEvery), "Zero-shot evaluation interval cannot be negative (0 turns it off).");
+        Check(EvalSamples >= 1, nameof(EvalSamples), "Evaluation needs at least one sample.");
         Check(EpochSamples is null or > 0, nameof(EpochSamples), "Samples per epoch must be positive (or left empty for one pass over the data).");
         Check(Data is null || DatasetFormats.Names.Contains(Data.Format), nameof(Data), $"Unknown dataset format '{Data?.Format}'. Known: {string.Join(", ", DatasetFormats.Names)}.");
         Check(Data is null || !string.IsNullOrWhiteSpace(Data.Path), nameof(Data), "The dataset needs a path.");

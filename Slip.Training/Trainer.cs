@@ -1,5 +1,6 @@
 using Slip.Training.Datasets;
 using Slip.Training.Datasets.Sources;
+using Slip.Training.Evaluation;
 using Slip.Training.Models;
 using Slip.Training.Objectives;
 using Slip.Training.Ssl;
@@ -107,6 +108,7 @@ public sealed class Trainer(
             (long)Math.Round(config.WarmupEpochs * stepsPerEpoch), totalSteps);
 
         long step = 0;
+        EvalSet? zeroShotSet = null;
         if (resume && ResumeState.Exists(outputDirectory))
         {
             try
@@ -220,12 +222,35 @@ public sealed class Trainer(
             var file = Checkpoints.Save(model, Path.Combine(outputDirectory, $"epoch_{epoch + 1:D3}.pt"));
             ResumeState.Save(outputDirectory, config, model, optimizer, step);
             emit(new TrainerEvent { Type = TrainerEvent.Checkpoint, Step = step, TotalSteps = totalSteps, Epoch = epoch + 1, Path = file.Path, Bytes = file.Bytes, Sha256 = file.Sha256 });
+            if (config.ZeroShotEvery > 0 && (epoch + 1) % config.ZeroShotEvery == 0 && model.HasText && (zeroShotSet ??= ZeroShotSet()) is { } evalSet)
+            {
+                model.eval();
+                var scores = ZeroShot.Evaluate(model, evalSet, tokenizer, config.ContextLength);
+                model.train();
+                emit(new TrainerEvent
+                {
+                    Type = TrainerEvent.Metrics,
+                    Step = step,
+                    TotalSteps = totalSteps,
+                    Epoch = epoch + 1,
+                    Values = scores.ToDictionary(kv => "zeroshot_" + kv.Key, kv => kv.Value),
+                });
+            }
+
             sinceBatch.Restart();
         }
 
         emit(new TrainerEvent { Type = TrainerEvent.Completed, Step = step, TotalSteps = totalSteps, Epoch = config.Epochs });
         return TrainingOutcome.Completed;
     }
+
+    /// <summary>
+    /// The held-out set for in-training zero-shot: a built-in dataset's held-out split or Fashion-MNIST's test split;
+    /// null (no evaluation) for other sources, which have no class names.
+    /// </summary>
+    private EvalSet? ZeroShotSet() => config.Data is null || config.Data.Format == DatasetFormats.FashionMnist
+        ? EvalSet.Load(config.Dataset, config.Data, train: false, config.ImageSize, config.EvalSamples, dataRoots ?? DataRoots.Unrestricted)
+        : null;
 
     /// <summary>AdamW as the reference configures it: betas (0.9, 0.98), eps 1e-8, decay only where the reference's rule says.</summary>
     public static AdamW CreateOptimizer(SlipModel model, RunConfig config)

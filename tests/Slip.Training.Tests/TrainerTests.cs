@@ -59,6 +59,24 @@ public class TrainerTests
     }
 
     [Fact]
+    public void ZeroShotOnTheHeldOutSplitIsLoggedAfterEachEpoch()
+    {
+        var dir = Directory.CreateTempSubdirectory("slip-zeroshot-").FullName;
+        var events = new List<TrainerEvent>();
+        var config = TinyConfigs.Slip(batch: 32) with { Epochs = 2, EvalSamples = 40 };
+        Assert.Equal(TrainingOutcome.Completed, new Trainer(config, dir, events.Add, () => false).Run());
+        var zeroShot = events.Where(e => e.Type == TrainerEvent.Metrics && e.Values!.ContainsKey("zeroshot_acc1")).ToList();
+        Assert.Equal([8L, 16], zeroShot.Select(e => e.Step));
+        Assert.All(zeroShot, e => Assert.InRange(e.Values!["zeroshot_acc1"], 0, e.Values["zeroshot_acc5"]));
+
+        var off = new List<TrainerEvent>();
+        new Trainer(config with { ZeroShotEvery = 0, Epochs = 1 }, dir + "-off", off.Add, () => false).Run();
+        Assert.DoesNotContain(off, e => e.Values?.ContainsKey("zeroshot_acc1") == true);
+        Directory.Delete(dir, recursive: true);
+        Directory.Delete(dir + "-off", recursive: true);
+    }
+
+    [Fact]
     public void ClipBpeRunWithoutAVocabularyFailsAndSaysHowToConfigureOne()
     {
         var dir = Directory.CreateTempSubdirectory("slip-trainer-").FullName;

@@ -27,6 +27,9 @@ public sealed class RunFormModel
     public int VisionHeads { get; set; }
     public int UpdateFreq { get; set; } = 1;
 
+    /// <summary>Zero-shot evaluation every N epochs on the held-out split; 0 turns it off.</summary>
+    public int ZeroShotEvery { get; set; } = 1;
+
     /// <summary>0 means no clipping (the reference's choice).</summary>
     public double GradClipNorm { get; set; }
 
@@ -66,6 +69,7 @@ public sealed class RunFormModel
     public RunConfig ToConfig() => new RunConfig { Objective = Objective, Dataset = Dataset }.WithModelPreset(Model) with
     {
         UpdateFreq = UpdateFreq,
+        ZeroShotEvery = ZeroShotEvery,
         GradClipNorm = GradClipNorm == 0 ? null : GradClipNorm,
         Precision = Precision,
         Tokenizer = Tokenizer,

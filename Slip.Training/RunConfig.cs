@@ -39,6 +39,12 @@ public sealed record RunConfig
     /// </summary>
     public int ZeroShotEvery { get; init; } = 1;
 
+    /// <summary>
+    /// At the end of training, a linear probe (90 epochs on cached CLS features, at most 5 x evalSamples training
+    /// images) on the same held-out data as the zero-shot evaluation, logged as lp_acc1 / lp_acc5.
+    /// </summary>
+    public bool ProbeAtEnd { get; init; } = true;
+
     /// <summary>At most this many held-out samples for the in-training zero-shot evaluation.</summary>
     public int EvalSamples { get; init; } = 1000;
 

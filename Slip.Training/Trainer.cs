@@ -240,6 +240,14 @@ public sealed class Trainer(
             sinceBatch.Restart();
         }
 
+        if (config.ProbeAtEnd && (zeroShotSet ??= ZeroShotSet()) is { } probeTest)
+        {
+            model.eval();
+            var train = EvalSet.Load(config.Dataset, config.Data, train: true, config.ImageSize, 5 * config.EvalSamples, dataRoots ?? DataRoots.Unrestricted);
+            var probe = LinearProbe.Evaluate(model, train, probeTest, new LinearProbeOptions { Seed = config.Seed });
+            emit(new TrainerEvent { Type = TrainerEvent.Metrics, Step = step, TotalSteps = totalSteps, Epoch = config.Epochs, Values = probe });
+        }
+
         emit(new TrainerEvent { Type = TrainerEvent.Completed, Step = step, TotalSteps = totalSteps, Epoch = config.Epochs });
         return TrainingOutcome.Completed;
     }

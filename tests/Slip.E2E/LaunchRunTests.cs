@@ -66,6 +66,13 @@ public sealed class LaunchRunTests
             await page.GotoAsync("/");
             await page.GetByText("e2e tiny slip").WaitForAsync();
             await Browser.ScreenshotAsync(page, "runs");
+
+            // The finished run appears in the paper-style comparison with its final zero-shot and linear-probe scores.
+            await page.GotoAsync("/compare");
+            var row = page.Locator("[data-testid=compare-table] tr", new PageLocatorOptions { HasTextString = "SLIP" });
+            await row.WaitForAsync();
+            Assert.Matches(@"SLIP\s+3\s+1\s+\d+\.\d\s+\d+\.\d", await row.InnerTextAsync());
+            await Browser.ScreenshotAsync(page, "compare");
         });
     }
 

@@ -59,7 +59,7 @@ public class TrainerTests
     }
 
     [Fact]
-    public void ZeroShotOnTheHeldOutSplitIsLoggedAfterEachEpoch()
+    public void ZeroShotIsLoggedAfterEachEpochAndALinearProbeAtTheEnd()
     {
         var dir = Directory.CreateTempSubdirectory("slip-zeroshot-").FullName;
         var events = new List<TrainerEvent>();
@@ -68,10 +68,13 @@ public class TrainerTests
         var zeroShot = events.Where(e => e.Type == TrainerEvent.Metrics && e.Values!.ContainsKey("zeroshot_acc1")).ToList();
         Assert.Equal([8L, 16], zeroShot.Select(e => e.Step));
         Assert.All(zeroShot, e => Assert.InRange(e.Values!["zeroshot_acc1"], 0, e.Values["zeroshot_acc5"]));
+        var probe = Assert.Single(events, e => e.Values?.ContainsKey("lp_acc1") == true);
+        Assert.Equal(16, probe.Step);
+        Assert.InRange(probe.Values!["lp_acc1"], 0, probe.Values["lp_acc5"]);
 
         var off = new List<TrainerEvent>();
-        new Trainer(config with { ZeroShotEvery = 0, Epochs = 1 }, dir + "-off", off.Add, () => false).Run();
-        Assert.DoesNotContain(off, e => e.Values?.ContainsKey("zeroshot_acc1") == true);
+        new Trainer(config with { ZeroShotEvery = 0, ProbeAtEnd = false, Epochs = 1 }, dir + "-off", off.Add, () => false).Run();
+        Assert.DoesNotContain(off, e => e.Values?.ContainsKey("zeroshot_acc1") == true || e.Values?.ContainsKey("lp_acc1") == true);
         Directory.Delete(dir, recursive: true);
         Directory.Delete(dir + "-off", recursive: true);
     }

@@ -45,7 +45,7 @@ public class TrainerTests
         var outcome = new Trainer(config, dir, events.Add, () => false).Run();
 
         Assert.Equal(TrainingOutcome.Completed, outcome);
-        var metrics = events.Where(e => e.Type == TrainerEvent.Metrics).ToList();
+        var metrics = events.Where(IsTrainingMetrics).ToList();
         Assert.Equal([4L, 8, 12, 16], metrics.Select(m => m.Step)); // 256 samples / 32 = 8 steps per epoch
         Assert.All(metrics, m => Assert.Superset(new HashSet<string> { "loss", "clip_loss", "ssl_loss", "clip_acc", "ssl_acc", "lr", "logit_scale" }, m.Values!.Keys.ToHashSet()));
         var checkpoints = events.Where(e => e.Type == TrainerEvent.Checkpoint).ToList();
@@ -110,7 +110,7 @@ public class TrainerTests
     {
         var config = Ssl.SslMethods.WithDefaults(TinyConfigs.Slip(batch: 32), sslMethod) with { Epochs = 2, LogEvery = 1 };
         static Dictionary<long, double> Losses(List<TrainerEvent> events) =>
-            events.Where(e => e.Type == TrainerEvent.Metrics).ToDictionary(e => e.Step, e => e.Values!["loss"]);
+            events.Where(IsTrainingMetrics).ToDictionary(e => e.Step, e => e.Values!["loss"]);
 
         var whole = Directory.CreateTempSubdirectory("slip-whole-").FullName;
         var uninterrupted = new List<TrainerEvent>();
@@ -119,7 +119,7 @@ public class TrainerTests
         // Stop after step 5 (mid-epoch: 8 steps per epoch), then resume in the same folder.
         var split = Directory.CreateTempSubdirectory("slip-split-").FullName;
         var first = new List<TrainerEvent>();
-        Assert.Equal(TrainingOutcome.Cancelled, new Trainer(config, split, first.Add, () => first.Count(e => e.Type == TrainerEvent.Metrics) == 5).Run());
+        Assert.Equal(TrainingOutcome.Cancelled, new Trainer(config, split, first.Add, () => first.Count(IsTrainingMetrics) == 5).Run());
         var second = new List<TrainerEvent>();
         Assert.Equal(TrainingOutcome.Completed, new Trainer(config, split, second.Add, () => false, resume: true).Run());
 
@@ -284,4 +284,7 @@ public class TrainerTests
         Assert.Equal(1.5, parsed!.Values!["loss"]);
         Assert.Null(TrainerEvent.TryParse("Warning: some native library chatter"));
     }
+
+    /// <summary>The step metrics (losses, accuracies, lr), not the zero-shot and probe results logged at epoch ends.</summary>
+    private static bool IsTrainingMetrics(TrainerEvent e) => e.Type == TrainerEvent.Metrics && e.Values!.ContainsKey("loss");
 }

@@ -242,4 +242,14 @@ public sealed class DatasetSourceTests
         Assert.Equal(TrainingOutcome.Failed, refused);
         Assert.Contains("outside the data roots", events[^1].Message);
     }
+
+    [Fact]
+    public void TheDatasetVerbPrintsTheCheckOrTheProblem()
+    {
+        var dir = DatasetFiles.TempFolder("verb");
+        DatasetFiles.Shard(Path.Combine(dir, "00000.tar"), DatasetFiles.Samples(0, 4));
+        Assert.Equal(Cli.TrainCommand.ExitCompleted, Cli.TrainCommand.Run(["dataset", "--format", "webdataset", "--path", Path.Combine(dir, "00000.tar"), "--data-roots", dir]));
+        Assert.Equal(Cli.TrainCommand.ExitUsage, Cli.TrainCommand.Run(["dataset", "--format", "csv", "--path", "/etc/passwd", "--data-roots", dir]));
+        Assert.Equal(Cli.TrainCommand.ExitUsage, Cli.TrainCommand.Run(["dataset", "--format", "csv"]));
+    }
 }

@@ -162,8 +162,15 @@ public sealed class RunFormTests
         Assert.True(form.Find("input[data-testid=ssl-momentum]").HasAttribute("disabled"));
         Assert.False(form.Find("input[data-testid=ssl-temperature]").HasAttribute("disabled"));
         SetNumber(form, "ssl-temperature", "0");
+        SetNumber(form, "zero-shot-every", "-1");
         form.Find("button[data-testid=launch]").Click();
         Assert.Contains("SSL temperature must be positive.", form.Markup);
+        Assert.Contains("Zero-shot evaluation interval cannot be negative", form.Markup);
         Assert.Empty(submitted);
+
+        SetNumber(form, "ssl-temperature", "0.2");
+        SetNumber(form, "zero-shot-every", "2");
+        form.Find("button[data-testid=launch]").Click();
+        Assert.Equal(2, Assert.Single(submitted).Config.ZeroShotEvery);
     }
 }

@@ -82,7 +82,7 @@ public sealed class Trainer(
         {
             loader = new BatchLoader(SampleSources.Open(config, dataRoots ?? DataRoots.Unrestricted), config, tokenizer);
         }
-        catch (Exception ex) when (ex is InvalidDataException or InvalidOperationException or IOException or UnauthorizedAccessException or FormatException)
+        catch (Exception ex) when (DatasetErrors.IsUserFacing(ex))
         {
             emit(new TrainerEvent { Type = TrainerEvent.Failed, Message = $"Dataset '{config.Dataset}': {ex.Message}" });
             return TrainingOutcome.Failed;

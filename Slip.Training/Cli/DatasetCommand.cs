@@ -31,7 +31,7 @@ public static class DatasetCommand
             Console.WriteLine(JsonSerializer.Serialize(new { Source = source, summary.Count, summary.Preview }, RunConfig.JsonOptions));
             return TrainCommand.ExitCompleted;
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or FormatException or InvalidOperationException)
+        catch (Exception ex) when (DatasetErrors.IsUserFacing(ex))
         {
             Console.Error.WriteLine(ex.Message);
             return TrainCommand.ExitUsage;

@@ -46,7 +46,7 @@ public static class EvalCommand
 
             return TrainCommand.ExitCompleted;
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or FormatException or InvalidOperationException or ArgumentException)
+        catch (Exception ex) when (DatasetErrors.IsUserFacing(ex) || ex is ArgumentException)
         {
             Console.Error.WriteLine(ex.Message);
             return TrainCommand.ExitUsage;

@@ -25,6 +25,8 @@ public sealed partial class DatasetRegistry(IDbContextFactory<SlipDbContext> dbF
     public const int MaxNameLength = 100;
     public const int PreviewCount = 12;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, byte[]?[]> thumbnails = new();
+
     public DataRoots Roots => new(options.Value.DataRoots);
 
     public async Task<RegistrationResult> RegisterAsync(DatasetRegistration registration, CancellationToken ct = default)
@@ -63,7 +65,7 @@ public sealed partial class DatasetRegistry(IDbContextFactory<SlipDbContext> dbF
             {
                 summary = DatasetProbe.Inspect(source, Roots, PreviewCount);
             }
-            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or FormatException or InvalidOperationException)
+            catch (Exception ex) when (DatasetErrors.IsUserFacing(ex))
             {
                 errors.Add(new ConfigError(FieldOf(ex.Message, source), ex.Message));
             }
@@ -120,20 +122,41 @@ public sealed partial class DatasetRegistry(IDbContextFactory<SlipDbContext> dbF
     public static IReadOnlyList<SamplePreview> PreviewOf(RegisteredDataset dataset) =>
         JsonSerializer.Deserialize<List<SamplePreview>>(dataset.PreviewJson, RunConfig.JsonOptions) ?? [];
 
-    /// <summary>A PNG thumbnail of preview sample <paramref name="index"/>, read again from the dataset (still within the roots), or null.</summary>
-    public byte[]? PreviewImage(RegisteredDataset dataset, int index, int maxSide = 256)
+    /// <summary>
+    /// A PNG thumbnail of preview sample <paramref name="index"/>, or null. The first request reads the dataset again
+    /// (still within the roots) and renders all its preview thumbnails in one pass; a registered dataset never
+    /// changes, so they are kept for later requests.
+    /// </summary>
+    public byte[]? PreviewImage(RegisteredDataset dataset, int index)
     {
         if (index is < 0 or >= PreviewCount)
         {
             return null;
         }
 
+        if (!thumbnails.TryGetValue(dataset.Id, out var images))
+        {
+            images = RenderThumbnails(dataset);
+            if (images is null)
+            {
+                return null; // unreadable now (roots changed, files gone): try again next time
+            }
+
+            thumbnails[dataset.Id] = images;
+        }
+
+        return images.ElementAtOrDefault(index);
+    }
+
+    private byte[]?[]? RenderThumbnails(RegisteredDataset dataset, int maxSide = 256)
+    {
         try
         {
-            var sample = DatasetProbe.PreviewSamples(SampleSources.Open(SourceOf(dataset), Roots), index + 1).ElementAtOrDefault(index);
-            return sample is not null && DatasetProbe.Decode(sample).Image is { } image ? ImageFiles.EncodePng(image, maxSide) : null;
+            return DatasetProbe.PreviewSamples(SampleSources.Open(SourceOf(dataset), Roots), PreviewCount)
+                .Select(sample => DatasetProbe.Decode(sample).Image is { } image ? ImageFiles.EncodePng(image, maxSide) : null)
+                .ToArray();
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (DatasetErrors.IsUserFacing(ex))
         {
             return null;
         }

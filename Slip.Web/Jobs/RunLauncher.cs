@@ -37,9 +37,9 @@ public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBac
             // The location is checked where the user is, before anything is queued: inside the data roots, present, readable.
             try
             {
-                DatasetProbe.Inspect(data, new DataRoots(options.Value.DataRoots), previewCount: 2);
+                DatasetProbe.Inspect(data, new DataRoots(options.Value.DataRoots), previewCount: 2, countShards: false);
             }
-            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or FormatException or InvalidOperationException)
+            catch (Exception ex) when (DatasetErrors.IsUserFacing(ex))
             {
                 errors.Add(new ConfigError(nameof(RunConfig.Data), ex.Message));
             }

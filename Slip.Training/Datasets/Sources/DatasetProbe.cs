@@ -13,7 +13,9 @@ public sealed record DatasetSummary(long? Count, IReadOnlyList<SamplePreview> Pr
 /// </summary>
 public static class DatasetProbe
 {
-    public static DatasetSummary Inspect(DatasetSource data, DataRoots roots, int previewCount = 8)
+    // countShards: count shards without stats files from their headers (registration); a launch of an already
+    // registered dataset leaves it off, since that count is stored.
+    public static DatasetSummary Inspect(DatasetSource data, DataRoots roots, int previewCount = 8, bool countShards = true)
     {
         var source = SampleSources.Open(data, roots);
         if (source is WebDatasetSource web)
@@ -28,7 +30,7 @@ public static class DatasetProbe
         }
 
         var count = source.Count;
-        if (count is null && source is WebDatasetSource shards)
+        if (count is null && countShards && source is WebDatasetSource shards)
         {
             // No stats files: count from the member headers, which reads only 512 bytes per member.
             count = shards.Shards.Sum(WebDatasetSource.CountSamples);

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Slip.Training.Datasets.Sources;
 
 /// <summary>
@@ -29,9 +27,6 @@ public sealed record DatasetSource
 
     /// <summary>webdataset: samples held for shuffling within the shard stream (webdataset's shuffle buffer).</summary>
     public int ShuffleBuffer { get; init; } = 1000;
-
-    [JsonIgnore]
-    public bool IsClassification => Format is DatasetFormats.ImageFolder or DatasetFormats.FashionMnist;
 }
 
 /// <summary>The dataset formats Slip reads.</summary>

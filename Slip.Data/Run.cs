@@ -51,4 +51,6 @@ public class Run
     public List<MetricPoint> Metrics { get; set; } = [];
 
     public List<Checkpoint> Checkpoints { get; set; } = [];
+
+    public List<Evaluation> Evaluations { get; set; } = [];
 }

@@ -13,6 +13,8 @@ public abstract class SlipDbContext(DbContextOptions options) : DbContext(option
 
     public DbSet<RegisteredDataset> Datasets => Set<RegisteredDataset>();
 
+    public DbSet<Evaluation> Evaluations => Set<Evaluation>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Applies to DateTime? as well.

@@ -1,100 +1,138 @@
+using System.Globalization;
 using System.Text.Json;
-using Slip.Training.Datasets;
 using Slip.Training.Datasets.Sources;
 using Slip.Training.Evaluation;
 
 namespace Slip.Training.Cli;
 
 /// <summary>
-/// <c>eval --checkpoint F [--dataset shapes | --format fashion-mnist|imagefolder --path P [--train-path P2]]
-/// [--tasks zeroshot_classification,linear_probe,zeroshot_retrieval] [--limit n] [--train-limit n] [--probe-epochs n]
-/// [--probe-lr x] [--out results.json]</c>: evaluates a checkpoint and prints one result per task in clip_benchmark's
-/// shape (dataset, model, pretrained, task, metrics).
+/// <c>eval --checkpoint F [--dataset shapes | --format fashion-mnist|imagefolder|webdataset|csv --path P [--train-path P2]]
+/// [--tasks zeroshot_classification,linear_probe,finetune,zeroshot_retrieval] [--limit n] [--train-limit n]
+/// [--probe-epochs n] [--probe-lr x] [--ft-epochs n] [--ft-lr x] [--ft-batch n] [--image-size n] [--seed n]
+/// [--out results.json] [--events]</c>, or <c>eval --request request.json</c> with the same settings as JSON (what the
+/// dashboard's evaluation jobs run). Checks the request before any work, then prints one result per task in
+/// clip_benchmark's shape (dataset, model, pretrained, task, metrics). With <c>--events</c> it writes JSON-lines
+/// progress events as <c>train</c> does instead.
 /// </summary>
 public static class EvalCommand
 {
-    public const string ZeroShotTask = "zeroshot_classification";
-    public const string LinearProbeTask = "linear_probe";
-    public const string RetrievalTask = "zeroshot_retrieval";
-
-    public static IReadOnlyList<string> Tasks { get; } = [ZeroShotTask, LinearProbeTask, RetrievalTask];
-
     public static int Run(Dictionary<string, string> options, DataRoots roots, string? bpeVocabularyPath)
     {
-        if (!options.TryGetValue("checkpoint", out var checkpoint))
+        var events = options.ContainsKey("events");
+        var stdout = Console.Out;
+        void Emit(TrainerEvent e)
         {
-            Console.Error.WriteLine("eval needs --checkpoint <file>.");
-            return TrainCommand.ExitUsage;
+            if (events)
+            {
+                stdout.WriteLine(e.ToJsonLine());
+                stdout.Flush();
+            }
         }
 
-        var tasks = options.GetValueOrDefault("tasks", string.Join(',', Tasks)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (tasks.FirstOrDefault(t => !Tasks.Contains(t)) is { } unknown)
+        int Refuse(string message, int code)
         {
-            Console.Error.WriteLine($"Unknown task '{unknown}'. Known: {string.Join(", ", Tasks)}.");
-            return TrainCommand.ExitUsage;
+            Console.Error.WriteLine(message);
+            Emit(new TrainerEvent { Type = TrainerEvent.Failed, Message = message });
+            return code;
+        }
+
+        EvalRequest request;
+        try
+        {
+            request = ReadRequest(options);
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException or IOException)
+        {
+            return Refuse(ex.Message, TrainCommand.ExitUsage);
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Checkpoint) || !File.Exists(request.Checkpoint))
+        {
+            return Refuse(string.IsNullOrWhiteSpace(request.Checkpoint) ? "eval needs --checkpoint <file>." : $"The checkpoint file '{request.Checkpoint}' does not exist (was it deleted?).", TrainCommand.ExitUsage);
         }
 
         try
         {
-            var results = Evaluate(checkpoint, options, tasks, roots, bpeVocabularyPath);
-            var json = JsonSerializer.Serialize(results, RunConfig.JsonOptions);
-            Console.WriteLine(json);
-            if (options.TryGetValue("out", out var output))
+            Emit(new TrainerEvent { Type = TrainerEvent.Started, TotalSteps = 1000, Message = "loading the checkpoint" });
+            var (model, config, _) = Checkpoints.Open(request.Checkpoint);
+            using (model)
             {
-                File.WriteAllText(output, json);
-            }
+                if (request.Check(config, roots) is { Count: > 0 } errors)
+                {
+                    return Refuse(string.Join("\n", errors.Select(e => $"{e.Field}: {e.Message}")), TrainCommand.ExitUsage);
+                }
 
-            return TrainCommand.ExitCompleted;
+                var results = EvalRunner.Run(request, model, config, roots, bpeVocabularyPath, p => Emit(new TrainerEvent
+                {
+                    Type = TrainerEvent.Progress,
+                    Step = (long)Math.Round(p.Overall * 1000),
+                    TotalSteps = 1000,
+                    Message = p.Phase,
+                }));
+                var json = JsonSerializer.Serialize(results, RunConfig.JsonOptions);
+                if (options.TryGetValue("out", out var output))
+                {
+                    File.WriteAllText(output, json);
+                }
+
+                if (events)
+                {
+                    foreach (var result in results)
+                    {
+                        Emit(new TrainerEvent { Type = TrainerEvent.Metrics, Step = 1000, TotalSteps = 1000, Values = result.Metrics, Message = result.Task });
+                    }
+
+                    Emit(new TrainerEvent { Type = TrainerEvent.Completed, Step = 1000, TotalSteps = 1000, Path = output });
+                }
+                else
+                {
+                    Console.WriteLine(json);
+                }
+
+                return TrainCommand.ExitCompleted;
+            }
         }
         catch (Exception ex) when (DatasetErrors.IsUserFacing(ex) || ex is ArgumentException)
         {
-            Console.Error.WriteLine(ex.Message);
-            return TrainCommand.ExitUsage;
+            return Refuse(ex.Message, TrainCommand.ExitUsage);
         }
     }
 
-    private static List<EvalResult> Evaluate(string checkpoint, Dictionary<string, string> options, string[] tasks, DataRoots roots, string? bpeVocabularyPath)
+    /// <summary>The request from <c>--request file.json</c>, or from the command-line options.</summary>
+    public static EvalRequest ReadRequest(Dictionary<string, string> options)
     {
-        var (model, config, _) = Checkpoints.Open(checkpoint);
-        using (model)
+        if (options.TryGetValue("request", out var file))
         {
-            model.eval();
-            if (!model.HasText && tasks.Any(t => t != LinearProbeTask))
-            {
-                throw new InvalidOperationException($"'{checkpoint}' is an image-only (SSL) model: it has no text tower for zero-shot or retrieval; use --tasks linear_probe.");
-            }
-
-            int? Limit(string key) => options.TryGetValue(key, out var text) && int.TryParse(text, out var n) && n > 0 ? n : null;
-            var dataset = options.GetValueOrDefault("dataset", options.ContainsKey("path") ? Path.GetFileName(options["path"].TrimEnd('/')) : "shapes");
-            DatasetSource? Source(string pathKey) => options.TryGetValue(pathKey, out var path)
-                ? new DatasetSource { Format = options.GetValueOrDefault("format", DatasetFormats.ImageFolder), Path = path }
-                : null;
-            var testSource = Source("path");
-            var test = EvalSet.Load(dataset, testSource, train: false, config.ImageSize, Limit("limit"), roots);
-            var tokenizer = model.HasText ? Tokenizers.Create(config, bpeVocabularyPath) : null;
-            var results = new List<EvalResult>();
-            foreach (var task in tasks)
-            {
-                var metrics = task switch
-                {
-                    ZeroShotTask => ZeroShot.Evaluate(model, test, tokenizer!, config.ContextLength),
-                    RetrievalTask => Retrieval.Evaluate(model, test, tokenizer!, config.ContextLength),
-                    _ => LinearProbe.Evaluate(model, EvalSet.Load(dataset, Source("train-path") ?? testSource, train: true, config.ImageSize, Limit("train-limit"), roots), test, new LinearProbeOptions
-                    {
-                        Epochs = Limit("probe-epochs") ?? 90,
-                        LearningRate = options.TryGetValue("probe-lr", out var lr) ? double.Parse(lr, System.Globalization.CultureInfo.InvariantCulture) : null,
-                    }),
-                };
-                results.Add(new EvalResult(dataset, config.ObjectiveLabel + " " + config.Model, Path.GetFullPath(checkpoint), task, metrics));
-            }
-
-            return results;
+            return JsonSerializer.Deserialize<EvalRequest>(File.ReadAllText(file), RunConfig.JsonOptions)
+                ?? throw new FormatException($"'{file}' holds no evaluation request.");
         }
-    }
-}
 
-/// <summary>One evaluation result, shaped like clip_benchmark's output so the two can be compared.</summary>
-public sealed record EvalResult(string Dataset, string Model, string Pretrained, string Task, Dictionary<string, double> Metrics)
-{
-    public string Language { get; init; } = "en";
+        int? Int(string key) => options.TryGetValue(key, out var text)
+            ? int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw new FormatException($"--{key} takes a whole number, not '{text}'.")
+            : null;
+        double? Real(string key) => options.TryGetValue(key, out var text)
+            ? double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) ? x : throw new FormatException($"--{key} takes a number, not '{text}'.")
+            : null;
+        DatasetSource? Source(string pathKey) => options.TryGetValue(pathKey, out var path)
+            ? new DatasetSource { Format = options.GetValueOrDefault("format", DatasetFormats.ImageFolder), Path = path }
+            : null;
+        var defaults = new EvalRequest();
+        return new EvalRequest
+        {
+            Checkpoint = options.GetValueOrDefault("checkpoint", ""),
+            Dataset = options.GetValueOrDefault("dataset", options.TryGetValue("path", out var p) ? Path.GetFileName(p.TrimEnd('/')) : "shapes"),
+            Test = Source("path"),
+            Train = Source("train-path"),
+            Tasks = options.TryGetValue("tasks", out var tasks) ? tasks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : defaults.Tasks,
+            Limit = Int("limit"),
+            TrainLimit = Int("train-limit"),
+            ImageSize = Int("image-size"),
+            ProbeEpochs = Int("probe-epochs") ?? defaults.ProbeEpochs,
+            ProbeLearningRate = Real("probe-lr"),
+            FineTuneEpochs = Int("ft-epochs") ?? defaults.FineTuneEpochs,
+            FineTuneLearningRate = Real("ft-lr"),
+            FineTuneBatchSize = Int("ft-batch") ?? defaults.FineTuneBatchSize,
+            Seed = Int("seed") ?? 0,
+        };
+    }
 }

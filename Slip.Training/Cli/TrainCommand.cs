@@ -19,8 +19,10 @@ public static class TrainCommand
     private const string Usage = """
         Usage:
           Slip.Training train --config <run.json> --out <dir> [--resume] [--threads <n>] [--bpe-vocab <bpe_simple_vocab_16e6.txt.gz>] [--data-roots <dir:dir>]
-          Slip.Training eval --checkpoint <file> [--dataset shapes|shapes-mini | --format fashion-mnist|imagefolder --path <test> [--train-path <train>]]
-                [--tasks zeroshot_classification,linear_probe,zeroshot_retrieval] [--limit n] [--train-limit n] [--probe-epochs n] [--probe-lr x] [--out results.json]
+          Slip.Training eval --checkpoint <file> [--dataset shapes|shapes-mini | --format fashion-mnist|imagefolder|webdataset|csv --path <test> [--train-path <train>]]
+                [--tasks zeroshot_classification,linear_probe,finetune,zeroshot_retrieval] [--limit n] [--train-limit n] [--probe-epochs n] [--probe-lr x]
+                [--ft-epochs n] [--ft-lr x] [--ft-batch n] [--image-size n] [--seed n] [--out results.json] [--events]
+          Slip.Training eval --request <request.json> [--out results.json] [--events]
           Slip.Training dataset --format <webdataset|csv|imagefolder|fashion-mnist> --path <location> [--image-column c] [--caption-column c] [--split train|test]
           Slip.Training validate --config <run.json>   (prints the complete config)
           Slip.Training bench --config <run.json> [--steps <n>] [--warmup <n>] [--threads <n>] [--ops | --data-only]

@@ -14,7 +14,8 @@ public sealed record EvalSet(string Name, IReadOnlyList<FloatImage> Views, int[]
 
     /// <summary>
     /// The <paramref name="train"/> or held-out split of a built-in dataset or a classification source (Fashion-MNIST,
-    /// an image folder), at most <paramref name="limit"/> samples, in storage order.
+    /// an image folder), at most <paramref name="limit"/> samples, in storage order; or the first samples of a caption
+    /// set (webdataset, CSV), with no classes.
     /// </summary>
     public static EvalSet Load(string dataset, DatasetSource? source, bool train, int imageSize, int? limit, DataRoots roots)
     {
@@ -33,16 +34,18 @@ public sealed record EvalSet(string Name, IReadOnlyList<FloatImage> Views, int[]
         // Fashion-MNIST picks its split by name; an image folder is one split (the caller names the train folder).
         var split = source.Format == DatasetFormats.FashionMnist ? source with { Split = train ? "train" : "test" } : source;
         var opened = SampleSources.Open(split, roots);
-        var (indexed, classes) = opened switch
+        var (samples, classes) = opened switch
         {
-            FashionMnistSource f => ((IndexedSource)f, new ClassCaptions(FashionMnistSource.ClassNames, FashionMnistSource.Templates)),
-            ImageFolderSource folder => (folder, folder.Captions),
-            _ => throw new InvalidDataException($"'{dataset}' is not a classification dataset (Fashion-MNIST or an image folder); zero-shot and linear probes need classes."),
+            FashionMnistSource f => (Indexed(f, limit), new ClassCaptions(FashionMnistSource.ClassNames, FashionMnistSource.Templates)),
+            ImageFolderSource folder => (Indexed(folder, limit), folder.Captions),
+
+            // A caption set (webdataset, CSV): its first samples in stream order, for retrieval; it has no classes.
+            _ => (DatasetProbe.PreviewSamples(opened, limit ?? EvalRequest.DefaultStreamLimit), new ClassCaptions([], ClassCaptions.DefaultTemplates)),
         };
         var views = new List<FloatImage>();
         var labels = new List<int>();
         var captions = new List<string>();
-        foreach (var sample in Enumerable.Range(0, Math.Min(indexed.Length, limit ?? int.MaxValue)).Select(indexed.Read))
+        foreach (var sample in samples)
         {
             if (DatasetProbe.Decode(sample).Image is { } image)
             {
@@ -54,4 +57,7 @@ public sealed record EvalSet(string Name, IReadOnlyList<FloatImage> Views, int[]
 
         return new EvalSet(dataset, views, labels.ToArray(), captions.ToArray(), classes);
     }
+
+    private static IEnumerable<RawSample> Indexed(IndexedSource source, int? limit) =>
+        Enumerable.Range(0, Math.Min(source.Length, limit ?? int.MaxValue)).Select(source.Read);
 }

@@ -14,6 +14,9 @@ public sealed record LinearProbeOptions
 
     public int Seed { get; init; }
 
+    /// <summary>Called after each epoch with (epochs done, epochs in all).</summary>
+    public Action<int, int>? OnEpoch { get; init; }
+
     public double EffectiveLearningRate => LearningRate ?? (0.1 * BatchSize / 256);
 }
 
@@ -33,7 +36,7 @@ public static class LinearProbe
         var trainLabels = tensor(train.Labels.Select(l => (long)l).ToArray());
         var width = (int)trainFeatures.shape[1];
         var rng = new Random(options.Seed);
-        var weight = new TorchSharp.Modules.Parameter(tensor(Enumerable.Range(0, classes * width).Select(_ => (float)(0.01 * Gaussian(rng))).ToArray(), [classes, width]));
+        var weight = new TorchSharp.Modules.Parameter(tensor(Enumerable.Range(0, classes * width).Select(_ => (float)(0.01 * Sampling.Gaussian(rng))).ToArray(), [classes, width]));
         var bias = new TorchSharp.Modules.Parameter(zeros(classes));
         using var optimizer = optim.SGD([weight, bias], options.EffectiveLearningRate, momentum: 0.9, weight_decay: 0);
         var order = Enumerable.Range(0, train.Labels.Length).ToArray();
@@ -55,12 +58,12 @@ public static class LinearProbe
                 nn.functional.cross_entropy(logits, trainLabels.index_select(0, index)).backward();
                 optimizer.step();
             }
+
+            options.OnEpoch?.Invoke(epoch + 1, options.Epochs);
         }
 
         using var _ = no_grad();
         var (top1, top5, perClass) = Metrics.Classification(testFeatures.matmul(weight.t()) + bias, test.Labels);
         return new() { ["lp_acc1"] = top1, ["lp_acc5"] = top5, ["lp_mean_per_class_recall"] = perClass };
     }
-
-    private static double Gaussian(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }

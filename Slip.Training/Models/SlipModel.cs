@@ -94,6 +94,9 @@ public sealed partial class SlipModel : Module<SlipInputs, SlipOutputs>
     /// <summary>Images [B, 3, H, W] to CLS features [B, D] (before any projection): what a linear probe reads.</summary>
     public Tensor EncodeImageFeatures(Tensor images) => visual.call(images);
 
+    /// <summary>The image tower itself (fine-tuning copies its weights).</summary>
+    public VisionTransformer Visual => visual;
+
     /// <summary>Images [B, 3, H, W] to joint-space embeddings [B, E] (un-normalised).</summary>
     public Tensor EncodeImage(Tensor images) => visual.call(images).matmul(Require(image_projection)); // [B, E]
 

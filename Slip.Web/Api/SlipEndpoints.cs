@@ -28,6 +28,7 @@ public static class SlipEndpoints
         api.MapPost("/datasets", RegisterDatasetAsync);
         api.MapGet("/datasets/{name}", GetDatasetAsync);
         api.MapGet("/datasets/{name}/preview/{index:int}.png", PreviewImageAsync);
+        api.MapEvaluationApi();
         app.MapGet("/healthz", () => Results.Text("ok"));
         return app;
     }
@@ -84,7 +85,7 @@ public static class SlipEndpoints
         var result = await launcher.LaunchAsync(request.Name, config, ct);
         return result.RunId is { } id
             ? Results.Created($"/api/runs/{id}", new { Id = id })
-            : Results.ValidationProblem(result.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+            : Invalid(result.Errors);
     }
 
     private static async Task<IResult> CancelAsync(long id, RunLauncher launcher, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
@@ -157,7 +158,7 @@ public static class SlipEndpoints
         var result = await registry.RegisterAsync(registration ?? new DatasetRegistration(null, null, null), ct);
         return result.Dataset is { } dataset
             ? Results.Created($"/api/datasets/{Uri.EscapeDataString(dataset.Name)}", DatasetView(dataset))
-            : Results.ValidationProblem(result.Errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+            : Invalid(result.Errors);
     }
 
     private static async Task<IResult> GetDatasetAsync(string name, DatasetRegistry registry, CancellationToken ct) =>
@@ -188,5 +189,9 @@ public static class SlipEndpoints
         Preview = DatasetRegistry.PreviewOf(d),
     };
 
-    private static IResult NotFound(string detail) => Results.Problem(detail, statusCode: StatusCodes.Status404NotFound);
+    internal static IResult NotFound(string detail) => Results.Problem(detail, statusCode: StatusCodes.Status404NotFound);
+
+    /// <summary>A 400 validation problem with each error under its field.</summary>
+    internal static IResult Invalid(IEnumerable<ConfigError> errors) =>
+        Results.ValidationProblem(errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
 }

@@ -1,10 +1,15 @@
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
+using Slip.Web.Jobs;
 
 namespace Slip.Web.Compare;
 
-/// <summary>Reads finished runs and their final zero-shot and linear-probe accuracies from the store.</summary>
+/// <summary>
+/// Reads finished runs and their final zero-shot, linear-probe and fine-tuning accuracies: from the latest succeeded
+/// evaluation of the run's last checkpoint on the run's own dataset where there is one, else from the evaluation made
+/// during training (zero-shot each epoch, the probe at the end).
+/// </summary>
 public static class ComparisonQuery
 {
     public const string ZeroShotMetric = "zeroshot_acc1";
@@ -12,13 +17,15 @@ public static class ComparisonQuery
 
     public static async Task<IReadOnlyList<RunScores>> LoadAsync(SlipDbContext db, CancellationToken ct = default)
     {
-        var runs = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Succeeded).Select(r => new { r.Id, r.ConfigJson }).ToListAsync(ct);
+        var runs = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Succeeded).Select(r => new { r.Id, r.ConfigJson, r.Dataset }).ToListAsync(ct);
         var ids = runs.Select(r => r.Id).ToList();
         // One point per epoch at most for these metrics, so the series are short: the last value of each is its final score.
         var points = await db.MetricPoints.AsNoTracking()
             .Where(p => ids.Contains(p.RunId) && (p.Name == ZeroShotMetric || p.Name == LinearMetric))
             .Select(p => new { p.RunId, p.Name, p.Step, p.Value }).ToListAsync(ct);
-        var last = points.GroupBy(p => (p.RunId, p.Name)).ToDictionary(g => g.Key, g => g.MaxBy(p => p.Step)!.Value);
+        var inTraining = points.GroupBy(p => (p.RunId, p.Name)).ToDictionary(g => g.Key, g => g.MaxBy(p => p.Step)!.Value);
+        var evaluations = (await db.Evaluations.AsNoTracking().Where(e => ids.Contains(e.RunId) && e.Status == RunStatus.Succeeded).ToListAsync(ct))
+            .ToLookup(e => e.RunId);
         var scores = new List<RunScores>();
         foreach (var run in runs)
         {
@@ -32,9 +39,13 @@ public static class ComparisonQuery
                 continue; // a run whose config cannot be read cannot be placed in a table
             }
 
-            scores.Add(new RunScores(config.Model, config.ObjectiveLabel, config.Epochs,
-                last.TryGetValue((run.Id, ZeroShotMetric), out var zs) ? zs : null,
-                last.TryGetValue((run.Id, LinearMetric), out var lp) ? lp : null));
+            // Evaluations of the last evaluated epoch on the run's dataset, latest last, so later results win.
+            var own = evaluations[run.Id].Where(e => e.Dataset == run.Dataset).ToList();
+            var final = own.Count == 0 ? [] : own.Where(e => e.Epoch == own.Max(x => x.Epoch)).OrderBy(e => e.Id).ToList();
+            double? Score(string evalMetric, string? trainingMetric) =>
+                final.Select(EvaluationResults.Metrics).LastOrDefault(m => m.ContainsKey(evalMetric))?[evalMetric]
+                ?? (trainingMetric is not null && inTraining.TryGetValue((run.Id, trainingMetric), out var v) ? v : null);
+            scores.Add(new RunScores(config.Model, config.ObjectiveLabel, config.Epochs, Score("acc1", ZeroShotMetric), Score(LinearMetric, LinearMetric), Score("ft_acc1", null)));
         }
 
         return scores;

@@ -4,7 +4,7 @@ using System.Text;
 namespace Slip.Web.Compare;
 
 /// <summary>One finished run as the comparison sees it: its shape, objective, budget and final accuracies (%).</summary>
-public sealed record RunScores(string Model, string Objective, int Epochs, double? ZeroShot, double? Linear);
+public sealed record RunScores(string Model, string Objective, int Epochs, double? ZeroShot, double? Linear, double? FineTune = null);
 
 /// <summary>Mean and sample standard deviation of the runs that have a value, and how many did.</summary>
 public sealed record Stat(double? Mean, double? Std, int Count)
@@ -26,39 +26,44 @@ public sealed record Stat(double? Mean, double? Std, int Count)
 }
 
 /// <summary>A row of the paper-style table: one objective at one budget, over its seeds, with the gain over CLIP at the same budget.</summary>
-public sealed record ComparisonRow(string Model, string Objective, int Epochs, int Runs, Stat ZeroShot, Stat Linear, double? ZeroShotGain, double? LinearGain);
+public sealed record ComparisonRow(
+    string Model, string Objective, int Epochs, int Runs, Stat ZeroShot, Stat Linear, Stat FineTune, double? ZeroShotGain, double? LinearGain, double? FineTuneGain);
 
 /// <summary>
-/// Lays runs out as the paper's tables do: one table per model size, rows objective x epochs, columns zero-shot and
-/// linear-probe accuracy (mean ± std over seeds), and the gain over CLIP trained for the same number of epochs.
+/// Lays runs out as the paper's tables do: one table per model size, rows objective x epochs, columns zero-shot,
+/// linear-probe and fine-tuning accuracy (mean ± std over seeds), and the gain over CLIP trained for the same number
+/// of epochs.
 /// </summary>
 public static class ComparisonTable
 {
     public static IReadOnlyList<ComparisonRow> Build(IEnumerable<RunScores> runs)
     {
         var groups = runs.GroupBy(r => (r.Model, r.Objective, r.Epochs))
-            .Select(g => (g.Key, Runs: g.Count(), ZeroShot: Stat.Of(g.Select(r => r.ZeroShot)), Linear: Stat.Of(g.Select(r => r.Linear))))
+            .Select(g => (g.Key, Runs: g.Count(), Stats: new[] { Stat.Of(g.Select(r => r.ZeroShot)), Stat.Of(g.Select(r => r.Linear)), Stat.Of(g.Select(r => r.FineTune)) }))
             .ToList();
-        double? Gain(string model, int epochs, Func<(Stat ZeroShot, Stat Linear), Stat> pick, Stat own, string objective)
+        double?[] Gains((string Model, string Objective, int Epochs) key, Stat[] own)
         {
-            var clip = groups.FirstOrDefault(g => g.Key.Model == model && g.Key.Epochs == epochs && g.Key.Objective == "CLIP");
-            return objective == "CLIP" || clip.Runs == 0 || own.Mean is not { } mine || pick((clip.ZeroShot, clip.Linear)).Mean is not { } theirs ? null : mine - theirs;
+            var clip = groups.FirstOrDefault(g => g.Key.Model == key.Model && g.Key.Epochs == key.Epochs && g.Key.Objective == "CLIP");
+            return own.Select((stat, i) => key.Objective == "CLIP" || clip.Runs == 0 || stat.Mean is not { } mine || clip.Stats[i].Mean is not { } theirs ? (double?)null : mine - theirs).ToArray();
         }
 
         return groups
             .OrderBy(g => g.Key.Model, StringComparer.Ordinal).ThenBy(g => g.Key.Epochs).ThenBy(g => ObjectiveOrder(g.Key.Objective)).ThenBy(g => g.Key.Objective, StringComparer.Ordinal)
-            .Select(g => new ComparisonRow(g.Key.Model, g.Key.Objective, g.Key.Epochs, g.Runs, g.ZeroShot, g.Linear,
-                Gain(g.Key.Model, g.Key.Epochs, p => p.ZeroShot, g.ZeroShot, g.Key.Objective),
-                Gain(g.Key.Model, g.Key.Epochs, p => p.Linear, g.Linear, g.Key.Objective)))
+            .Select(g =>
+            {
+                var gains = Gains(g.Key, g.Stats);
+                return new ComparisonRow(g.Key.Model, g.Key.Objective, g.Key.Epochs, g.Runs, g.Stats[0], g.Stats[1], g.Stats[2], gains[0], gains[1], gains[2]);
+            })
             .ToList();
     }
 
     public static string ToCsv(IEnumerable<ComparisonRow> rows)
     {
-        var text = new StringBuilder("model,objective,epochs,runs,zero_shot_mean,zero_shot_std,linear_mean,linear_std,zero_shot_gain_over_clip,linear_gain_over_clip\n");
+        var text = new StringBuilder("model,objective,epochs,runs,zero_shot_mean,zero_shot_std,linear_mean,linear_std,finetune_mean,finetune_std,zero_shot_gain_over_clip,linear_gain_over_clip,finetune_gain_over_clip\n");
         foreach (var r in rows)
         {
-            text.AppendLine(string.Join(',', Csv(r.Model), Csv(r.Objective), N(r.Epochs), N(r.Runs), N(r.ZeroShot.Mean), N(r.ZeroShot.Std), N(r.Linear.Mean), N(r.Linear.Std), N(r.ZeroShotGain), N(r.LinearGain)));
+            text.AppendLine(string.Join(',', Csv(r.Model), Csv(r.Objective), N(r.Epochs), N(r.Runs), N(r.ZeroShot.Mean), N(r.ZeroShot.Std), N(r.Linear.Mean), N(r.Linear.Std),
+                N(r.FineTune.Mean), N(r.FineTune.Std), N(r.ZeroShotGain), N(r.LinearGain), N(r.FineTuneGain)));
         }
 
         return text.ToString();
@@ -70,11 +75,11 @@ public static class ComparisonTable
         foreach (var model in rows.GroupBy(r => r.Model))
         {
             text.AppendLine($"### {model.Key}").AppendLine();
-            text.AppendLine("| objective | epochs | runs | zero-shot | linear | zero-shot vs CLIP | linear vs CLIP |");
-            text.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
+            text.AppendLine("| objective | epochs | runs | zero-shot | linear | fine-tune | zero-shot vs CLIP | linear vs CLIP | fine-tune vs CLIP |");
+            text.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
             foreach (var r in model)
             {
-                text.AppendLine($"| {r.Objective} | {r.Epochs} | {r.Runs} | {r.ZeroShot} | {r.Linear} | {Signed(r.ZeroShotGain)} | {Signed(r.LinearGain)} |");
+                text.AppendLine($"| {r.Objective} | {r.Epochs} | {r.Runs} | {r.ZeroShot} | {r.Linear} | {r.FineTune} | {Signed(r.ZeroShotGain)} | {Signed(r.LinearGain)} | {Signed(r.FineTuneGain)} |");
             }
 
             text.AppendLine();
@@ -88,13 +93,13 @@ public static class ComparisonTable
         var text = new StringBuilder();
         foreach (var model in rows.GroupBy(r => r.Model))
         {
-            text.AppendLine(@"\begin{tabular}{llrrr}").AppendLine(@"\toprule");
-            text.AppendLine($@"\multicolumn{{5}}{{l}}{{{Tex(model.Key)}}} \\");
-            text.AppendLine(@"Objective & Epochs & Runs & Zero-shot & Linear \\").AppendLine(@"\midrule");
+            text.AppendLine(@"\begin{tabular}{llrrrr}").AppendLine(@"\toprule");
+            text.AppendLine($@"\multicolumn{{6}}{{l}}{{{Tex(model.Key)}}} \\");
+            text.AppendLine(@"Objective & Epochs & Runs & Zero-shot & Linear & Fine-tune \\").AppendLine(@"\midrule");
             foreach (var r in model)
             {
                 string Cell(Stat s, double? gain) => s.Mean is null ? "--" : $"{s.Mean:F1}{(s.Std is { } d ? $" $\\pm$ {d:F1}" : "")}{(gain is { } g ? $" ({Signed(g)})" : "")}";
-                text.AppendLine($@"{Tex(r.Objective)} & {r.Epochs} & {r.Runs} & {Cell(r.ZeroShot, r.ZeroShotGain)} & {Cell(r.Linear, r.LinearGain)} \\");
+                text.AppendLine($@"{Tex(r.Objective)} & {r.Epochs} & {r.Runs} & {Cell(r.ZeroShot, r.ZeroShotGain)} & {Cell(r.Linear, r.LinearGain)} & {Cell(r.FineTune, r.FineTuneGain)} \\");
             }
 
             text.AppendLine(@"\bottomrule").AppendLine(@"\end{tabular}").AppendLine();

@@ -59,8 +59,10 @@ public static class SlipServiceCollectionExtensions
         services.AddSingleton<ActiveTrainers>();
         services.AddSingleton(new WorkerRegistry(slip.Workers.EffectiveDevices));
         services.AddSingleton<RunLauncher>();
+        services.AddSingleton<EvaluationLauncher>();
         services.AddSingleton<Slip.Web.Datasets.DatasetRegistry>();
         services.AddTransient<TrainingJob>();
+        services.AddTransient<EvaluationJob>();
 
         // Registered before the Hangfire servers: migrations and reconciliation finish before any job runs.
         services.AddHostedService<StartupReconciler>();

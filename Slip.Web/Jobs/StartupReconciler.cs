@@ -8,6 +8,7 @@ namespace Slip.Web.Jobs;
 /// At start-up: applies migrations, then reconciles runs with the queue so a restart loses none. Queued runs whose
 /// job is gone (always the case with the in-memory queue) are queued again; runs this host was training when it
 /// stopped are marked Failed with that reason (resuming them is a later feature). Runs on other hosts are left alone.
+/// Evaluations are reconciled the same way.
 /// </summary>
 public sealed class StartupReconciler(
     IDbContextFactory<SlipDbContext> dbFactory,
@@ -47,6 +48,42 @@ public sealed class StartupReconciler(
 
             await launcher.EnqueueAsync(db, run.Id, cancellationToken);
             logger.LogInformation("Run {RunId} was queued before the restart; queued again.", run.Id);
+        }
+
+        await ReconcileEvaluationsAsync(db, monitoring, cancellationToken);
+    }
+
+    /// <summary>The same for evaluations: those this host was running fail with the reason, queued ones whose job is gone are queued again.</summary>
+    private async Task ReconcileEvaluationsAsync(SlipDbContext db, Hangfire.Storage.IMonitoringApi monitoring, CancellationToken cancellationToken)
+    {
+        var launcher = services.GetRequiredService<EvaluationLauncher>();
+        var open = await db.Evaluations.Where(e => e.Status == RunStatus.Running || e.Status == RunStatus.Queued).OrderBy(e => e.Id).ToListAsync(cancellationToken);
+        foreach (var evaluation in open)
+        {
+            if (evaluation.Status == RunStatus.Running)
+            {
+                if (WorkerRegistry.IsThisHost(evaluation.Worker) || evaluation.Worker is null)
+                {
+                    await EvaluationJob.SetFinalAsync(db, evaluation.Id, RunStatus.Failed, "The server restarted while this evaluation ran; queue it again.");
+                }
+
+                continue;
+            }
+
+            var state = evaluation.JobId is null ? null : monitoring.JobDetails(evaluation.JobId)?.History.FirstOrDefault()?.StateName;
+            if (state is "Enqueued" or "Processing" or "Scheduled" or "Awaiting")
+            {
+                continue;
+            }
+
+            if (evaluation.CancelRequested)
+            {
+                await EvaluationJob.SetFinalAsync(db, evaluation.Id, RunStatus.Cancelled, null);
+            }
+            else
+            {
+                await launcher.EnqueueAsync(db, evaluation.Id, cancellationToken);
+            }
         }
     }
 

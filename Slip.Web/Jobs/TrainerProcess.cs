@@ -11,6 +11,7 @@ namespace Slip.Web.Jobs;
 public sealed class TrainerProcess : IAsyncDisposable
 {
     private const string Jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
+    private static readonly TimeSpan CancelPoll = TimeSpan.FromMilliseconds(500);
     private readonly Process process;
     private readonly Queue<string> stderrTail = new();
     private readonly Lock tailGate = new();
@@ -24,13 +25,17 @@ public sealed class TrainerProcess : IAsyncDisposable
     public int ExitCode => process.ExitCode;
 
     /// <summary>Starts <c>train --config --out</c>; <paramref name="device"/> is passed as CUDA_VISIBLE_DEVICES for cuda:N.</summary>
-    public static TrainerProcess Start(SlipOptions options, string configPath, string outputDirectory, string device)
+    public static TrainerProcess Start(SlipOptions options, string configPath, string outputDirectory, string device) =>
+        Start(options, ["train", "--config", configPath, "--out", outputDirectory], outputDirectory, device);
+
+    /// <summary>Starts the trainer CLI with <paramref name="verb"/> (a verb and its arguments) in <paramref name="workingDirectory"/>.</summary>
+    public static TrainerProcess Start(SlipOptions options, IReadOnlyList<string> verb, string workingDirectory, string device)
     {
         var trainer = ResolveTrainer(options);
         var start = trainer.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
             ? new ProcessStartInfo(DotnetHost()) { ArgumentList = { trainer } }
             : new ProcessStartInfo(trainer);
-        foreach (var arg in new[] { "train", "--config", configPath, "--out", outputDirectory })
+        foreach (var arg in verb)
         {
             start.ArgumentList.Add(arg);
         }
@@ -54,7 +59,7 @@ public sealed class TrainerProcess : IAsyncDisposable
         start.RedirectStandardInput = true;
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
-        start.WorkingDirectory = outputDirectory;
+        start.WorkingDirectory = workingDirectory;
         if (options.PreloadJemalloc)
         {
             start.Environment["LD_PRELOAD"] = File.Exists(Jemalloc)
@@ -125,6 +130,34 @@ public sealed class TrainerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Polls <paramref name="cancelRequested"/> until the process exits and stops it (<see cref="StopAsync"/>) when it
+    /// says so, or when <paramref name="stop"/> fires while the process still runs (a Hangfire delete or shutdown).
+    /// </summary>
+    public async Task StopWhenAsync(Func<Task<bool>> cancelRequested, TimeSpan grace, CancellationToken stop)
+    {
+        try
+        {
+            while (!HasExited)
+            {
+                await Task.Delay(CancelPoll, stop);
+                if (await cancelRequested())
+                {
+                    await StopAsync(grace);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Either the process finished (the caller stopped watching) or the job's token fired: stop the process.
+            if (!HasExited)
+            {
+                await StopAsync(grace);
+            }
+        }
+    }
+
     public void Kill()
     {
         try
@@ -138,6 +171,15 @@ public sealed class TrainerProcess : IAsyncDisposable
     }
 
     public Task WaitForExitAsync(CancellationToken cancellationToken) => process.WaitForExitAsync(cancellationToken);
+
+    /// <summary>How the process ended, with its last stderr line: the reason shown when it died without saying why.</summary>
+    public string DescribeExit()
+    {
+        var code = ExitCode;
+        var how = code > 128 ? $"was killed by signal {code - 128}" : $"exited with code {code}";
+        var lastLine = StderrTail.Split('\n').LastOrDefault(l => !string.IsNullOrWhiteSpace(l));
+        return $"The trainer process {how} before finishing." + (lastLine is null ? "" : $" Its last message: {lastLine}");
+    }
 
     /// <summary>The last lines the trainer wrote to stderr.</summary>
     public string StderrTail

@@ -21,7 +21,6 @@ public sealed class TrainingJob(
     IOptions<SlipOptions> options,
     ILogger<TrainingJob> logger)
 {
-    private static readonly TimeSpan CancelPoll = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
 
     [Queue("training")]
@@ -97,7 +96,7 @@ public sealed class TrainingJob(
         await using var _ = trainer;
         using var registration = active.Add(runId, trainer.Id);
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var watcher = WatchForCancelAsync(runId, trainer, stopWatching.Token);
+        var watcher = trainer.StopWhenAsync(() => IsCancelRequestedAsync(runId), TimeSpan.FromSeconds(options.Value.CancelGraceSeconds), stopWatching.Token);
 
         string? failure = null;
         var completed = false;
@@ -154,41 +153,7 @@ public sealed class TrainingJob(
             return (RunStatus.Failed, "The worker shut down while this run was training.");
         }
 
-        return (RunStatus.Failed, DescribeExit(trainer));
-    }
-
-    private static string DescribeExit(TrainerProcess trainer)
-    {
-        var code = trainer.ExitCode;
-        var how = code > 128 ? $"was killed by signal {code - 128}" : $"exited with code {code}";
-        var lastLine = trainer.StderrTail.Split('\n').LastOrDefault(l => !string.IsNullOrWhiteSpace(l));
-        return $"The trainer process {how} before finishing." + (lastLine is null ? "" : $" Its last message: {lastLine}");
-    }
-
-    /// <summary>Stops the trainer when the run's cancel flag is set or the job's token fires (Hangfire delete or shutdown).</summary>
-    private async Task WatchForCancelAsync(long runId, TrainerProcess trainer, CancellationToken stop)
-    {
-        var grace = TimeSpan.FromSeconds(options.Value.CancelGraceSeconds);
-        try
-        {
-            while (!trainer.HasExited)
-            {
-                await Task.Delay(CancelPoll, stop);
-                if (await IsCancelRequestedAsync(runId))
-                {
-                    await trainer.StopAsync(grace);
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Either the trainer finished (we were told to stop watching) or the job's token fired: stop the trainer.
-            if (!trainer.HasExited)
-            {
-                await trainer.StopAsync(grace);
-            }
-        }
+        return (RunStatus.Failed, trainer.DescribeExit());
     }
 
     private async Task<bool> IsCancelRequestedAsync(long runId)

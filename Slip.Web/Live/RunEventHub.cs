@@ -5,7 +5,7 @@ namespace Slip.Web.Live;
 /// <summary>One metric value as it arrives from a trainer.</summary>
 public sealed record MetricSample(string Name, long Step, double Epoch, double Value);
 
-/// <summary>Something that changed on a run: status, progress, new metric points or a new checkpoint.</summary>
+/// <summary>Something that changed on a run: status, progress, new metric points, a new checkpoint or one of its evaluations.</summary>
 public sealed record RunUpdate(
     long RunId,
     RunStatus? Status = null,
@@ -13,6 +13,7 @@ public sealed record RunUpdate(
     long? TotalSteps = null,
     IReadOnlyList<MetricSample>? Metrics = null,
     bool CheckpointAdded = false,
+    bool EvaluationChanged = false,
     string? Error = null);
 
 /// <summary>

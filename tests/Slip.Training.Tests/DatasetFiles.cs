@@ -50,4 +50,20 @@ internal static class DatasetFiles
     }
 
     public static string TempFolder(string name) => Directory.CreateTempSubdirectory($"slip-{name}-").FullName;
+
+    /// <summary>An image folder under <paramref name="root"/>: one subfolder per class with <paramref name="perClass"/> JPEGs each.</summary>
+    public static string ImageFolder(string root, IEnumerable<string> classes, int perClass)
+    {
+        var index = 0;
+        foreach (var name in classes)
+        {
+            Directory.CreateDirectory(Path.Combine(root, name));
+            for (var i = 0; i < perClass; i++, index++)
+            {
+                File.WriteAllBytes(Path.Combine(root, name, $"{i}.jpg"), Jpeg(index % 40).Jpeg);
+            }
+        }
+
+        return root;
+    }
 }

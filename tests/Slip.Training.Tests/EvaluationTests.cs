@@ -60,7 +60,7 @@ public sealed class EvaluationTests
         Assert.Equal(TrainCommand.ExitCompleted, code);
 
         var results = JsonDocument.Parse(File.ReadAllText(output)).RootElement.EnumerateArray().ToList();
-        Assert.Equal(EvalCommand.Tasks, results.Select(r => r.GetProperty("task").GetString()));
+        Assert.Equal(new EvalRequest().Tasks, results.Select(r => r.GetProperty("task").GetString()));
         Assert.All(results, r => Assert.Equal("shapes-mini", r.GetProperty("dataset").GetString()));
         double Metric(int i, string name) => results[i].GetProperty("metrics").GetProperty(name).GetDouble();
         Assert.InRange(Metric(0, "acc1"), 0, 100);
@@ -69,7 +69,7 @@ public sealed class EvaluationTests
         Assert.True(Metric(2, "text_retrieval_recall@10") >= Metric(2, "text_retrieval_recall@1"));
 
         Assert.Equal(TrainCommand.ExitUsage, TrainCommand.Run(["eval", "--checkpoint", Path.Combine(dir, "missing.pt")]));
-        Assert.Equal(TrainCommand.ExitUsage, TrainCommand.Run(["eval", "--checkpoint", Path.Combine(dir, "epoch_001.pt"), "--tasks", "finetune"]));
+        Assert.Equal(TrainCommand.ExitUsage, TrainCommand.Run(["eval", "--checkpoint", Path.Combine(dir, "epoch_001.pt"), "--tasks", "nonsense"]));
         Directory.Delete(dir, recursive: true);
     }
 }

@@ -62,6 +62,84 @@ namespace Slip.Data.Migrations.Postgres
                     b.ToTable("Checkpoints", (string)null);
                 });
 
+            modelBuilder.Entity("Slip.Data.Evaluation", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("boolean");
+
+                    b.Property<long?>("CheckpointId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Dataset")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int>("Epoch")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("JobId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("Phase")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<double>("Progress")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("RequestJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("ResultsJson")
+                        .HasColumnType("text");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Tasks")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Worker")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CheckpointId");
+
+                    b.HasIndex("RunId");
+
+                    b.ToTable("Evaluations", (string)null);
+                });
+
             modelBuilder.Entity("Slip.Data.MetricPoint", b =>
                 {
                     b.Property<long>("Id")
@@ -240,6 +318,20 @@ namespace Slip.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Slip.Data.Evaluation", b =>
+                {
+                    b.HasOne("Slip.Data.Checkpoint", null)
+                        .WithMany()
+                        .HasForeignKey("CheckpointId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
+                    b.HasOne("Slip.Data.Run", null)
+                        .WithMany("Evaluations")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Slip.Data.MetricPoint", b =>
                 {
                     b.HasOne("Slip.Data.Run", null)
@@ -252,6 +344,8 @@ namespace Slip.Data.Migrations.Postgres
             modelBuilder.Entity("Slip.Data.Run", b =>
                 {
                     b.Navigation("Checkpoints");
+
+                    b.Navigation("Evaluations");
 
                     b.Navigation("Metrics");
                 });

@@ -1,0 +1,194 @@
+using Slip.Training.Datasets;
+using Slip.Training.Datasets.Sources;
+
+namespace Slip.Training.Evaluation;
+
+/// <summary>
+/// One evaluation of a checkpoint: which protocols, on which dataset's splits, with which recipe settings. The CLI's
+/// <c>eval</c> verb and the dashboard's evaluation jobs both run one; <see cref="Check"/> refuses a bad one before any
+/// work is done.
+/// </summary>
+public sealed record EvalRequest
+{
+    public const string ZeroShotTask = "zeroshot_classification";
+    public const string LinearProbeTask = "linear_probe";
+    public const string FineTuneTask = "finetune";
+    public const string RetrievalTask = "zeroshot_retrieval";
+
+    /// <summary>The protocols, in clip_benchmark's task names (plus <c>finetune</c>), in the order they run.</summary>
+    public static IReadOnlyList<string> AllTasks { get; } = [ZeroShotTask, LinearProbeTask, FineTuneTask, RetrievalTask];
+
+    public string Checkpoint { get; init; } = "";
+
+    /// <summary>The dataset's name in the results: a built-in dataset's name when <see cref="Test"/> is null.</summary>
+    public string Dataset { get; init; } = "shapes";
+
+    /// <summary>The evaluated split of a non-built-in dataset (for Fashion-MNIST, its test split is read whatever <c>Split</c> says).</summary>
+    public DatasetSource? Test { get; init; }
+
+    /// <summary>The split probes and fine-tuning train on, for image folders (Fashion-MNIST and built-ins bring their own).</summary>
+    public DatasetSource? Train { get; init; }
+
+    public IReadOnlyList<string> Tasks { get; init; } = [ZeroShotTask, LinearProbeTask, RetrievalTask];
+
+    /// <summary>At most this many evaluated samples (first in storage order); null means all (1,000 for streamed caption sets).</summary>
+    public int? Limit { get; init; }
+
+    /// <summary>At most this many training samples for the probe and fine-tuning.</summary>
+    public int? TrainLimit { get; init; }
+
+    /// <summary>The input resolution; null means the checkpoint's. Any other value is refused (position embeddings are not interpolated).</summary>
+    public int? ImageSize { get; init; }
+
+    public int ProbeEpochs { get; init; } = 90;
+
+    public double? ProbeLearningRate { get; init; }
+
+    public int FineTuneEpochs { get; init; } = 100;
+
+    public double? FineTuneLearningRate { get; init; }
+
+    public int FineTuneBatchSize { get; init; } = 64;
+
+    public int Seed { get; init; }
+
+    /// <summary>Tasks in the order they run.</summary>
+    public IEnumerable<string> OrderedTasks => AllTasks.Where(Tasks.Contains);
+
+    public bool IsBuiltIn => Test is null;
+
+    /// <summary>Samples read from a streamed caption set when no limit is given.</summary>
+    public const int DefaultStreamLimit = 1000;
+
+    /// <summary>
+    /// Everything wrong with this request for a model configured as <paramref name="model"/>, each on its field
+    /// (Tasks, Checkpoint, ImageSize, Dataset, TrainDataset, Limit, ProbeEpochs, FineTuneEpochs): an empty list means
+    /// it can run. Opens the datasets (within <paramref name="roots"/>) and decodes their first samples; reads no weights.
+    /// </summary>
+    public IReadOnlyList<ConfigError> Check(RunConfig model, DataRoots roots)
+    {
+        var errors = new List<ConfigError>();
+        void Add(string field, string message) => errors.Add(new ConfigError(field, message));
+        if (Tasks.Count == 0)
+        {
+            Add(nameof(Tasks), "Choose at least one task.");
+        }
+        else if (Tasks.FirstOrDefault(t => !AllTasks.Contains(t)) is { } unknown)
+        {
+            Add(nameof(Tasks), $"Unknown task '{unknown}'. Known: {string.Join(", ", AllTasks)}.");
+        }
+
+        var needsText = Tasks.Contains(ZeroShotTask) || Tasks.Contains(RetrievalTask);
+        if (needsText && model.Objective == Objective.SimClr)
+        {
+            Add(nameof(Tasks), "This checkpoint is an image-only (SSL) model: it has no text tower for zero-shot classification or retrieval. Choose the linear probe or fine-tuning.");
+        }
+
+        if (string.IsNullOrWhiteSpace(Checkpoint) || !File.Exists(Checkpoint))
+        {
+            Add(nameof(Checkpoint), $"The checkpoint file '{Checkpoint}' does not exist (was it deleted?).");
+        }
+
+        if (ImageSize is { } size && size != model.ImageSize)
+        {
+            Add(nameof(ImageSize), $"This checkpoint's ViT takes {model.ImageSize} px images ({model.ImageSize / model.PatchSize}x{model.ImageSize / model.PatchSize} patches of {model.PatchSize} px); evaluating at {size} px would need its position embeddings interpolated, which Slip does not do. Use {model.ImageSize} px.");
+        }
+
+        if (Limit is <= 1 || TrainLimit is <= 1)
+        {
+            Add(nameof(Limit), "Sample limits must be at least 2.");
+        }
+
+        if (ProbeEpochs is < 1 or > 1000)
+        {
+            Add(nameof(ProbeEpochs), "Linear-probe epochs must be between 1 and 1000.");
+        }
+
+        if (FineTuneEpochs is < 1 or > 1000 || FineTuneBatchSize is < 2 or > 4096)
+        {
+            Add(nameof(FineTuneEpochs), "Fine-tuning needs 1 to 1000 epochs and a batch of 2 to 4096.");
+        }
+
+        if (errors.Count == 0)
+        {
+            CheckDatasets(errors, roots);
+        }
+
+        return errors;
+    }
+
+    private void CheckDatasets(List<ConfigError> errors, DataRoots roots)
+    {
+        var classified = Tasks.Any(t => t is ZeroShotTask or LinearProbeTask or FineTuneTask);
+        var trains = Tasks.Any(t => t is LinearProbeTask or FineTuneTask);
+        if (Test is null)
+        {
+            if (!DatasetCatalog.Names.Contains(Dataset))
+            {
+                errors.Add(new ConfigError(nameof(Dataset), $"Unknown dataset '{Dataset}'. Built-in: {string.Join(", ", DatasetCatalog.Names)}; or give a dataset's format and path."));
+            }
+
+            return;
+        }
+
+        int? testClasses;
+        try
+        {
+            testClasses = ClassCount(Test, roots);
+        }
+        catch (Exception ex) when (DatasetErrors.IsUserFacing(ex))
+        {
+            errors.Add(new ConfigError(nameof(Dataset), ex.Message));
+            return;
+        }
+
+        if (classified && testClasses is null)
+        {
+            errors.Add(new ConfigError(nameof(Dataset), $"'{Dataset}' has captions but no classes ({Test.Format}); zero-shot classification, the linear probe and fine-tuning need a classification set (Fashion-MNIST or an image folder). Retrieval works on it."));
+        }
+
+        if (Tasks.Contains(RetrievalTask) && testClasses is not null)
+        {
+            errors.Add(new ConfigError(nameof(Tasks), $"'{Dataset}' has class labels, not captions; retrieval needs an image-caption set (webdataset or CSV) or a built-in dataset."));
+        }
+
+        if (!trains || Test.Format == DatasetFormats.FashionMnist || testClasses is null)
+        {
+            return;
+        }
+
+        if (Train is null)
+        {
+            errors.Add(new ConfigError("TrainDataset", $"The linear probe and fine-tuning train on a separate split: choose the training image folder for '{Dataset}'."));
+            return;
+        }
+
+        try
+        {
+            if (ClassCount(Train, roots) is not { } trainClasses)
+            {
+                errors.Add(new ConfigError("TrainDataset", "The training split must be an image folder with one folder per class."));
+            }
+            else if (trainClasses != testClasses)
+            {
+                errors.Add(new ConfigError("TrainDataset", $"The training split has {trainClasses} classes but '{Dataset}' has {testClasses}; they must name the same classes."));
+            }
+        }
+        catch (Exception ex) when (DatasetErrors.IsUserFacing(ex))
+        {
+            errors.Add(new ConfigError("TrainDataset", ex.Message));
+        }
+    }
+
+    /// <summary>Probes a source (roots, format, first samples decode) and returns its class count, or null for caption sets.</summary>
+    private static int? ClassCount(DatasetSource source, DataRoots roots)
+    {
+        DatasetProbe.Inspect(source, roots, previewCount: 2, countShards: false);
+        return source.Format switch
+        {
+            DatasetFormats.FashionMnist => FashionMnistSource.ClassNames.Count,
+            DatasetFormats.ImageFolder => ((ImageFolderSource)SampleSources.Open(source, roots)).Captions.ClassNames.Count,
+            _ => null,
+        };
+    }
+}

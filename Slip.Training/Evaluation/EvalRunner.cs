@@ -1,0 +1,72 @@
+using Slip.Training.Datasets;
+using Slip.Training.Datasets.Sources;
+using Slip.Training.Models;
+
+namespace Slip.Training.Evaluation;
+
+/// <summary>Where an evaluation stands: the task running (index of count), how far into it, and what it is doing.</summary>
+public sealed record EvalProgress(int TaskIndex, int TaskCount, string Task, double Fraction, string Phase)
+{
+    /// <summary>Overall fraction done, 0..1.</summary>
+    public double Overall => TaskCount == 0 ? 1 : (TaskIndex + Math.Clamp(Fraction, 0, 1)) / TaskCount;
+}
+
+/// <summary>One evaluation result, shaped like clip_benchmark's output so the two can be compared.</summary>
+public sealed record EvalResult(string Dataset, string Model, string Pretrained, string Task, Dictionary<string, double> Metrics)
+{
+    public string Language { get; init; } = "en";
+}
+
+/// <summary>Runs a checked <see cref="EvalRequest"/> on a loaded checkpoint: each task in turn, reporting progress.</summary>
+public static class EvalRunner
+{
+    public static List<EvalResult> Run(EvalRequest request, SlipModel model, RunConfig config, DataRoots roots, string? bpeVocabularyPath, Action<EvalProgress>? progress = null)
+    {
+        model.eval();
+        var tasks = request.OrderedTasks.ToList();
+        var tokenizer = model.HasText ? Tokenizers.Create(config, bpeVocabularyPath) : null;
+        var index = 0;
+        void Report(double fraction, string phase) => progress?.Invoke(new EvalProgress(index, tasks.Count, tasks[Math.Min(index, tasks.Count - 1)], fraction, phase));
+
+        Report(0, "loading the evaluated split");
+        var test = EvalSet.Load(request.Dataset, request.Test, train: false, config.ImageSize, request.Limit, roots);
+        EvalSet? train = null;
+        EvalSet TrainSet()
+        {
+            Report(0, "loading the training split");
+            var source = request.Test?.Format == DatasetFormats.FashionMnist ? request.Test : request.Train;
+            return train ??= EvalSet.Load(request.Dataset, source, train: true, config.ImageSize, request.TrainLimit, roots);
+        }
+
+        var results = new List<EvalResult>();
+        foreach (var task in tasks)
+        {
+            Report(0, task);
+            var metrics = task switch
+            {
+                EvalRequest.ZeroShotTask => ZeroShot.Evaluate(model, test, tokenizer!, config.ContextLength),
+                EvalRequest.RetrievalTask => Retrieval.Evaluate(model, test, tokenizer!, config.ContextLength),
+                EvalRequest.LinearProbeTask => LinearProbe.Evaluate(model, TrainSet(), test, new LinearProbeOptions
+                {
+                    Epochs = request.ProbeEpochs,
+                    LearningRate = request.ProbeLearningRate,
+                    Seed = request.Seed,
+                    OnEpoch = (done, all) => Report((double)done / all, $"linear probe epoch {done}/{all}"),
+                }),
+                _ => FineTune.Evaluate(model, config, TrainSet(), test, new FineTuneOptions
+                {
+                    Epochs = request.FineTuneEpochs,
+                    LearningRate = request.FineTuneLearningRate,
+                    BatchSize = request.FineTuneBatchSize,
+                    Seed = request.Seed,
+                    OnEpoch = (done, all) => Report((double)done / all, $"fine-tuning epoch {done}/{all}"),
+                }),
+            };
+            results.Add(new EvalResult(request.Dataset, config.ObjectiveLabel + " " + config.Model, Path.GetFullPath(request.Checkpoint), task, metrics));
+            index++;
+        }
+
+        progress?.Invoke(new EvalProgress(tasks.Count, tasks.Count, tasks.LastOrDefault() ?? "", 0, "done"));
+        return results;
+    }
+}

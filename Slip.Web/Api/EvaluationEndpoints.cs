@@ -1,0 +1,97 @@
+using Microsoft.EntityFrameworkCore;
+using Slip.Data;
+using Slip.Web.Jobs;
+
+namespace Slip.Web.Api;
+
+/// <summary>The evaluation API: queue an evaluation of a run's checkpoint, list a run's evaluations, read one, cancel one, download its results.</summary>
+public static class EvaluationEndpoints
+{
+    public static RouteGroupBuilder MapEvaluationApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/runs/{id:long}/evaluations", ListAsync);
+        api.MapPost("/runs/{id:long}/evaluations", QueueAsync);
+        api.MapGet("/evaluations/{id:long}", GetAsync);
+        api.MapPost("/evaluations/{id:long}/cancel", CancelAsync);
+        api.MapGet("/evaluations/{id:long}/results.json", ResultsAsync);
+        return api;
+    }
+
+    private static async Task<IResult> ListAsync(long id, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (!await db.Runs.AnyAsync(r => r.Id == id, ct))
+        {
+            return SlipEndpoints.NotFound($"Run {id} does not exist.");
+        }
+
+        var evaluations = await db.Evaluations.AsNoTracking().Where(e => e.RunId == id).OrderBy(e => e.Id).ToListAsync(ct);
+        return Results.Ok(evaluations.Select(View));
+    }
+
+    private static async Task<IResult> QueueAsync(long id, EvaluationOrder? order, EvaluationLauncher launcher, CancellationToken ct)
+    {
+        if (order is null)
+        {
+            return SlipEndpoints.Invalid([new Training.ConfigError(nameof(EvaluationOrder.CheckpointId), "Say which checkpoint to evaluate (checkpointId).")]);
+        }
+
+        var launch = await launcher.QueueAsync(id, order, ct);
+        return !launch.RunFound ? SlipEndpoints.NotFound($"Run {id} does not exist.")
+            : launch.EvaluationId is { } evaluationId ? Results.Created($"/api/evaluations/{evaluationId}", new { Id = evaluationId })
+            : SlipEndpoints.Invalid(launch.Errors);
+    }
+
+    private static async Task<IResult> GetAsync(long id, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Evaluations.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct) is { } evaluation
+            ? Results.Ok(View(evaluation))
+            : SlipEndpoints.NotFound($"Evaluation {id} does not exist.");
+    }
+
+    private static async Task<IResult> CancelAsync(long id, EvaluationLauncher launcher, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
+    {
+        if (await launcher.CancelAsync(id, ct))
+        {
+            return Results.Accepted($"/api/evaluations/{id}");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var status = await db.Evaluations.Where(e => e.Id == id).Select(e => (RunStatus?)e.Status).SingleOrDefaultAsync(ct);
+        return status is null
+            ? SlipEndpoints.NotFound($"Evaluation {id} does not exist.")
+            : Results.Problem($"Evaluation {id} is already {status}; only queued or running evaluations can be cancelled.", statusCode: StatusCodes.Status409Conflict);
+    }
+
+    private static async Task<IResult> ResultsAsync(long id, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var evaluation = await db.Evaluations.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct);
+        return evaluation switch
+        {
+            null => SlipEndpoints.NotFound($"Evaluation {id} does not exist."),
+            { ResultsJson: { } json } => Results.File(System.Text.Encoding.UTF8.GetBytes(json), "application/json", $"run{evaluation.RunId}-eval{evaluation.Id}.json"),
+            _ => SlipEndpoints.NotFound($"Evaluation {id} has no results: it is {evaluation.Status}."),
+        };
+    }
+
+    private static object View(Evaluation e) => new
+    {
+        e.Id,
+        e.RunId,
+        e.CheckpointId,
+        e.Epoch,
+        e.Dataset,
+        Tasks = e.Tasks.Split(',', StringSplitOptions.RemoveEmptyEntries),
+        Status = e.Status.ToString(),
+        e.Progress,
+        e.Phase,
+        e.Error,
+        e.Worker,
+        e.CreatedAt,
+        e.StartedAt,
+        e.FinishedAt,
+        Results = EvaluationResults.Of(e),
+    };
+}

@@ -1,0 +1,178 @@
+using System.Text.Json;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Slip.Data;
+using Slip.Training;
+using Slip.Training.Datasets;
+using Slip.Training.Datasets.Sources;
+using Slip.Training.Evaluation;
+using Slip.Web.Datasets;
+using Slip.Web.Hosting;
+using Slip.Web.Live;
+
+namespace Slip.Web.Jobs;
+
+/// <summary>
+/// What a user asks for when evaluating one of a run's checkpoints: the dataset (built-in or registered; the run's own
+/// when empty), a registered image folder to train probes on where the dataset needs one, the tasks and their settings.
+/// </summary>
+public sealed record EvaluationOrder
+{
+    public long CheckpointId { get; init; }
+
+    public string? Dataset { get; init; }
+
+    public string? TrainDataset { get; init; }
+
+    public IReadOnlyList<string>? Tasks { get; init; }
+
+    public int? Limit { get; init; }
+
+    public int? TrainLimit { get; init; }
+
+    public int? ProbeEpochs { get; init; }
+
+    public int? FineTuneEpochs { get; init; }
+
+    public int? ImageSize { get; init; }
+}
+
+/// <summary>The queued evaluation's id, or why nothing was queued; <see cref="RunFound"/> false when the run does not exist.</summary>
+public sealed record EvaluationLaunch(long? EvaluationId, IReadOnlyList<ConfigError> Errors, bool RunFound = true);
+
+/// <summary>Checks evaluation orders against the run's model, its checkpoint on disk and the datasets, then queues them; cancels them.</summary>
+public sealed class EvaluationLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBackgroundJobClient jobs, RunEventHub hub, IOptions<SlipOptions> options, DatasetRegistry datasets)
+{
+    public async Task<EvaluationLaunch> QueueAsync(long runId, EvaluationOrder order, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId, ct);
+        if (run is null)
+        {
+            return new EvaluationLaunch(null, [], RunFound: false);
+        }
+
+        var checkpoint = await db.Checkpoints.AsNoTracking().SingleOrDefaultAsync(c => c.Id == order.CheckpointId && c.RunId == runId, ct);
+        if (CheckpointProblem(checkpoint, order.CheckpointId, runId) is { } problem)
+        {
+            return new EvaluationLaunch(null, [new ConfigError(nameof(EvaluationOrder.CheckpointId), problem)]);
+        }
+
+        var model = RunConfig.FromJson(run.ConfigJson);
+        var errors = new List<ConfigError>();
+        var dataset = string.IsNullOrWhiteSpace(order.Dataset) ? model.Dataset : order.Dataset.Trim();
+        var test = await SourceAsync(dataset, nameof(EvaluationOrder.Dataset), errors, ct);
+        var train = string.IsNullOrWhiteSpace(order.TrainDataset) ? null : await SourceAsync(order.TrainDataset.Trim(), nameof(EvaluationOrder.TrainDataset), errors, ct);
+        var defaults = new EvalRequest();
+        var request = new EvalRequest
+        {
+            Checkpoint = checkpoint!.FilePath,
+            Dataset = dataset,
+            Test = test,
+            Train = train,
+            Tasks = order.Tasks is { Count: > 0 } tasks ? tasks : defaults.Tasks,
+            Limit = order.Limit,
+            TrainLimit = order.TrainLimit,
+            ProbeEpochs = order.ProbeEpochs ?? defaults.ProbeEpochs,
+            FineTuneEpochs = order.FineTuneEpochs ?? defaults.FineTuneEpochs,
+            ImageSize = order.ImageSize,
+            Seed = model.Seed,
+        };
+        if (errors.Count == 0)
+        {
+            errors.AddRange(request.Check(model, new DataRoots(options.Value.DataRoots)));
+        }
+
+        if (errors.Count > 0)
+        {
+            return new EvaluationLaunch(null, errors);
+        }
+
+        var evaluation = new Evaluation
+        {
+            RunId = runId,
+            CheckpointId = checkpoint.Id,
+            Epoch = checkpoint.Epoch,
+            Dataset = dataset,
+            Tasks = string.Join(',', request.OrderedTasks),
+            RequestJson = JsonSerializer.Serialize(request, RunConfig.JsonOptions),
+            CreatedAt = DateTime.UtcNow,
+        };
+        db.Evaluations.Add(evaluation);
+        await db.SaveChangesAsync(ct);
+        await EnqueueAsync(db, evaluation.Id, ct);
+        hub.Publish(new RunUpdate(runId, EvaluationChanged: true));
+        return new EvaluationLaunch(evaluation.Id, []);
+    }
+
+    /// <summary>Queues the job for an evaluation and records its id.</summary>
+    public async Task EnqueueAsync(SlipDbContext db, long evaluationId, CancellationToken ct = default)
+    {
+        var jobId = jobs.Enqueue<EvaluationJob>(j => j.RunAsync(evaluationId, null, CancellationToken.None));
+        await db.Evaluations.Where(e => e.Id == evaluationId).ExecuteUpdateAsync(s => s.SetProperty(e => e.JobId, jobId), ct);
+    }
+
+    /// <summary>Cancels a queued evaluation at once, or asks its job to stop a running one. False if unknown or finished.</summary>
+    public async Task<bool> CancelAsync(long evaluationId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var flagged = await db.Evaluations
+            .Where(e => e.Id == evaluationId && (e.Status == RunStatus.Queued || e.Status == RunStatus.Running))
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.CancelRequested, true), ct);
+        if (flagged == 0)
+        {
+            return false;
+        }
+
+        var now = DateTime.UtcNow;
+        var whileQueued = await db.Evaluations.Where(e => e.Id == evaluationId && e.Status == RunStatus.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, RunStatus.Cancelled).SetProperty(e => e.FinishedAt, now), ct);
+        var evaluation = await db.Evaluations.AsNoTracking().SingleAsync(e => e.Id == evaluationId, ct);
+        if (whileQueued == 1 && evaluation.JobId is not null)
+        {
+            jobs.Delete(evaluation.JobId);
+        }
+
+        hub.Publish(new RunUpdate(evaluation.RunId, EvaluationChanged: true));
+        return true;
+    }
+
+    /// <summary>Why a checkpoint cannot be evaluated (not this run's, deleted, changed in size), or null. The job re-checks its sha256.</summary>
+    public static string? CheckpointProblem(Checkpoint? checkpoint, long checkpointId, long runId)
+    {
+        if (checkpoint is null)
+        {
+            return $"Checkpoint {checkpointId} is not one of run {runId}'s checkpoints.";
+        }
+
+        var file = new FileInfo(checkpoint.FilePath);
+        if (!file.Exists)
+        {
+            return $"The epoch {checkpoint.Epoch} checkpoint file '{checkpoint.FilePath}' has been deleted; it cannot be evaluated.";
+        }
+
+        return file.Length != checkpoint.Bytes
+            ? $"The epoch {checkpoint.Epoch} checkpoint file has changed on disk since it was written ({checkpoint.Bytes:N0} bytes then, {file.Length:N0} now); it cannot be trusted."
+            : null;
+    }
+
+    /// <summary>A built-in dataset is null (the evaluator renders it); a registered one is its source; anything else an error on <paramref name="field"/>.</summary>
+    private async Task<DatasetSource?> SourceAsync(string name, string field, List<ConfigError> errors, CancellationToken ct)
+    {
+        if (DatasetCatalog.Names.Contains(name))
+        {
+            return field == nameof(EvaluationOrder.Dataset) ? null : Unusable($"'{name}' is a built-in dataset; it brings its own training split, so leave the training split empty.");
+        }
+
+        return await datasets.FindAsync(name, ct) is { } registered
+            ? DatasetRegistry.SourceOf(registered)
+            : Unusable($"No dataset named '{name}' is built in or registered.");
+
+        DatasetSource? Unusable(string message)
+        {
+            errors.Add(new ConfigError(field, message));
+            return null;
+        }
+    }
+}

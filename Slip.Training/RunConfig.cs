@@ -45,6 +45,16 @@ public sealed record RunConfig
     /// </summary>
     public bool ProbeAtEnd { get; init; } = true;
 
+    /// <summary>
+    /// Evaluation tasks (<see cref="Evaluation.EvalRequest.AllTasks"/>, comma-separated) queued on the final checkpoint,
+    /// on the run's own dataset, when a run launched from the dashboard succeeds; empty for none.
+    /// </summary>
+    public string EvaluateAtEnd { get; init; } = "";
+
+    /// <summary><see cref="EvaluateAtEnd"/> as a list.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> EvaluateAtEndTasks => EvaluateAtEnd.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     /// <summary>At most this many held-out samples for the in-training zero-shot evaluation.</summary>
     public int EvalSamples { get; init; } = 1000;
 
@@ -225,6 +235,10 @@ public sealed record RunConfig
         Check(EmbedDim >= 1 && SslMlpDim >= 1 && SslEmbedDim >= 1, nameof(EmbedDim), "Embedding and head sizes must be positive.");
         Check(ZeroShotEvery >= 0, nameof(ZeroShotEvery), "Zero-shot evaluation interval cannot be negative (0 turns it off).");
         Check(EvalSamples >= 1, nameof(EvalSamples), "Evaluation needs at least one sample.");
+        Check(EvaluateAtEndTasks.All(Evaluation.EvalRequest.AllTasks.Contains), nameof(EvaluateAtEnd),
+            $"Unknown evaluation task in '{EvaluateAtEnd}'. Known: {string.Join(", ", Evaluation.EvalRequest.AllTasks)}.");
+        Check(Objective != Objective.SimClr || !EvaluateAtEndTasks.Any(t => t is Evaluation.EvalRequest.ZeroShotTask or Evaluation.EvalRequest.RetrievalTask), nameof(EvaluateAtEnd),
+            "A SimCLR model has no text tower: zero-shot classification and retrieval cannot be evaluated at the end.");
         Check(EpochSamples is null or > 0, nameof(EpochSamples), "Samples per epoch must be positive (or left empty for one pass over the data).");
         Check(Data is null || DatasetFormats.Names.Contains(Data.Format), nameof(Data), $"Unknown dataset format '{Data?.Format}'. Known: {string.Join(", ", DatasetFormats.Names)}.");
         Check(Data is null || !string.IsNullOrWhiteSpace(Data.Path), nameof(Data), "The dataset needs a path.");

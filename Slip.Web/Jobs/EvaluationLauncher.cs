@@ -25,6 +25,7 @@ public sealed record EvaluationOrder
 
     public string? TrainDataset { get; init; }
 
+    /// <summary>The tasks; null means zero-shot, linear probe and retrieval (an empty list is refused).</summary>
     public IReadOnlyList<string>? Tasks { get; init; }
 
     public int? Limit { get; init; }
@@ -71,7 +72,7 @@ public sealed class EvaluationLauncher(IDbContextFactory<SlipDbContext> dbFactor
             Dataset = dataset,
             Test = test,
             Train = train,
-            Tasks = order.Tasks is { Count: > 0 } tasks ? tasks : defaults.Tasks,
+            Tasks = order.Tasks ?? defaults.Tasks,
             Limit = order.Limit,
             TrainLimit = order.TrainLimit,
             ProbeEpochs = order.ProbeEpochs ?? defaults.ProbeEpochs,

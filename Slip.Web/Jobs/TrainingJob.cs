@@ -18,6 +18,7 @@ public sealed class TrainingJob(
     RunEventHub hub,
     WorkerRegistry workers,
     ActiveTrainers active,
+    EvaluationLauncher evaluations,
     IOptions<SlipOptions> options,
     ILogger<TrainingJob> logger)
 {
@@ -37,6 +38,30 @@ public sealed class TrainingJob(
         hub.Publish(new RunUpdate(runId, Status: RunStatus.Running));
         var outcome = await TrainAsync(runId, device, cancellationToken);
         await FinishAsync(runId, outcome);
+        if (outcome.Status == RunStatus.Succeeded)
+        {
+            await QueueFinalEvaluationAsync(runId);
+        }
+    }
+
+    /// <summary>Queues the config's evaluateAtEnd tasks on the last checkpoint; a refusal is recorded on the run, which still succeeded.</summary>
+    private async Task QueueFinalEvaluationAsync(long runId)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync();
+        var config = RunConfig.FromJson((await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId)).ConfigJson);
+        var last = await db.Checkpoints.AsNoTracking().Where(c => c.RunId == runId).OrderByDescending(c => c.Epoch).FirstOrDefaultAsync();
+        if (config.EvaluateAtEndTasks.Count == 0 || last is null)
+        {
+            return;
+        }
+
+        var launch = await evaluations.QueueAsync(runId, new EvaluationOrder { CheckpointId = last.Id, Tasks = config.EvaluateAtEndTasks });
+        if (launch.Errors.Count > 0)
+        {
+            var reason = "The run succeeded, but its final evaluation was not queued: " + string.Join(" ", launch.Errors.Select(e => e.Message));
+            await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.Error, reason));
+            hub.Publish(new RunUpdate(runId, Status: RunStatus.Succeeded, Error: reason));
+        }
     }
 
     /// <summary>Moves the run from Queued to Running atomically; false if it is not queued (cancelled, or another delivery has it).</summary>

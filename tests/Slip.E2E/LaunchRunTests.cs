@@ -63,15 +63,34 @@ public sealed class LaunchRunTests
             Assert.Equal(last.Bytes, new FileInfo(saved).Length);
             Assert.Equal(last.Sha256, Slip.Training.Checkpoints.Sha256Of(saved));
 
+            // Evaluate the last checkpoint from the Run page: an order with no task is refused on the spot, then
+            // zero-shot, a short linear probe and a short fine-tuning run as a queued job whose results appear here.
+            await page.Locator("[data-testid=eval-task-zeroshot_classification]").ClickAsync();
+            await page.Locator("[data-testid=eval-task-linear_probe]").ClickAsync();
+            await page.Locator("button[data-testid=eval-submit]").ClickAsync();
+            await page.Locator("[data-testid=eval-tasks-error]", new PageLocatorOptions { HasTextString = "Choose at least one task." }).WaitForAsync();
+            await page.Locator("[data-testid=eval-task-zeroshot_classification]").ClickAsync();
+            await page.Locator("[data-testid=eval-task-linear_probe]").ClickAsync();
+            await page.Locator("[data-testid=eval-task-finetune]").ClickAsync();
+            await page.Locator("input[data-testid=eval-probe-epochs]").FillAsync("10");
+            await page.Locator("input[data-testid=eval-probe-epochs]").PressAsync("Tab");
+            await page.Locator("input[data-testid=eval-ft-epochs]").FillAsync("2");
+            await page.Locator("input[data-testid=eval-ft-epochs]").PressAsync("Tab");
+            await page.Locator("button[data-testid=eval-submit]").ClickAsync();
+            var evaluated = page.Locator("[data-testid=evaluation-row][data-status=Succeeded]");
+            await evaluated.WaitForAsync(new() { Timeout = 120_000 });
+            Assert.Matches(@"zero-shot \d+\.\d.*linear \d+\.\d.*fine-tune \d+\.\d", await evaluated.Locator("[data-testid=evaluation-results]").InnerTextAsync());
+            await Browser.ScreenshotAsync(page, "run-evaluated");
+
             await page.GotoAsync("/");
             await page.GetByText("e2e tiny slip").WaitForAsync();
             await Browser.ScreenshotAsync(page, "runs");
 
-            // The finished run appears in the paper-style comparison with its final zero-shot and linear-probe scores.
+            // The finished run appears in the paper-style comparison with its evaluated zero-shot, linear and fine-tuning scores.
             await page.GotoAsync("/compare");
             var row = page.Locator("[data-testid=compare-table] tr", new PageLocatorOptions { HasTextString = "SLIP" });
             await row.WaitForAsync();
-            Assert.Matches(@"SLIP\s+3\s+1\s+\d+\.\d\s+\d+\.\d", await row.InnerTextAsync());
+            Assert.Matches(@"SLIP\s+3\s+1\s+\d+\.\d\s+\d+\.\d\s+\d+\.\d", await row.InnerTextAsync());
             await Browser.ScreenshotAsync(page, "compare");
         });
     }

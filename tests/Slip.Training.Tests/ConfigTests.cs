@@ -19,6 +19,7 @@ public class ConfigTests
     [InlineData(nameof(RunConfig.UpdateFreq))]
     [InlineData(nameof(RunConfig.GradClipNorm))]
     [InlineData(nameof(RunConfig.Precision))]
+    [InlineData(nameof(RunConfig.EvaluateAtEnd))]
     public void InconsistentValuesAreReportedOnTheirField(string field)
     {
         var bad = field switch
@@ -33,6 +34,7 @@ public class ConfigTests
             nameof(RunConfig.UpdateFreq) => new RunConfig { UpdateFreq = 0 },
             nameof(RunConfig.GradClipNorm) => new RunConfig { GradClipNorm = -1 },
             nameof(RunConfig.Precision) => new RunConfig { Precision = "fp8" },
+            nameof(RunConfig.EvaluateAtEnd) => new RunConfig { EvaluateAtEnd = "linear_probe,knn" },
             _ => new RunConfig { BatchSize = 1 },
         };
         var errors = bad.Validate(DatasetCatalog.Names);
@@ -43,7 +45,7 @@ public class ConfigTests
     [Fact]
     public void JsonRoundTripKeepsEveryValue()
     {
-        var config = new RunConfig { Objective = Objective.Clip, Seed = 7, SslScale = 0.5 }.WithModelPreset("ViT-B/16");
+        var config = new RunConfig { Objective = Objective.Clip, Seed = 7, SslScale = 0.5, EvaluateAtEnd = "zeroshot_classification,finetune" }.WithModelPreset("ViT-B/16");
         Assert.Equal(config, RunConfig.FromJson(config.ToJson()));
     }
 

@@ -13,8 +13,8 @@ public sealed class CompareTests
 {
     private static readonly RunScores[] Runs =
     [
-        new("Tiny", "CLIP", 10, 20, 40), new("Tiny", "CLIP", 10, 22, 44),
-        new("Tiny", "SLIP", 10, 25, 50), new("Tiny", "SLIP", 10, 27, 52),
+        new("Tiny", "CLIP", 10, 20, 40, 20), new("Tiny", "CLIP", 10, 22, 44),
+        new("Tiny", "SLIP", 10, 25, 50, 25), new("Tiny", "SLIP", 10, 27, 52),
         new("Tiny", "SimCLR", 10, null, 48),
         new("Tiny", "SLIP", 5, 15, 30),
         new("Small", "CLIP", 10, 30, 60),
@@ -30,13 +30,14 @@ public sealed class CompareTests
         Assert.Equal((2, 26.0, 51.0), (slip.Runs, slip.ZeroShot.Mean!.Value, slip.Linear.Mean!.Value));
         Assert.Equal(Math.Sqrt(2), slip.ZeroShot.Std!.Value, 9);
         Assert.Equal((5.0, 9.0), (slip.ZeroShotGain!.Value, slip.LinearGain!.Value)); // over CLIP's 21 and 42
+        Assert.Equal((1, 25.0, 5.0), (slip.FineTune.Count, slip.FineTune.Mean!.Value, slip.FineTuneGain!.Value)); // the seeds that were fine-tuned
         var simclr = rows.Single(r => r.Objective == "SimCLR");
         Assert.Equal((0, (double?)null, 6.0), (simclr.ZeroShot.Count, simclr.ZeroShotGain, simclr.LinearGain!.Value));
         Assert.Null(rows.Single(r => r.Objective == "SLIP" && r.Epochs == 5).ZeroShotGain); // no CLIP at 5 epochs
 
         var markdown = ComparisonTable.ToMarkdown(rows);
-        Assert.Contains("| SLIP | 10 | 2 | 26.0 ± 1.4 | 51.0 ± 1.4 | +5.0 | +9.0 |", markdown);
-        Assert.Contains("| SimCLR | 10 | 1 | – | 48.0 |  | +6.0 |", markdown);
+        Assert.Contains("| SLIP | 10 | 2 | 26.0 ± 1.4 | 51.0 ± 1.4 | 25.0 | +5.0 | +9.0 | +5.0 |", markdown);
+        Assert.Contains("| SimCLR | 10 | 1 | – | 48.0 | – |  | +6.0 |  |", markdown);
         Assert.StartsWith("model,objective,epochs,runs,", ComparisonTable.ToCsv(rows));
         Assert.Contains(@"26.0 $\pm$ 1.4 (+5.0)", ComparisonTable.ToLatex(rows));
     }
@@ -69,8 +70,8 @@ public sealed class CompareTests
 
         var csv = await client.GetAsync("/api/compare?format=csv");
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(",SLIP,2,1,30,,40,,10,10", await csv.Content.ReadAsStringAsync());
-        Assert.Contains("| CLIP | 2 | 1 | 20.0 | 30.0 |", await client.GetStringAsync("/api/compare?format=md"));
+        Assert.Contains(",SLIP,2,1,30,,40,,,,10,10,\n", await csv.Content.ReadAsStringAsync());
+        Assert.Contains("| CLIP | 2 | 1 | 20.0 | 30.0 | – |", await client.GetStringAsync("/api/compare?format=md"));
         Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/api/compare?format=xlsx")).StatusCode);
     }
 }

@@ -8,7 +8,7 @@ namespace Slip.Web.Tests;
 public sealed class StartupReconcilerTests
 {
     [Fact]
-    public async Task RestartRequeuesQueuedRunsAndFailsRunsThisHostWasTraining()
+    public async Task RestartRequeuesQueuedRunsAndEvaluationsAndFailsThoseThisHostWasRunning()
     {
         var data = Directory.CreateTempSubdirectory("slip-restart-").FullName;
         var settings = new Dictionary<string, string?> { ["Slip:DataDirectory"] = data };
@@ -35,6 +35,9 @@ public sealed class StartupReconcilerTests
             db.Runs.AddRange(queued, running, elsewhere);
             await db.SaveChangesAsync();
             (queuedId, runningId, elsewhereId) = (queued.Id, running.Id, elsewhere.Id);
+            Evaluation Evaluate(RunStatus status, string? worker) => new() { RunId = running.Id, Dataset = "shapes-mini", Tasks = "linear_probe", Status = status, Worker = worker, JobId = "gone", CreatedAt = DateTime.UtcNow };
+            db.Evaluations.AddRange(Evaluate(RunStatus.Queued, null), Evaluate(RunStatus.Running, WorkerRegistry.ServerName("cpu") + ":1:abc"), Evaluate(RunStatus.Running, "another-host/cuda:0:1:abc"));
+            await db.SaveChangesAsync();
         }
 
         await using var second = new SlipAppFactory(extra: settings);
@@ -46,5 +49,11 @@ public sealed class StartupReconcilerTests
         Assert.Equal(RunStatus.Failed, runs[runningId].Status);
         Assert.Contains("restarted", runs[runningId].Error);
         Assert.Equal(RunStatus.Running, runs[elsewhereId].Status);
+
+        // Evaluations likewise: the queued one has a new job, the one this host ran failed with the reason, the other host's is left alone.
+        var evaluations = await after.Evaluations.AsNoTracking().OrderBy(e => e.Id).ToListAsync();
+        Assert.Equal([RunStatus.Queued, RunStatus.Failed, RunStatus.Running], evaluations.Select(e => e.Status));
+        Assert.NotEqual("gone", evaluations[0].JobId);
+        Assert.Contains("restarted", evaluations[1].Error);
     }
 }

@@ -30,6 +30,9 @@ public sealed class RunFormModel
     /// <summary>Zero-shot evaluation every N epochs on the held-out split; 0 turns it off.</summary>
     public int ZeroShotEvery { get; set; } = 1;
 
+    /// <summary>Evaluation tasks queued on the final checkpoint when the run succeeds.</summary>
+    public IReadOnlyList<string> EvaluateAtEnd { get; set; } = [];
+
     /// <summary>0 means no clipping (the reference's choice).</summary>
     public double GradClipNorm { get; set; }
 
@@ -70,6 +73,7 @@ public sealed class RunFormModel
     {
         UpdateFreq = UpdateFreq,
         ZeroShotEvery = ZeroShotEvery,
+        EvaluateAtEnd = string.Join(',', EvaluateAtEnd),
         GradClipNorm = GradClipNorm == 0 ? null : GradClipNorm,
         Precision = Precision,
         Tokenizer = Tokenizer,

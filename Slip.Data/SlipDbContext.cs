@@ -15,6 +15,10 @@ public abstract class SlipDbContext(DbContextOptions options) : DbContext(option
 
     public DbSet<Evaluation> Evaluations => Set<Evaluation>();
 
+    public DbSet<MetricSummary> MetricSummaries => Set<MetricSummary>();
+
+    public DbSet<MetricRollup> MetricRollups => Set<MetricRollup>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Applies to DateTime? as well.

@@ -193,7 +193,7 @@ public sealed class TrainingJob(
         var now = DateTime.UtcNow;
         await using (var db = await dbFactory.CreateDbContextAsync())
         {
-            await MetricQueries.AddPointsAsync(db, runId, samples.Select(s => (s.Name, s.Step, s.Epoch, s.Value, now)));
+            await MetricIngest.WriteAsync(db, runId, samples.Select(s => new MetricRow(s.Name, s.Step, s.Epoch, s.Value, now)).ToList());
             await UpdateProgressAsync(db, runId, e);
         }
 

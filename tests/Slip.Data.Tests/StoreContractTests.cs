@@ -94,12 +94,12 @@ public abstract class StoreContractTests(StoreDatabase database)
         var id = await AddRunAsync(new Run { Name = "series", CreatedAt = Created });
         await using (var db = await database.Factory.CreateDbContextAsync())
         {
-            await MetricQueries.AddPointsAsync(db, id,
+            await MetricIngest.WriteAsync(db, id,
             [
-                ("loss", 3, 0.3, 1.5, Created.AddSeconds(3)),
-                ("loss", 1, 0.1, 2.5, Created.AddSeconds(1)),
-                ("lr", 2, 0.2, 1e-3, Created.AddSeconds(2)),
-                ("loss", 2, 0.2, 2.0, Created.AddSeconds(2)),
+                new("loss", 3, 0.3, 1.5, Created.AddSeconds(3)),
+                new("loss", 1, 0.1, 2.5, Created.AddSeconds(1)),
+                new("lr", 2, 0.2, 1e-3, Created.AddSeconds(2)),
+                new("loss", 2, 0.2, 2.0, Created.AddSeconds(2)),
             ]);
             Assert.Empty(db.ChangeTracker.Entries());
         }
@@ -112,6 +112,109 @@ public abstract class StoreContractTests(StoreDatabase database)
 
         var after = await MetricQueries.SeriesAsync(read, id, "loss", afterStep: 1);
         Assert.Equal([2L, 3L], after.Select(p => p.Step));
+    }
+
+    [Fact]
+    public async Task Ingest_keeps_a_summary_per_metric_across_batches()
+    {
+        var id = await AddRunAsync(new Run { Name = "summary", CreatedAt = Created });
+        await using (var db = await database.Factory.CreateDbContextAsync())
+        {
+            await MetricIngest.WriteAsync(db, id, [new("loss", 10, 0, 3.0, Created), new("loss", 20, 0, 1.0, Created), new("clip_acc", 20, 0, 40, Created)]);
+            await MetricIngest.WriteAsync(db, id, [new("loss", 30, 1, 2.0, Created.AddSeconds(5)), new("loss", 5, 0, double.NaN, Created), new("clip_acc", 30, 1, 35, Created)]);
+        }
+
+        await using var read = await database.Factory.CreateDbContextAsync();
+        var loss = await read.MetricSummaries.SingleAsync(s => s.RunId == id && s.Name == "loss");
+        Assert.Equal((4L, 5L, 30L, 2.0), (loss.Count, loss.FirstStep, loss.LastStep, loss.Last));
+        Assert.Equal((1.0, 20L, 3.0, 10L), (loss.Min, loss.MinStep, loss.Max, loss.MaxStep));   // the NaN moves neither
+        Assert.Equal((1.0, 20L), (loss.Best, loss.BestStep));                                     // lower is better for a loss
+        var acc = await read.MetricSummaries.SingleAsync(s => s.RunId == id && s.Name == "clip_acc");
+        Assert.Equal((40.0, 20L, 35.0), (acc.Best, acc.BestStep, acc.Last));                      // higher is better otherwise
+        // PostgreSQL keeps the NaN point; SQLite cannot store NaN, so there it lives only in the summary's count.
+        var stored = await read.MetricPoints.Where(p => p.RunId == id && p.Name == "loss").Select(p => p.Value).ToListAsync();
+        Assert.Equal([1.0, 2.0, 3.0], stored.Where(double.IsFinite).Order());
+        Assert.Equal(database.ContextType == typeof(PostgresSlipDbContext) ? 4 : 3, stored.Count);
+    }
+
+    [Fact]
+    public async Task Points_stored_before_summaries_existed_are_summarised_once_on_upgrade()
+    {
+        var id = await AddRunAsync(new Run { Name = "old", CreatedAt = Created });
+        await using var db = await database.Factory.CreateDbContextAsync();
+        // Each contract test shares the database: start from no summaries, as an upgraded database does.
+        await db.MetricSummaries.ExecuteDeleteAsync();
+        await db.MetricRollups.ExecuteDeleteAsync();
+        db.MetricPoints.AddRange(Enumerable.Range(0, 40).Select(i => new MetricPoint { RunId = id, Name = "loss", Step = i, Value = 40 - i, Time = Created }));
+        await db.SaveChangesAsync();
+
+        await MetricIngest.BackfillAsync(db);
+        var summary = await db.MetricSummaries.AsNoTracking().SingleAsync(s => s.RunId == id);
+        Assert.Equal((40L, 39L, 1.0, 39L), (summary.Count, summary.LastStep, summary.Min, summary.MinStep));
+        Assert.Equal(3, await db.MetricRollups.CountAsync(r => r.RunId == id && r.Level == 1));     // steps 0-15, 16-31, 32-39
+        Assert.Equal(40, await db.MetricRollups.Where(r => r.RunId == id && r.Level == 2).SumAsync(r => r.Count));
+
+        await MetricIngest.BackfillAsync(db);   // summaries exist now: nothing is counted twice
+        Assert.Equal(40L, (await db.MetricSummaries.AsNoTracking().SingleAsync(s => s.RunId == id)).Count);
+    }
+
+    [Fact]
+    public async Task Downsampling_keeps_every_spike_and_the_last_value_per_bucket_at_any_zoom()
+    {
+        var id = await AddRunAsync(new Run { Name = "long", CreatedAt = Created });
+        const int N = 50_000;
+        var values = Enumerable.Range(0, N).Select(i => Math.Sin(i / 500.0)).ToArray();
+        values[31_337] = 50;    // one spike a random sample would miss
+        await using (var db = await database.Factory.CreateDbContextAsync())
+        {
+            foreach (var chunk in Enumerable.Range(0, N).Chunk(10_000))
+            {
+                await MetricIngest.WriteAsync(db, id, chunk.Select(i => new MetricRow("loss", i, i / 1000.0, values[i], Created.AddSeconds(i))).ToList());
+            }
+        }
+
+        await using var read = await database.Factory.CreateDbContextAsync();
+        var whole = await MetricSeries.DownsampleAsync(read, id, "loss", buckets: 1000);
+        Assert.False(whole.Raw);
+        Assert.InRange(whole.Points.Count, 900, 1000);
+        Assert.Equal(N, whole.Points.Sum(p => p.Count));
+        Assert.Equal(50, whole.Points.Max(p => p.Max));
+        Assert.Equal(values.Where(v => v < 50).Min(), whole.Points.Min(p => p.Min), 12);
+        Assert.Equal((long)N - 1, whole.Points[^1].Step);
+        Assert.Equal(values[^1], whole.Points[^1].Last, 12);
+        Assert.Equal(Created.AddSeconds(N - 1), whole.Points[^1].Time);
+        Assert.True(whole.Points.Zip(whole.Points.Skip(1)).All(p => p.First.Step < p.Second.Step));
+
+        // Zoomed into 500 steps: the points themselves.
+        var zoomed = await MetricSeries.DownsampleAsync(read, id, "loss", from: 31_000, to: 31_499, buckets: 1000);
+        Assert.True(zoomed.Raw);
+        Assert.Equal(Enumerable.Range(31_000, 500).Select(i => (long)i), zoomed.Points.Select(p => p.Step));
+        Assert.Equal(values[31_337], zoomed.Points.Single(p => p.Step == 31_337).Last);
+
+        // A middle zoom is bucketed from the points, every value inside its bucket's band.
+        var middle = await MetricSeries.DownsampleAsync(read, id, "loss", from: 30_000, to: 39_999, buckets: 1000);
+        Assert.Equal(10_000, middle.Points.Sum(p => p.Count));
+        Assert.All(middle.Points, p => Assert.InRange(p.Last, p.Min, p.Max));
+        Assert.Empty((await MetricSeries.DownsampleAsync(read, id, "missing")).Points);
+    }
+
+    [Fact]
+    public async Task Smoothing_runs_on_every_point_and_matches_tensorboards_debiased_ema()
+    {
+        var id = await AddRunAsync(new Run { Name = "smooth", CreatedAt = Created });
+        await using (var db = await database.Factory.CreateDbContextAsync())
+        {
+            await MetricIngest.WriteAsync(db, id, [new("loss", 0, 0, 1, Created), new("loss", 1, 0, 2, Created), new("loss", 2, 0, 4, Created)]);
+        }
+
+        await using var read = await database.Factory.CreateDbContextAsync();
+        var ema = await Smoothing.Parse("ema:0.5")!.SeriesAsync(read, id, "loss", null, null, 100);
+        // last = 0.5, 1.25, 2.625; debiased by 1 - 0.5^n = 0.5, 0.75, 0.875.
+        Assert.Equal([1.0, 1.25 / 0.75, 2.625 / 0.875], ema.Points.Select(p => p.Last).ToArray());
+        var mean = await Smoothing.Parse("mean:2")!.SeriesAsync(read, id, "loss", null, null, 100);
+        Assert.Equal([1.0, 1.5, 3.0], mean.Points.Select(p => p.Last).ToArray());
+        Assert.Null(Smoothing.Parse("ema:1"));
+        Assert.Null(Smoothing.Parse("gaussian:3"));
     }
 
     private async Task<long> AddRunAsync(Run run)

@@ -54,7 +54,7 @@ public sealed class CompareTests
                 var run = new Run { Name = $"{objective}", Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, CreatedAt = DateTime.UtcNow };
                 db.Runs.Add(run);
                 await db.SaveChangesAsync();
-                await MetricQueries.AddPointsAsync(db, run.Id, [("zeroshot_acc1", 4, 1, zeroShot - 5, DateTime.UtcNow), ("zeroshot_acc1", 8, 2, zeroShot, DateTime.UtcNow), ("lp_acc1", 8, 2, zeroShot + 10, DateTime.UtcNow)]);
+                await MetricIngest.WriteAsync(db, run.Id, [new("zeroshot_acc1", 4, 1, zeroShot - 5, DateTime.UtcNow), new("zeroshot_acc1", 8, 2, zeroShot, DateTime.UtcNow), new("lp_acc1", 8, 2, zeroShot + 10, DateTime.UtcNow)]);
             }
 
             db.Runs.Add(new Run { Name = "failed", Objective = "SLIP", Model = "Tiny", Dataset = "shapes", ConfigJson = "{}", Status = RunStatus.Failed, CreatedAt = DateTime.UtcNow });

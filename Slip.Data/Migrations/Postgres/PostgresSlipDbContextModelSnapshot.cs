@@ -175,6 +175,88 @@ namespace Slip.Data.Migrations.Postgres
                     b.ToTable("MetricPoints", (string)null);
                 });
 
+            modelBuilder.Entity("Slip.Data.MetricRollup", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<int>("Level")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Bucket")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.Property<double>("Last")
+                        .HasColumnType("double precision");
+
+                    b.Property<double>("LastEpoch")
+                        .HasColumnType("double precision");
+
+                    b.Property<long>("LastStep")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("LastTime")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<double>("Max")
+                        .HasColumnType("double precision");
+
+                    b.Property<double>("Min")
+                        .HasColumnType("double precision");
+
+                    b.HasKey("RunId", "Name", "Level", "Bucket");
+
+                    b.ToTable("MetricRollups", (string)null);
+                });
+
+            modelBuilder.Entity("Slip.Data.MetricSummary", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("FirstStep")
+                        .HasColumnType("bigint");
+
+                    b.Property<double>("Last")
+                        .HasColumnType("double precision");
+
+                    b.Property<long>("LastStep")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("LastTime")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<double>("Max")
+                        .HasColumnType("double precision");
+
+                    b.Property<long>("MaxStep")
+                        .HasColumnType("bigint");
+
+                    b.Property<double>("Min")
+                        .HasColumnType("double precision");
+
+                    b.Property<long>("MinStep")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("RunId", "Name");
+
+                    b.ToTable("MetricSummaries", (string)null);
+                });
+
             modelBuilder.Entity("Slip.Data.RegisteredDataset", b =>
                 {
                     b.Property<long>("Id")
@@ -336,6 +418,24 @@ namespace Slip.Data.Migrations.Postgres
                 {
                     b.HasOne("Slip.Data.Run", null)
                         .WithMany("Metrics")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Slip.Data.MetricRollup", b =>
+                {
+                    b.HasOne("Slip.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Slip.Data.MetricSummary", b =>
+                {
+                    b.HasOne("Slip.Data.Run", null)
+                        .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();

@@ -164,6 +164,88 @@ namespace Slip.Data.Migrations.Sqlite
                     b.ToTable("MetricPoints", (string)null);
                 });
 
+            modelBuilder.Entity("Slip.Data.MetricRollup", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Level")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Bucket")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("Last")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("LastEpoch")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("LastStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("LastTime")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Max")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("Min")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("RunId", "Name", "Level", "Bucket");
+
+                    b.ToTable("MetricRollups", (string)null);
+                });
+
+            modelBuilder.Entity("Slip.Data.MetricSummary", b =>
+                {
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("FirstStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("Last")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("LastStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("LastTime")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Max")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("MaxStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("Min")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("MinStep")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RunId", "Name");
+
+                    b.ToTable("MetricSummaries", (string)null);
+                });
+
             modelBuilder.Entity("Slip.Data.RegisteredDataset", b =>
                 {
                     b.Property<long>("Id")
@@ -321,6 +403,24 @@ namespace Slip.Data.Migrations.Sqlite
                 {
                     b.HasOne("Slip.Data.Run", null)
                         .WithMany("Metrics")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Slip.Data.MetricRollup", b =>
+                {
+                    b.HasOne("Slip.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Slip.Data.MetricSummary", b =>
+                {
+                    b.HasOne("Slip.Data.Run", null)
+                        .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();

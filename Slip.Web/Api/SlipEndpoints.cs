@@ -22,6 +22,8 @@ public static class SlipEndpoints
         api.MapPost("/runs", LaunchAsync);
         api.MapPost("/runs/{id:long}/cancel", CancelAsync);
         api.MapGet("/runs/{id:long}/metrics/{name}", MetricAsync);
+        api.MapGet("/runs/{id:long}/series/{name}", SeriesAsync);
+        api.MapGet("/runs/{id:long}/summaries", SummariesAsync);
         api.MapGet("/checkpoints/{id:long}/download", DownloadAsync);
         api.MapGet("/compare", CompareAsync);
         api.MapGet("/datasets", ListDatasetsAsync);
@@ -112,6 +114,50 @@ public static class SlipEndpoints
 
         var points = await MetricQueries.SeriesAsync(db, id, name);
         return Results.Ok(points.Select(p => new { p.Step, p.Epoch, p.Value, p.Time }));
+    }
+
+    /// <summary>A chart's series: min/max/last buckets over [from, to] (about <c>buckets</c> of them), or the smoothed line.</summary>
+    private static async Task<IResult> SeriesAsync(long id, string name, long? from, long? to, int? buckets, string? smoothing, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
+    {
+        var smooth = Smoothing.Parse(smoothing);
+        if (smoothing is not null && smooth is null)
+        {
+            return Results.Problem($"Unknown smoothing '{smoothing}'. Use ema:W with 0 <= W < 1 (for example ema:0.6) or mean:N with N >= 1.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (buckets is < 10 or > 10_000 || (from is { } f && to is { } t && t < f))
+        {
+            return Results.Problem("buckets must be between 10 and 10000, and from at most to.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (!await db.Runs.AnyAsync(r => r.Id == id, ct))
+        {
+            return NotFound($"Run {id} does not exist.");
+        }
+
+        if (!await db.MetricSummaries.AnyAsync(s => s.RunId == id && s.Name == name, ct))
+        {
+            return NotFound($"Run {id} has no metric '{name}'.");
+        }
+
+        var series = smooth is null
+            ? await MetricSeries.DownsampleAsync(db, id, name, from, to, buckets ?? MetricSeries.DefaultBuckets, ct)
+            : await smooth.SeriesAsync(db, id, name, from, to, buckets ?? MetricSeries.DefaultBuckets, ct);
+        return Results.Ok(series);
+    }
+
+    /// <summary>Every metric of a run at a glance: count, first and last step, last, min, max and best with their steps.</summary>
+    private static async Task<IResult> SummariesAsync(long id, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (!await db.Runs.AnyAsync(r => r.Id == id, ct))
+        {
+            return NotFound($"Run {id} does not exist.");
+        }
+
+        var summaries = await db.MetricSummaries.AsNoTracking().Where(s => s.RunId == id).OrderBy(s => s.Name).ToListAsync(ct);
+        return Results.Ok(summaries.Select(s => new { s.Name, s.Count, s.FirstStep, s.LastStep, s.Last, s.LastTime, s.Min, s.MinStep, s.Max, s.MaxStep, s.Best, s.BestStep }));
     }
 
     private static async Task<IResult> DownloadAsync(long id, IDbContextFactory<SlipDbContext> dbFactory, IOptions<SlipOptions> options, CancellationToken ct)

@@ -74,6 +74,8 @@ public static class SlipServiceCollectionExtensions
         services.AddMudServices();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddProblemDetails();
+        // A diverged run logs NaN and infinite losses: the API writes them as "NaN" and "Infinity" instead of failing.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals);
         services.Configure<HostOptions>(o =>
         {
             o.ServicesStopConcurrently = true;

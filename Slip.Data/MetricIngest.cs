@@ -100,7 +100,13 @@ public static partial class MetricIngest
                 {
                     r = rollups[(p.Name, level, bucket)] = new MetricRollup
                     {
-                        RunId = runId, Name = p.Name, Level = level, Bucket = bucket, LastStep = -1, Min = double.PositiveInfinity, Max = double.NegativeInfinity,
+                        RunId = runId,
+                        Name = p.Name,
+                        Level = level,
+                        Bucket = bucket,
+                        LastStep = -1,
+                        Min = double.PositiveInfinity,
+                        Max = double.NegativeInfinity,
                     };
                 }
 

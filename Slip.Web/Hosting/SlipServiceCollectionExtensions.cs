@@ -56,6 +56,13 @@ public static class SlipServiceCollectionExtensions
         var storage = StorageFrom(configuration, slip);
         services.AddSlipStore(storage);
         services.AddSingleton<RunEventHub>();
+        if (string.Equals(storage.Provider, StorageOptions.Postgres, StringComparison.OrdinalIgnoreCase))
+        {
+            // Updates cross processes (dashboard and worker hosts) through the shared database.
+            services.AddSingleton(sp => new PostgresUpdateRelay(storage.ConnectionString!, sp.GetRequiredService<RunEventHub>(), sp.GetRequiredService<ILogger<PostgresUpdateRelay>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<PostgresUpdateRelay>());
+        }
+
         services.AddSingleton<ActiveTrainers>();
         services.AddSingleton(new WorkerRegistry(slip.Workers.EffectiveDevices));
         services.AddSingleton<RunLauncher>();

@@ -17,8 +17,9 @@ public sealed record RunUpdate(
     string? Error = null);
 
 /// <summary>
-/// In-process fan-out of run updates from the training jobs to the pages watching them. Handlers run on the
-/// publisher's thread and must marshal to their own context (Blazor: InvokeAsync).
+/// Fan-out of run updates from the training jobs to the pages watching them. Handlers run on the publisher's thread
+/// and must marshal to their own context (Blazor: InvokeAsync). With PostgreSQL, <see cref="Outbound"/> also carries
+/// every update to the other Slip processes sharing the database, which deliver it here with <see cref="PublishLocal"/>.
 /// </summary>
 public sealed class RunEventHub
 {
@@ -43,7 +44,18 @@ public sealed class RunEventHub
         });
     }
 
+    /// <summary>Where updates published in this process also go (the PostgreSQL relay); null with the embedded store.</summary>
+    public Action<RunUpdate>? Outbound { get; set; }
+
+    /// <summary>Delivers an update to this process's subscribers and, through <see cref="Outbound"/>, to the other processes.</summary>
     public void Publish(RunUpdate update)
+    {
+        PublishLocal(update);
+        Outbound?.Invoke(update);
+    }
+
+    /// <summary>Delivers an update to this process's subscribers only (one that arrived from another process).</summary>
+    public void PublishLocal(RunUpdate update)
     {
         (long? RunId, Action<RunUpdate> Handler)[] targets;
         lock (gate)

@@ -32,6 +32,53 @@ public sealed class PostgresAppTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UpdatesPublishedInOneProcessReachAnotherSharingTheDatabase()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Postgres",
+            ["ConnectionStrings:Slip"] = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString,
+        };
+        await using var worker = new SlipAppFactory(extra: settings);
+        await using var dashboard = new SlipAppFactory(extra: settings);
+        _ = worker.Server;
+        _ = dashboard.Server;
+        await worker.Get<Slip.Web.Live.PostgresUpdateRelay>().Listening.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await dashboard.Get<Slip.Web.Live.PostgresUpdateRelay>().Listening.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var received = new TaskCompletionSource<Slip.Web.Live.RunUpdate>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var arrived = new System.Collections.Concurrent.ConcurrentBag<Slip.Web.Live.MetricSample>();
+        var echoed = 0;
+        using var watch = dashboard.Get<Slip.Web.Live.RunEventHub>().Subscribe(42, u =>
+        {
+            received.TrySetResult(u);
+            foreach (var m in u.Metrics ?? [])
+            {
+                arrived.Add(m);
+            }
+        });
+        using var self = worker.Get<Slip.Web.Live.RunEventHub>().Subscribe(42, _ => Interlocked.Increment(ref echoed));
+        // Enough samples to need splitting below NOTIFY's 8,000-byte limit.
+        var samples = Enumerable.Range(0, 400).Select(i => new Slip.Web.Live.MetricSample($"metric_{i % 10}", i, 0.5, i == 7 ? double.NaN : i)).ToList();
+        var sent = System.Diagnostics.Stopwatch.StartNew();
+        worker.Get<Slip.Web.Live.RunEventHub>().Publish(new Slip.Web.Live.RunUpdate(42, Status: RunStatus.Running, Step: 399, Metrics: samples));
+
+        var first = await received.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(sent.Elapsed < TimeSpan.FromSeconds(1), $"the update took {sent.Elapsed.TotalMilliseconds:F0} ms to cross");
+        Assert.Equal((RunStatus.Running, 399L), (first.Status, first.Step));
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (arrived.Count < samples.Count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(samples.Select(m => m.Step).Order(), arrived.Select(m => m.Step).Order());   // split into several NOTIFYs, none lost
+        Assert.True(double.IsNaN(arrived.Single(m => m.Step == 7).Value));
+        await Task.Delay(500);
+        Assert.Equal(1, echoed);   // the publisher's own pages get it once, not again from the database
+    }
+
+    [Fact]
     public async Task RunLaunchedThroughTheApiTrainsWithPostgresStoreAndQueue()
     {
         var connection = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;

@@ -15,6 +15,15 @@ public class Run
     /// <summary>Copied from the config so the runs table can show and filter it without parsing JSON.</summary>
     public string Dataset { get; set; } = "";
 
+    /// <summary>Labels for finding and grouping runs, stored as ",tag1,tag2," (lower case) so one tag matches exactly.</summary>
+    public string Tags { get; set; } = "";
+
+    /// <summary>Free text the user keeps with the run.</summary>
+    public string Notes { get; set; } = "";
+
+    /// <summary>The run this one was cloned from, if any.</summary>
+    public long? ClonedFromId { get; set; }
+
     /// <summary>The full run config as JSON; written at launch and never edited.</summary>
     public string ConfigJson { get; set; } = "{}";
 

@@ -17,6 +17,8 @@ internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
         run.Property(r => r.Worker).HasMaxLength(256);
         run.Property(r => r.JobId).HasMaxLength(128);
         run.Property(r => r.LeaseOwner).HasMaxLength(256);
+        run.Property(r => r.Tags).HasMaxLength(1024);
+        run.Property(r => r.Notes).HasMaxLength(10_000);
         run.HasIndex(r => r.Status);
         run.HasIndex(r => r.CreatedAt);
         run.HasMany(r => r.Metrics).WithOne().HasForeignKey(m => m.RunId).OnDelete(DeleteBehavior.Cascade);

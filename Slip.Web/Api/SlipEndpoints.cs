@@ -31,6 +31,7 @@ public static class SlipEndpoints
         api.MapGet("/datasets/{name}", GetDatasetAsync);
         api.MapGet("/datasets/{name}/preview/{index:int}.png", PreviewImageAsync);
         api.MapEvaluationApi();
+        api.MapRunTableApi();
         app.MapGet("/healthz", () => Results.Text("ok"));
         return app;
     }
@@ -84,7 +85,7 @@ public static class SlipEndpoints
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["config"] = [ex.Message] });
         }
 
-        var result = await launcher.LaunchAsync(request.Name, config, ct);
+        var result = await launcher.LaunchAsync(request.Name, config, cancellationToken: ct);
         return result.RunId is { } id
             ? Results.Created($"/api/runs/{id}", new { Id = id })
             : Invalid(result.Errors);

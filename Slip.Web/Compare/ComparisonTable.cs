@@ -62,7 +62,7 @@ public static class ComparisonTable
         var text = new StringBuilder("model,objective,epochs,runs,zero_shot_mean,zero_shot_std,linear_mean,linear_std,finetune_mean,finetune_std,zero_shot_gain_over_clip,linear_gain_over_clip,finetune_gain_over_clip\n");
         foreach (var r in rows)
         {
-            text.AppendLine(string.Join(',', Csv(r.Model), Csv(r.Objective), N(r.Epochs), N(r.Runs), N(r.ZeroShot.Mean), N(r.ZeroShot.Std), N(r.Linear.Mean), N(r.Linear.Std),
+            text.AppendLine(string.Join(',', CsvText.Field(r.Model), CsvText.Field(r.Objective), N(r.Epochs), N(r.Runs), N(r.ZeroShot.Mean), N(r.ZeroShot.Std), N(r.Linear.Mean), N(r.Linear.Std),
                 N(r.FineTune.Mean), N(r.FineTune.Std), N(r.ZeroShotGain), N(r.LinearGain), N(r.FineTuneGain)));
         }
 
@@ -116,8 +116,6 @@ public static class ComparisonTable
     private static string N(double? value) => value?.ToString("0.###", CultureInfo.InvariantCulture) ?? "";
 
     private static string N(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Csv(string text) => text.Contains(',') || text.Contains('"') ? $"\"{text.Replace("\"", "\"\"")}\"" : text;
 
     private static string Tex(string text) => text.Replace("_", @"\_").Replace("%", @"\%").Replace("&", @"\&");
 }

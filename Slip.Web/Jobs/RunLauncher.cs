@@ -21,7 +21,7 @@ public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBac
 {
     public const int MaxNameLength = 200;
 
-    public async Task<LaunchResult> LaunchAsync(string? name, RunConfig config, CancellationToken cancellationToken = default)
+    public async Task<LaunchResult> LaunchAsync(string? name, RunConfig config, long? clonedFrom = null, CancellationToken cancellationToken = default)
     {
         // A registered dataset is chosen by name: its checked source goes into the run's config, so the trainer (and
         // anyone reading config.json later) sees exactly what was read.
@@ -63,6 +63,7 @@ public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBac
             Model = config.Model,
             Dataset = config.Dataset,
             ConfigJson = config.ToJson(),
+            ClonedFromId = clonedFrom,
             Status = RunStatus.Queued,
             CreatedAt = DateTime.UtcNow,
         };

@@ -317,6 +317,9 @@ namespace Slip.Data.Migrations.Postgres
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("boolean");
 
+                    b.Property<long?>("ClonedFromId")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("ConfigJson")
                         .IsRequired()
                         .HasColumnType("text");
@@ -356,6 +359,11 @@ namespace Slip.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<string>("Notes")
+                        .IsRequired()
+                        .HasMaxLength(10000)
+                        .HasColumnType("character varying(10000)");
+
                     b.Property<string>("Objective")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -374,6 +382,11 @@ namespace Slip.Data.Migrations.Postgres
 
                     b.Property<long>("Step")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("Tags")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
 
                     b.Property<long>("TotalSteps")
                         .HasColumnType("bigint");

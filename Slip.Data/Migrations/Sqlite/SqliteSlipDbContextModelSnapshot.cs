@@ -302,6 +302,9 @@ namespace Slip.Data.Migrations.Sqlite
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ClonedFromId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ConfigJson")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -341,6 +344,11 @@ namespace Slip.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Notes")
+                        .IsRequired()
+                        .HasMaxLength(10000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Objective")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -359,6 +367,11 @@ namespace Slip.Data.Migrations.Sqlite
 
                     b.Property<long>("Step")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Tags")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
 
                     b.Property<long>("TotalSteps")
                         .HasColumnType("INTEGER");

@@ -41,6 +41,42 @@ public sealed class RunFormModel
 
     public RunFormModel() => ApplyPreset("Tiny");
 
+    /// <summary>
+    /// The config the form edits: a fresh one, or a cloned run's, whose fields the form does not show (the dataset
+    /// source, evaluation settings, text tower) are kept as they were.
+    /// </summary>
+    public RunConfig Base { get; private set; } = new();
+
+    /// <summary>A form filled from an existing run's config, for cloning it with a knob changed.</summary>
+    public static RunFormModel FromConfig(RunConfig config) => new()
+    {
+        Base = config,
+        Objective = config.Objective,
+        Model = config.Model,
+        Dataset = config.Dataset,
+        Epochs = config.Epochs,
+        BatchSize = config.BatchSize,
+        LearningRate = config.LearningRate,
+        WeightDecay = config.WeightDecay,
+        SslScale = config.SslScale,
+        SslMethod = config.SslMethod,
+        SslTemperature = config.SslTemperature,
+        SslMomentum = config.SslMomentum,
+        MaskRatio = config.MaskRatio,
+        Seed = config.Seed,
+        ImageSize = config.ImageSize,
+        PatchSize = config.PatchSize,
+        VisionWidth = config.VisionWidth,
+        VisionDepth = config.VisionDepth,
+        VisionHeads = config.VisionHeads,
+        UpdateFreq = config.UpdateFreq,
+        ZeroShotEvery = config.ZeroShotEvery,
+        EvaluateAtEnd = config.EvaluateAtEndTasks,
+        GradClipNorm = config.GradClipNorm ?? 0,
+        Precision = config.Precision,
+        Tokenizer = config.Tokenizer,
+    };
+
     /// <summary>Sets the model shape fields from a preset.</summary>
     public void ApplyPreset(string preset)
     {
@@ -69,7 +105,14 @@ public sealed class RunFormModel
 
     public RunFormModel Clone() => (RunFormModel)MemberwiseClone();
 
-    public RunConfig ToConfig() => new RunConfig { Objective = Objective, Dataset = Dataset }.WithModelPreset(Model) with
+    public RunConfig ToConfig() => (Base with
+    {
+        Objective = Objective,
+        Dataset = Dataset,
+        // Another dataset than the cloned run's: its source is resolved again at launch.
+        Data = Dataset == Base.Dataset ? Base.Data : null,
+        EpochSamples = Dataset == Base.Dataset ? Base.EpochSamples : null,
+    }).WithModelPreset(Model) with
     {
         UpdateFreq = UpdateFreq,
         ZeroShotEvery = ZeroShotEvery,

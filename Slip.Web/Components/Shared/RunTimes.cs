@@ -11,7 +11,12 @@ public static class RunTimes
             return "—";
         }
 
-        var span = (finishedAt ?? DateTime.UtcNow) - startedAt.Value;
+        return Format((finishedAt ?? DateTime.UtcNow) - startedAt.Value);
+    }
+
+    /// <summary>A span as "1h 02m", "3m 05s" or "12s".</summary>
+    public static string Format(TimeSpan span)
+    {
         return span.TotalHours >= 1 ? $"{(int)span.TotalHours}h {span.Minutes:D2}m"
             : span.TotalMinutes >= 1 ? $"{span.Minutes}m {span.Seconds:D2}s"
             : $"{Math.Max(0, span.Seconds)}s";

@@ -1,0 +1,157 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Slip.Data;
+using Slip.Training;
+using Slip.Web.Jobs;
+using Slip.Web.Runs;
+
+namespace Slip.Web.Api;
+
+/// <summary>Body of PATCH /api/runs/{id}: new tags and/or notes (a field left out is unchanged).</summary>
+public sealed record RunLabelsRequest(IReadOnlyList<string>? Tags, string? Notes);
+
+/// <summary>Body of POST /api/runs/{id}/clone: a name and the config keys to change (a JSON merge patch on the run's config).</summary>
+public sealed record CloneRequest(string? Name, JsonElement? Changes);
+
+/// <summary>The runs table over HTTP (filtered, sorted, paged; as CSV), labels, cloning with a change, and config diffs.</summary>
+public static class RunTableEndpoints
+{
+    public static RouteGroupBuilder MapRunTableApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/runs", ListAsync);
+        api.MapGet("/runs.csv", CsvAsync);
+        api.MapPatch("/runs/{id:long}", LabelAsync);
+        api.MapPost("/runs/{id:long}/clone", CloneAsync);
+        api.MapGet("/runs/{left:long}/diff/{right:long}", DiffAsync);
+        return api;
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, int? skip, int? take, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
+    {
+        var (filter, metrics, error) = RunFilterQuery.Parse(k => request.Query[k].FirstOrDefault());
+        if (filter is null)
+        {
+            return Results.Problem(error, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var (rows, total) = await RunQuery.PageAsync(db, filter, skip ?? 0, take ?? 100, metrics, ct);
+        return Results.Ok(new
+        {
+            Total = total,
+            Runs = rows.Select(r => new
+            {
+                r.Run.Id,
+                r.Run.Name,
+                r.Run.Objective,
+                r.Run.Model,
+                r.Run.Dataset,
+                Status = r.Run.Status.ToString(),
+                r.Tags,
+                r.Run.Notes,
+                r.Run.Step,
+                r.Run.TotalSteps,
+                r.Run.Progress,
+                EtaSeconds = r.Eta?.TotalSeconds,
+                r.Run.CreatedAt,
+                r.Run.StartedAt,
+                r.Run.FinishedAt,
+                r.Run.ClonedFromId,
+                Metrics = r.Metrics.ToDictionary(m => m.Key, m => new { m.Value.Last, m.Value.Best, m.Value.BestStep, m.Value.Count }),
+            }),
+        });
+    }
+
+    private static async Task<IResult> CsvAsync(HttpRequest request, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
+    {
+        var (filter, metrics, error) = RunFilterQuery.Parse(k => request.Query[k].FirstOrDefault());
+        if (filter is null)
+        {
+            return Results.Problem(error, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = new List<RunRow>();
+        for (var skip = 0; ; skip += 500)
+        {
+            var (page, total) = await RunQuery.PageAsync(db, filter, skip, 500, metrics, ct);
+            rows.AddRange(page);
+            if (rows.Count >= total || page.Count == 0)
+            {
+                break;
+            }
+        }
+
+        return Results.File(System.Text.Encoding.UTF8.GetBytes(RunFilterQuery.ToCsv(rows, metrics)), "text/csv", "slip-runs.csv");
+    }
+
+    private static async Task<IResult> LabelAsync(long id, RunLabelsRequest? body, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == id, ct);
+        if (run is null)
+        {
+            return SlipEndpoints.NotFound($"Run {id} does not exist.");
+        }
+
+        if (body?.Tags is { } tags)
+        {
+            var (stored, error) = RunTags.Normalise(tags);
+            if (error is not null)
+            {
+                return SlipEndpoints.Invalid([new ConfigError("Tags", error)]);
+            }
+
+            run.Tags = stored;
+        }
+
+        if (body?.Notes is { } notes)
+        {
+            if (notes.Length > 10_000)
+            {
+                return SlipEndpoints.Invalid([new ConfigError("Notes", "Notes can be at most 10,000 characters.")]);
+            }
+
+            run.Notes = notes;
+        }
+
+        await db.SaveChangesAsync(ct);
+        return Results.Ok(new { run.Id, Tags = RunTags.Parse(run.Tags), run.Notes });
+    }
+
+    private static async Task<IResult> CloneAsync(long id, CloneRequest? body, RunLauncher launcher, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var parent = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
+        if (parent is null)
+        {
+            return SlipEndpoints.NotFound($"Run {id} does not exist.");
+        }
+
+        RunConfig config;
+        try
+        {
+            var merged = body?.Changes is { ValueKind: JsonValueKind.Object } changes ? ConfigDiff.Merge(parent.ConfigJson, changes) : parent.ConfigJson;
+            config = RunConfig.FromJson(merged);
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException)
+        {
+            return SlipEndpoints.Invalid([new ConfigError("changes", ex.Message)]);
+        }
+
+        var result = await launcher.LaunchAsync(body?.Name, config, id, ct);
+        return result.RunId is { } newId ? Results.Created($"/api/runs/{newId}", new { Id = newId }) : SlipEndpoints.Invalid(result.Errors);
+    }
+
+    private static async Task<IResult> DiffAsync(long left, long right, bool? all, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var configs = await db.Runs.AsNoTracking().Where(r => r.Id == left || r.Id == right).ToDictionaryAsync(r => r.Id, r => r.ConfigJson, ct);
+        if (!configs.ContainsKey(left) || !configs.ContainsKey(right))
+        {
+            return SlipEndpoints.NotFound($"Run {(configs.ContainsKey(left) ? right : left)} does not exist.");
+        }
+
+        return Results.Ok(ConfigDiff.Compare(configs[left], configs[right], all ?? false));
+    }
+}

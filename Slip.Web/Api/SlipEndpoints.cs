@@ -2,7 +2,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Slip.Data;
 using Slip.Training;
-using Slip.Web.Compare;
 using Slip.Web.Datasets;
 using Slip.Web.Hosting;
 using Slip.Web.Jobs;
@@ -25,13 +24,13 @@ public static class SlipEndpoints
         api.MapGet("/runs/{id:long}/series/{name}", SeriesAsync);
         api.MapGet("/runs/{id:long}/summaries", SummariesAsync);
         api.MapGet("/checkpoints/{id:long}/download", DownloadAsync);
-        api.MapGet("/compare", CompareAsync);
         api.MapGet("/datasets", ListDatasetsAsync);
         api.MapPost("/datasets", RegisterDatasetAsync);
         api.MapGet("/datasets/{name}", GetDatasetAsync);
         api.MapGet("/datasets/{name}/preview/{index:int}.png", PreviewImageAsync);
         api.MapEvaluationApi();
         api.MapRunTableApi();
+        api.MapCompareApi();
         app.MapGet("/healthz", () => Results.Text("ok"));
         return app;
     }
@@ -180,21 +179,6 @@ public static class SlipEndpoints
 
         return Results.File(path, "application/octet-stream", $"run{checkpoint.RunId}-epoch{checkpoint.Epoch:D3}.pt",
             enableRangeProcessing: true, entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{checkpoint.Sha256}\""));
-    }
-
-    /// <summary>The paper-style comparison of finished runs: JSON rows, or a file as csv, md (Markdown) or tex (LaTeX).</summary>
-    private static async Task<IResult> CompareAsync(string? format, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var rows = ComparisonTable.Build(await ComparisonQuery.LoadAsync(db, ct));
-        return format switch
-        {
-            null or "json" => Results.Ok(rows),
-            "csv" => Results.File(System.Text.Encoding.UTF8.GetBytes(ComparisonTable.ToCsv(rows)), "text/csv", "slip-comparison.csv"),
-            "md" => Results.File(System.Text.Encoding.UTF8.GetBytes(ComparisonTable.ToMarkdown(rows)), "text/markdown", "slip-comparison.md"),
-            "tex" => Results.File(System.Text.Encoding.UTF8.GetBytes(ComparisonTable.ToLatex(rows)), "application/x-tex", "slip-comparison.tex"),
-            _ => Results.Problem($"Unknown format '{format}'. Known: json, csv, md, tex.", statusCode: StatusCodes.Status400BadRequest),
-        };
     }
 
     private static async Task<IResult> ListDatasetsAsync(DatasetRegistry registry, CancellationToken ct) =>

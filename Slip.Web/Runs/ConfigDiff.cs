@@ -22,7 +22,8 @@ public static class ConfigDiff
             .ToList();
     }
 
-    private static Dictionary<string, string?> Flatten(string json)
+    /// <summary>A config as dotted key paths and their JSON values.</summary>
+    public static Dictionary<string, string?> Flatten(string json)
     {
         var result = new Dictionary<string, string?>(StringComparer.Ordinal);
         void Walk(JsonNode? node, string path)

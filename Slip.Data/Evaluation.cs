@@ -38,6 +38,9 @@ public class Evaluation
 
     public string? JobId { get; set; }
 
+    /// <summary>When its current job was put on the queue (the queue's order).</summary>
+    public DateTime? QueuedAt { get; set; }
+
     /// <summary>Fraction done, 0..1.</summary>
     public double Progress { get; set; }
 

@@ -40,6 +40,9 @@ public class Run
     /// <summary>host:device of the worker that ran it.</summary>
     public string? Worker { get; set; }
 
+    /// <summary>When its current job was put on the queue: the queue's order (moving a run to the top re-queues it first).</summary>
+    public DateTime? QueuedAt { get; set; }
+
     /// <summary>The Hangfire job id.</summary>
     public string? JobId { get; set; }
 

@@ -67,6 +67,7 @@ public static class SlipServiceCollectionExtensions
         services.AddSingleton(new WorkerRegistry(slip.Workers.EffectiveDevices));
         services.AddSingleton<RunLauncher>();
         services.AddSingleton<EvaluationLauncher>();
+        services.AddSingleton<JobQueue>();
         services.AddSingleton<Slip.Web.Datasets.DatasetRegistry>();
         services.AddTransient<TrainingJob>();
         services.AddTransient<EvaluationJob>();

@@ -110,8 +110,9 @@ public sealed class EvaluationLauncher(IDbContextFactory<SlipDbContext> dbFactor
     /// <summary>Queues the job for an evaluation and records its id.</summary>
     public async Task EnqueueAsync(SlipDbContext db, long evaluationId, CancellationToken ct = default)
     {
+        var now = DateTime.UtcNow;
         var jobId = jobs.Enqueue<EvaluationJob>(j => j.RunAsync(evaluationId, null, CancellationToken.None));
-        await db.Evaluations.Where(e => e.Id == evaluationId).ExecuteUpdateAsync(s => s.SetProperty(e => e.JobId, jobId), ct);
+        await db.Evaluations.Where(e => e.Id == evaluationId).ExecuteUpdateAsync(s => s.SetProperty(e => e.JobId, jobId).SetProperty(e => e.QueuedAt, now), ct);
     }
 
     /// <summary>Cancels a queued evaluation at once, or asks its job to stop a running one. False if unknown or finished.</summary>

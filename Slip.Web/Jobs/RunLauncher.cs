@@ -77,8 +77,9 @@ public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBac
     /// <summary>Queues the training job for a run and records the job id.</summary>
     public async Task EnqueueAsync(SlipDbContext db, long runId, CancellationToken cancellationToken = default)
     {
+        var now = DateTime.UtcNow;
         var jobId = jobs.Enqueue<TrainingJob>(j => j.RunAsync(runId, null, CancellationToken.None));
-        await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId), cancellationToken);
+        await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId).SetProperty(r => r.QueuedAt, now), cancellationToken);
     }
 
     /// <summary>Requests cancellation: a queued run is cancelled at once, a running one is stopped by its job. False if the run is unknown or finished.</summary>

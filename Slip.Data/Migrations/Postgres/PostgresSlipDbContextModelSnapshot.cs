@@ -104,6 +104,9 @@ namespace Slip.Data.Migrations.Postgres
                     b.Property<double>("Progress")
                         .HasColumnType("double precision");
 
+                    b.Property<DateTime?>("QueuedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("RequestJson")
                         .IsRequired()
                         .HasColumnType("text");
@@ -371,6 +374,9 @@ namespace Slip.Data.Migrations.Postgres
 
                     b.Property<double>("Progress")
                         .HasColumnType("double precision");
+
+                    b.Property<DateTime?>("QueuedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTime?>("StartedAt")
                         .HasColumnType("timestamp with time zone");

@@ -95,6 +95,9 @@ namespace Slip.Data.Migrations.Sqlite
                     b.Property<double>("Progress")
                         .HasColumnType("REAL");
 
+                    b.Property<DateTime?>("QueuedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("RequestJson")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -356,6 +359,9 @@ namespace Slip.Data.Migrations.Sqlite
 
                     b.Property<double>("Progress")
                         .HasColumnType("REAL");
+
+                    b.Property<DateTime?>("QueuedAt")
+                        .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("StartedAt")
                         .HasColumnType("TEXT");

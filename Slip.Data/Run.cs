@@ -60,8 +60,6 @@ public class Run
 
     public bool CancelRequested { get; set; }
 
-    public List<MetricPoint> Metrics { get; set; } = [];
-
     public List<Checkpoint> Checkpoints { get; set; } = [];
 
     public List<Evaluation> Evaluations { get; set; } = [];

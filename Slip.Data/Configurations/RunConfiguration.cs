@@ -21,7 +21,6 @@ internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
         run.Property(r => r.Notes).HasMaxLength(10_000);
         run.HasIndex(r => r.Status);
         run.HasIndex(r => r.CreatedAt);
-        run.HasMany(r => r.Metrics).WithOne().HasForeignKey(m => m.RunId).OnDelete(DeleteBehavior.Cascade);
         run.HasMany(r => r.Checkpoints).WithOne().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -28,10 +28,10 @@ public abstract class StoreContractTests(StoreDatabase database)
     [Fact]
     public async Task A_run_with_metrics_and_checkpoints_round_trips()
     {
-        var id = await AddRunAsync(SampleRun());
+        var id = await AddSampleRunAsync();
 
         await using var db = await database.Factory.CreateDbContextAsync();
-        var run = await db.Runs.Include(r => r.Metrics).Include(r => r.Checkpoints).SingleAsync(r => r.Id == id);
+        var run = await db.Runs.Include(r => r.Checkpoints).SingleAsync(r => r.Id == id);
         var expected = SampleRun();
         Assert.Equal(expected.Name, run.Name);
         Assert.Equal(expected.Objective, run.Objective);
@@ -50,7 +50,7 @@ public abstract class StoreContractTests(StoreDatabase database)
         AssertUtc(expected.LeaseExpiresAt!.Value, run.LeaseExpiresAt!.Value);
         Assert.Null(run.FinishedAt);
 
-        var point = Assert.Single(run.Metrics);
+        var point = Assert.Single(await db.MetricPoints.Where(p => p.RunId == id).ToListAsync());
         Assert.Equal(("loss", 10L, 0.5, 2.25), (point.Name, point.Step, point.Epoch, point.Value));
         AssertUtc(Created.AddSeconds(10), point.Time);
 
@@ -63,7 +63,7 @@ public abstract class StoreContractTests(StoreDatabase database)
     [Fact]
     public async Task Status_is_stored_as_its_name()
     {
-        var id = await AddRunAsync(SampleRun());
+        var id = await AddSampleRunAsync();
 
         await using var db = await database.Factory.CreateDbContextAsync();
         var stored = await db.Database
@@ -75,11 +75,11 @@ public abstract class StoreContractTests(StoreDatabase database)
     [Fact]
     public async Task Deleting_a_run_deletes_its_metrics_and_checkpoints()
     {
-        var id = await AddRunAsync(SampleRun());
-        var other = await AddRunAsync(SampleRun());
+        var id = await AddSampleRunAsync();
+        var other = await AddSampleRunAsync();
 
         await using var db = await database.Factory.CreateDbContextAsync();
-        // ExecuteDelete bypasses the change tracker, so this checks the database's own ON DELETE CASCADE.
+        // ExecuteDelete bypasses the change tracker, so this checks the database's own cascade (checkpoints) and trigger (points).
         Assert.Equal(1, await db.Runs.Where(r => r.Id == id).ExecuteDeleteAsync());
 
         Assert.Equal(0, await db.MetricPoints.CountAsync(m => m.RunId == id));
@@ -217,6 +217,16 @@ public abstract class StoreContractTests(StoreDatabase database)
         Assert.Null(Smoothing.Parse("gaussian:3"));
     }
 
+    /// <summary>The sample run with one checkpoint and one metric point (points are not children of runs in the model).</summary>
+    private async Task<long> AddSampleRunAsync()
+    {
+        var id = await AddRunAsync(SampleRun());
+        await using var db = await database.Factory.CreateDbContextAsync();
+        db.MetricPoints.Add(new MetricPoint { RunId = id, Name = "loss", Step = 10, Epoch = 0.5, Value = 2.25, Time = Created.AddSeconds(10) });
+        await db.SaveChangesAsync();
+        return id;
+    }
+
     private async Task<long> AddRunAsync(Run run)
     {
         await using var db = await database.Factory.CreateDbContextAsync();
@@ -244,7 +254,6 @@ public abstract class StoreContractTests(StoreDatabase database)
         LeaseOwner = "gpu-host/worker-1",
         LeaseExpiresAt = Created.AddMinutes(2),
         CancelRequested = true,
-        Metrics = [new MetricPoint { Name = "loss", Step = 10, Epoch = 0.5, Value = 2.25, Time = Created.AddSeconds(10) }],
         Checkpoints =
         [
             new Checkpoint

@@ -433,15 +433,6 @@ namespace Slip.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Slip.Data.MetricPoint", b =>
-                {
-                    b.HasOne("Slip.Data.Run", null)
-                        .WithMany("Metrics")
-                        .HasForeignKey("RunId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("Slip.Data.MetricRollup", b =>
                 {
                     b.HasOne("Slip.Data.Run", null)
@@ -465,8 +456,6 @@ namespace Slip.Data.Migrations.Postgres
                     b.Navigation("Checkpoints");
 
                     b.Navigation("Evaluations");
-
-                    b.Navigation("Metrics");
                 });
 #pragma warning restore 612, 618
         }

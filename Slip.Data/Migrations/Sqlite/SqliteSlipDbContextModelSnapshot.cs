@@ -418,15 +418,6 @@ namespace Slip.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Slip.Data.MetricPoint", b =>
-                {
-                    b.HasOne("Slip.Data.Run", null)
-                        .WithMany("Metrics")
-                        .HasForeignKey("RunId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("Slip.Data.MetricRollup", b =>
                 {
                     b.HasOne("Slip.Data.Run", null)
@@ -450,8 +441,6 @@ namespace Slip.Data.Migrations.Sqlite
                     b.Navigation("Checkpoints");
 
                     b.Navigation("Evaluations");
-
-                    b.Navigation("Metrics");
                 });
 #pragma warning restore 612, 618
         }

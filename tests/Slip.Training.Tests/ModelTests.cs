@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace Slip.Training.Tests;
 
+[Collection(GlobalTorchState.Name)]
 public class ModelTests
 {
     [Fact]

@@ -42,6 +42,17 @@ public sealed class RunsTableTests
             await page.Locator("[data-testid=runs-table]").GetByText("(best 1.25)").WaitForAsync();
             await Browser.ScreenshotAsync(page, "runs-table");
 
+            // The dark theme applies at once and is remembered across a reload.
+            const string Background = "() => getComputedStyle(document.documentElement).getPropertyValue('--mud-palette-background').trim()";
+            var light = await page.EvaluateAsync<string>(Background);
+            await page.Locator("[data-testid=theme-menu] button").First.ClickAsync();
+            await page.Locator("[data-testid=theme-dark]").ClickAsync();
+            await page.WaitForFunctionAsync($"() => ({Background})() !== '{light}'");
+            await page.ReloadAsync();
+            await page.Locator("[data-testid=runs-table]").GetByText("slip ablation").WaitForAsync();
+            await page.WaitForFunctionAsync($"() => ({Background})() !== '{light}'");
+            await Browser.ScreenshotAsync(page, "runs-table-dark");
+
             // Clone with the learning rate doubled: the form shows exactly that change, and the new run remembers its parent.
             await page.Locator("[data-testid=runs-table]").GetByText("slip ablation").ClickAsync();
             await page.Locator("[data-testid=clone]").ClickAsync();

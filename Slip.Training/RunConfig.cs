@@ -51,6 +51,15 @@ public sealed record RunConfig
     /// </summary>
     public string EvaluateAtEnd { get; init; } = "";
 
+    /// <summary>Checkpoint retention: keep the latest this many (null: keep every checkpoint).</summary>
+    public int? KeepLastCheckpoints { get; init; }
+
+    /// <summary>Checkpoint retention: also keep every this many epochs (epoch 5, 10, ...).</summary>
+    public int? KeepEveryCheckpoints { get; init; }
+
+    /// <summary>Checkpoint retention: also keep the checkpoint with the best value of this metric (for example zeroshot_acc1).</summary>
+    public string? KeepBestCheckpoint { get; init; }
+
     /// <summary><see cref="EvaluateAtEnd"/> as a list.</summary>
     [JsonIgnore]
     public IReadOnlyList<string> EvaluateAtEndTasks => EvaluateAtEnd.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -235,6 +244,7 @@ public sealed record RunConfig
         Check(EmbedDim >= 1 && SslMlpDim >= 1 && SslEmbedDim >= 1, nameof(EmbedDim), "Embedding and head sizes must be positive.");
         Check(ZeroShotEvery >= 0, nameof(ZeroShotEvery), "Zero-shot evaluation interval cannot be negative (0 turns it off).");
         Check(EvalSamples >= 1, nameof(EvalSamples), "Evaluation needs at least one sample.");
+        Check(KeepLastCheckpoints is null or >= 1 && KeepEveryCheckpoints is null or >= 1, nameof(KeepLastCheckpoints), "Checkpoint retention counts must be at least 1 (or left empty to keep all).");
         Check(EvaluateAtEndTasks.All(Evaluation.EvalRequest.AllTasks.Contains), nameof(EvaluateAtEnd),
             $"Unknown evaluation task in '{EvaluateAtEnd}'. Known: {string.Join(", ", Evaluation.EvalRequest.AllTasks)}.");
         Check(Objective != Objective.SimClr || !EvaluateAtEndTasks.Any(t => t is Evaluation.EvalRequest.ZeroShotTask or Evaluation.EvalRequest.RetrievalTask), nameof(EvaluateAtEnd),

@@ -130,6 +130,7 @@ public sealed class Trainer(
         var sinceBatch = System.Diagnostics.Stopwatch.StartNew();
         var sinceLog = System.Diagnostics.Stopwatch.StartNew();
         var waited = TimeSpan.Zero;
+        var system = new SystemSampler(cuda.is_available() ? "cuda:0" : "cpu");
         var count = 0;
         for (var epoch = (int)(step / stepsPerEpoch); epoch < config.Epochs; epoch++)
         {
@@ -178,6 +179,12 @@ public sealed class Trainer(
                         var values = sums.ToDictionary(kv => kv.Key, kv => kv.Value / count);
                         values["lr"] = lr;
                         values["data_wait_pct"] = 100 * waited / sinceLog.Elapsed;
+                        values["images_per_s"] = count * (double)config.BatchSize * config.UpdateFreq / sinceLog.Elapsed.TotalSeconds;
+                        foreach (var (name, value) in system.Sample())
+                        {
+                            values[name] = value;
+                        }
+
                         waited = TimeSpan.Zero;
                         sinceLog.Restart();
                         if (loader.Skipped > 0)

@@ -24,6 +24,7 @@ public static class SlipEndpoints
         api.MapGet("/runs/{id:long}/series/{name}", SeriesAsync);
         api.MapGet("/runs/{id:long}/summaries", SummariesAsync);
         api.MapGet("/checkpoints/{id:long}/download", DownloadAsync);
+        api.MapGet("/runs/{id:long}/checkpoints/{alias}/download", AliasDownloadAsync);
         api.MapGet("/datasets", ListDatasetsAsync);
         api.MapPost("/datasets", RegisterDatasetAsync);
         api.MapGet("/datasets/{name}", GetDatasetAsync);
@@ -158,6 +159,20 @@ public static class SlipEndpoints
 
         var summaries = await db.MetricSummaries.AsNoTracking().Where(s => s.RunId == id).OrderBy(s => s.Name).ToListAsync(ct);
         return Results.Ok(summaries.Select(s => new { s.Name, s.Count, s.FirstStep, s.LastStep, s.Last, s.LastTime, s.Min, s.MinStep, s.Max, s.MaxStep, s.Best, s.BestStep }));
+    }
+
+    /// <summary>A checkpoint by alias (latest, epoch-N, best:METRIC): a redirect to its download, which serves ranges and its sha256 as ETag.</summary>
+    private static async Task<IResult> AliasDownloadAsync(long id, string alias, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (!await db.Runs.AnyAsync(r => r.Id == id, ct))
+        {
+            return NotFound($"Run {id} does not exist.");
+        }
+
+        return await CheckpointRetention.ResolveAsync(db, id, alias, ct) is { } checkpoint
+            ? Results.Redirect($"/api/checkpoints/{checkpoint.Id}/download")
+            : NotFound($"Run {id} has no checkpoint '{alias}'. Aliases: latest, epoch-N, best:METRIC (a metric logged at checkpoint steps, such as zeroshot_acc1).");
     }
 
     private static async Task<IResult> DownloadAsync(long id, IDbContextFactory<SlipDbContext> dbFactory, IOptions<SlipOptions> options, CancellationToken ct)

@@ -139,7 +139,7 @@ public sealed class TrainingJob(
                     await RecordProgressAsync(runId, e);
                     break;
                 case TrainerEvent.Checkpoint:
-                    await RecordCheckpointAsync(runId, e, checkpointDirectory);
+                    await RecordCheckpointAsync(runId, e, checkpointDirectory, RunConfig.FromJson(configJson));
                     break;
                 case TrainerEvent.Failed:
                     failure = e.Message;
@@ -221,7 +221,7 @@ public sealed class TrainingJob(
             .SetProperty(r => r.LeaseExpiresAt, lease));
     }
 
-    private async Task RecordCheckpointAsync(long runId, TrainerEvent e, string checkpointDirectory)
+    private async Task RecordCheckpointAsync(long runId, TrainerEvent e, string checkpointDirectory, RunConfig config)
     {
         // Only files inside this run's checkpoint folder are recorded, whatever the trainer says.
         var path = e.Path is null ? null : Path.GetFullPath(e.Path);
@@ -250,6 +250,10 @@ public sealed class TrainingJob(
                 CreatedAt = DateTime.UtcNow,
             });
             await db.SaveChangesAsync();
+            if (await CheckpointRetention.ApplyAsync(db, runId, config, logger) is { Count: > 0 } deleted)
+            {
+                logger.LogInformation("Run {RunId}: retention deleted the checkpoints of epochs {Epochs}.", runId, string.Join(", ", deleted));
+            }
         }
 
         hub.Publish(new RunUpdate(runId, CheckpointAdded: true));

@@ -24,7 +24,7 @@ public sealed class DatasetPageTests
 
             await page.Locator("input[data-testid=dataset-path]").FillAsync(Path.Combine(root, "00000.tar"));
             await page.Locator("button[data-testid=register-dataset]").ClickAsync();
-            await page.WaitForURLAsync("**/datasets/my-shards");
+            await page.WaitForURLAsync("**/datasets/my-shards", new() { Timeout = 90_000 });
             await page.Locator("[data-testid=preview-caption]").First.WaitForAsync();
             Assert.Equal(12, await page.Locator("[data-testid=preview-caption]").CountAsync());
             Assert.StartsWith("a ", await page.Locator("[data-testid=preview-caption]").First.InnerTextAsync());

@@ -49,7 +49,9 @@ public sealed class LaunchRunTests
 
             await page.Locator("[data-testid=run-status]", new PageLocatorOptions { HasTextString = "Succeeded" }).WaitForAsync(new() { Timeout = 120_000 });
             await page.Locator("[data-testid=checkpoint-download]").First.WaitForAsync();
-            // The data panel plots how long the trainer waited for batches.
+            // The system strip shows the run's throughput and the trainer's memory; the data panel plots its wait for batches.
+            Assert.True(double.Parse(await page.Locator("[data-testid=system-images_per_s]").InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture) > 0);
+            await page.Locator("[data-testid=system-rss_mb]").WaitForAsync();
             Assert.True(await page.EvaluateAsync<int>("() => document.getElementById('chart-data').data[0].x.length") > 0);
             await Browser.ScreenshotAsync(page, "run");
             Assert.Equal(3, await page.Locator("[data-testid=checkpoint-download]").CountAsync());

@@ -48,6 +48,11 @@ public class TrainerTests
         var metrics = events.Where(IsTrainingMetrics).ToList();
         Assert.Equal([4L, 8, 12, 16], metrics.Select(m => m.Step)); // 256 samples / 32 = 8 steps per epoch
         Assert.All(metrics, m => Assert.Superset(new HashSet<string> { "loss", "clip_loss", "ssl_loss", "clip_acc", "ssl_acc", "lr", "logit_scale" }, m.Values!.Keys.ToHashSet()));
+        // The system readings: throughput, this process's CPU and memory; no GPU keys on a CPU.
+        Assert.All(metrics, m => Assert.InRange(m.Values!["images_per_s"], 1, 1e6));
+        Assert.All(metrics, m => Assert.InRange(m.Values!["rss_mb"], 50, 64_000));
+        Assert.Contains(metrics, m => m.Values!["cpu_pct"] > 10);
+        Assert.All(metrics, m => Assert.DoesNotContain("gpu_util_pct", m.Values!.Keys));
         var checkpoints = events.Where(e => e.Type == TrainerEvent.Checkpoint).ToList();
         Assert.Equal(2, checkpoints.Count);
         Assert.All(checkpoints, c => Assert.Equal(Checkpoints.Sha256Of(c.Path!), c.Sha256));

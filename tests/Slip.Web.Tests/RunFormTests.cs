@@ -170,7 +170,10 @@ public sealed class RunFormTests
 
         SetNumber(form, "ssl-temperature", "0.2");
         SetNumber(form, "zero-shot-every", "2");
+        SetNumber(form, "keep-last", "3");
+        SetNumber(form, "keep-every", "5");
         form.Find("button[data-testid=launch]").Click();
-        Assert.Equal(2, Assert.Single(submitted).Config.ZeroShotEvery);
+        var config = Assert.Single(submitted).Config;
+        Assert.Equal((2, 3, 5), (config.ZeroShotEvery, config.KeepLastCheckpoints, config.KeepEveryCheckpoints));
     }
 }

@@ -33,6 +33,12 @@ public sealed class RunFormModel
     /// <summary>Evaluation tasks queued on the final checkpoint when the run succeeds.</summary>
     public IReadOnlyList<string> EvaluateAtEnd { get; set; } = [];
 
+    /// <summary>Checkpoint retention: keep the latest this many; 0 keeps every checkpoint.</summary>
+    public int KeepLastCheckpoints { get; set; }
+
+    /// <summary>Checkpoint retention: also keep every this many epochs; 0 for none.</summary>
+    public int KeepEveryCheckpoints { get; set; }
+
     /// <summary>0 means no clipping (the reference's choice).</summary>
     public double GradClipNorm { get; set; }
 
@@ -73,6 +79,8 @@ public sealed class RunFormModel
         ZeroShotEvery = config.ZeroShotEvery,
         EvaluateAtEnd = config.EvaluateAtEndTasks,
         GradClipNorm = config.GradClipNorm ?? 0,
+        KeepLastCheckpoints = config.KeepLastCheckpoints ?? 0,
+        KeepEveryCheckpoints = config.KeepEveryCheckpoints ?? 0,
         Precision = config.Precision,
         Tokenizer = config.Tokenizer,
     };
@@ -117,6 +125,8 @@ public sealed class RunFormModel
         UpdateFreq = UpdateFreq,
         ZeroShotEvery = ZeroShotEvery,
         EvaluateAtEnd = string.Join(',', EvaluateAtEnd),
+        KeepLastCheckpoints = KeepLastCheckpoints > 0 ? KeepLastCheckpoints : null,
+        KeepEveryCheckpoints = KeepEveryCheckpoints > 0 ? KeepEveryCheckpoints : null,
         GradClipNorm = GradClipNorm == 0 ? null : GradClipNorm,
         Precision = Precision,
         Tokenizer = Tokenizer,

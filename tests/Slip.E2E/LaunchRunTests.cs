@@ -114,6 +114,18 @@ public sealed class LaunchRunTests
             await page.GetByText("long run").WaitForAsync();
             await page.Locator("[data-testid=run-status]", new PageLocatorOptions { HasTextString = "Running" }).WaitForAsync();
 
+            // The queue view shows it running on this host's CPU worker, and a second run queued behind it.
+            var queuedBehind = await client.PostAsJsonAsync("/api/runs", new Slip.Web.Api.LaunchRequest("waiting run", config));
+            Assert.True(queuedBehind.IsSuccessStatusCode);
+            await page.Locator("[data-testid=nav-queue]").ClickAsync();
+            await page.Locator("[data-testid=running]").GetByText("long run").WaitForAsync();
+            await page.Locator("[data-testid=queued]").GetByText("waiting run").WaitForAsync();
+            Assert.Contains("/cpu", await page.Locator("[data-testid=workers]").InnerTextAsync());
+            await Browser.ScreenshotAsync(page, "queue");
+            await page.Locator("[data-testid=queued] [data-testid=queue-cancel]").ClickAsync();
+            await page.Locator("[data-testid=queued]").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+
+            await page.GotoAsync("/");
             await page.GetByText("long run").ClickAsync();
             await WaitForPointsAsync(page, 1);
             var asked = DateTime.UtcNow;

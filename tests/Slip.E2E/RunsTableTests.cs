@@ -42,6 +42,24 @@ public sealed class RunsTableTests
             await page.Locator("[data-testid=runs-table]").GetByText("(best 1.25)").WaitForAsync();
             await Browser.ScreenshotAsync(page, "runs-table");
 
+            // The table exports as it is filtered, with the chosen metric column.
+            var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("[data-testid=runs-csv]").ClickAsync());
+            var csv = await File.ReadAllLinesAsync(await download.PathAsync());
+            Assert.EndsWith("loss_last,loss_best,loss_best_step", csv[0]);
+            Assert.Equal(2, csv.Length);
+            Assert.Contains("slip ablation", csv[1]);
+
+            // Every control on the page has a name a screen reader can announce.
+            var unnamed = await page.EvaluateAsync<string[]>("""
+                () => [...document.querySelectorAll('button, a[href], input:not([type=hidden]), [role=button]')]
+                    .filter(e => e.offsetParent !== null)
+                    .filter(e => !(e.getAttribute('aria-label') || e.textContent.trim() || e.labels?.[0]?.textContent.trim()
+                        || e.getAttribute('title') || e.getAttribute('placeholder') || e.closest('label')?.textContent.trim()
+                        || (e.id && document.querySelector(`label[for="${e.id}"]`)) || e.getAttribute('aria-labelledby')))
+                    .map(e => e.outerHTML.slice(0, 120))
+                """);
+            Assert.Empty(unnamed);
+
             // The dark theme applies at once and is remembered across a reload.
             const string Background = "() => getComputedStyle(document.documentElement).getPropertyValue('--mud-palette-background').trim()";
             var light = await page.EvaluateAsync<string>(Background);

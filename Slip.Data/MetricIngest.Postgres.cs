@@ -35,17 +35,17 @@ public static partial class MetricIngest
                 $"INSERT INTO \"MetricRollups\" AS r ({RollupColumns}) SELECT * FROM unnest(@run, @name, @level, @bucket, @count, @min, @max, @last, @lastStep, @lastEpoch, @lastTime) "
                 + RollupConflict("LEAST", "GREATEST"), connection, transaction))
             {
-                command.Parameters.Add(new NpgsqlParameter("run", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = rollups.Select(r => r.RunId).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("name", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = rollups.Select(r => r.Name).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("level", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = rollups.Select(r => r.Level).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("bucket", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = rollups.Select(r => r.Bucket).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("count", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = rollups.Select(r => r.Count).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("min", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = rollups.Select(r => r.Min).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("max", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = rollups.Select(r => r.Max).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("last", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = rollups.Select(r => r.Last).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("lastStep", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = rollups.Select(r => r.LastStep).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("lastEpoch", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = rollups.Select(r => r.LastEpoch).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("lastTime", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = rollups.Select(r => Utc(r.LastTime)).ToArray() });
+                AddArray(command, "run", NpgsqlDbType.Bigint, rollups.Select(r => r.RunId));
+                AddArray(command, "name", NpgsqlDbType.Text, rollups.Select(r => r.Name));
+                AddArray(command, "level", NpgsqlDbType.Integer, rollups.Select(r => r.Level));
+                AddArray(command, "bucket", NpgsqlDbType.Bigint, rollups.Select(r => r.Bucket));
+                AddArray(command, "count", NpgsqlDbType.Bigint, rollups.Select(r => r.Count));
+                AddArray(command, "min", NpgsqlDbType.Double, rollups.Select(r => r.Min));
+                AddArray(command, "max", NpgsqlDbType.Double, rollups.Select(r => r.Max));
+                AddArray(command, "last", NpgsqlDbType.Double, rollups.Select(r => r.Last));
+                AddArray(command, "lastStep", NpgsqlDbType.Bigint, rollups.Select(r => r.LastStep));
+                AddArray(command, "lastEpoch", NpgsqlDbType.Double, rollups.Select(r => r.LastEpoch));
+                AddArray(command, "lastTime", NpgsqlDbType.TimestampTz, rollups.Select(r => Utc(r.LastTime)));
                 await command.ExecuteNonQueryAsync(ct);
             }
 
@@ -53,17 +53,17 @@ public static partial class MetricIngest
                 $"INSERT INTO \"MetricSummaries\" AS s ({SummaryColumns}) SELECT * FROM unnest(@run, @name, @count, @firstStep, @lastStep, @last, @lastTime, @min, @minStep, @max, @maxStep) "
                 + SummaryConflict("LEAST", "GREATEST"), connection, transaction))
             {
-                command.Parameters.Add(new NpgsqlParameter("run", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = summaries.Select(s => s.RunId).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("name", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = summaries.Select(s => s.Name).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("count", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = summaries.Select(s => s.Count).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("firstStep", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = summaries.Select(s => s.FirstStep).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("lastStep", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = summaries.Select(s => s.LastStep).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("last", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = summaries.Select(s => s.Last).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("lastTime", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = summaries.Select(s => Utc(s.LastTime)).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("min", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = summaries.Select(s => s.Min).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("minStep", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = summaries.Select(s => s.MinStep).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("max", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = summaries.Select(s => s.Max).ToArray() });
-                command.Parameters.Add(new NpgsqlParameter("maxStep", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = summaries.Select(s => s.MaxStep).ToArray() });
+                AddArray(command, "run", NpgsqlDbType.Bigint, summaries.Select(s => s.RunId));
+                AddArray(command, "name", NpgsqlDbType.Text, summaries.Select(s => s.Name));
+                AddArray(command, "count", NpgsqlDbType.Bigint, summaries.Select(s => s.Count));
+                AddArray(command, "firstStep", NpgsqlDbType.Bigint, summaries.Select(s => s.FirstStep));
+                AddArray(command, "lastStep", NpgsqlDbType.Bigint, summaries.Select(s => s.LastStep));
+                AddArray(command, "last", NpgsqlDbType.Double, summaries.Select(s => s.Last));
+                AddArray(command, "lastTime", NpgsqlDbType.TimestampTz, summaries.Select(s => Utc(s.LastTime)));
+                AddArray(command, "min", NpgsqlDbType.Double, summaries.Select(s => s.Min));
+                AddArray(command, "minStep", NpgsqlDbType.Bigint, summaries.Select(s => s.MinStep));
+                AddArray(command, "max", NpgsqlDbType.Double, summaries.Select(s => s.Max));
+                AddArray(command, "maxStep", NpgsqlDbType.Bigint, summaries.Select(s => s.MaxStep));
                 await command.ExecuteNonQueryAsync(ct);
             }
 
@@ -74,6 +74,10 @@ public static partial class MetricIngest
             await db.Database.CloseConnectionAsync();
         }
     }
+
+    /// <summary>Binds one column of rows as an array parameter, for INSERT ... SELECT FROM unnest(...).</summary>
+    private static void AddArray<T>(NpgsqlCommand command, string name, NpgsqlDbType type, IEnumerable<T> values) =>
+        command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type) { Value = values.ToArray() });
 
     private static DateTime Utc(DateTime time) => time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : DateTime.SpecifyKind(time, DateTimeKind.Utc);
 }

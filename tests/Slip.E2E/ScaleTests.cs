@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using Microsoft.Playwright;
+using Slip.Data;
+using Slip.Web.Tests;
+
+namespace Slip.E2E;
+
+/// <summary>The dashboard with a store at scale: a long series zooms into detail, and thousands of runs stay quick and keyboard-driven.</summary>
+public sealed class ScaleTests
+{
+    [Fact]
+    public async Task ALongSeriesShowsBucketsAndZoomingBringsBackTheRawPoints()
+    {
+        await using var live = await LiveApp.StartAsync();
+        long runId;
+        await using (var db = await live.App.DbAsync())
+        {
+            var config = SlipAppFactory.TinyRun();
+            var run = new Run { Name = "long series", Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, CreatedAt = DateTime.UtcNow };
+            db.Runs.Add(run);
+            await db.SaveChangesAsync();
+            runId = run.Id;
+            var random = new Random(1);
+            foreach (var chunk in Enumerable.Range(0, 200_000).Chunk(20_000))
+            {
+                await MetricIngest.WriteAsync(db, runId, chunk.Select(s => new MetricRow("loss", s, s / 1000.0, Math.Exp(-s / 50_000.0) + (0.1 * random.NextDouble()), DateTime.UtcNow)).ToList());
+            }
+        }
+
+        await live.RunAsync("long-series", async page =>
+        {
+            await page.GotoAsync($"/runs/{runId}");
+            const string Xs = "() => document.getElementById('chart-loss')?.data?.[0]?.x ?? []";
+            await page.WaitForFunctionAsync($"() => ({Xs})()?.length > 0");
+            var whole = await page.EvaluateAsync<long[]>(Xs);
+            Assert.InRange(whole.Length, 1000, 1200);                    // 200,000 points drawn as about 1,200 buckets
+            Assert.Equal(199_999, whole[^1]);
+
+            var clock = Stopwatch.StartNew();
+            await page.EvaluateAsync("() => Plotly.relayout('chart-loss', { 'xaxis.range': [100000, 100500] })");
+            await page.WaitForFunctionAsync($"() => ({Xs})().length > 400 && ({Xs})()[1] - ({Xs})()[0] === 1");   // every step: the raw points
+            Assert.True(clock.ElapsedMilliseconds < 5000, $"the zoom took {clock.ElapsedMilliseconds} ms to show detail");
+            var zoomed = await page.EvaluateAsync<long[]>(Xs);
+            Assert.All(zoomed, x => Assert.InRange(x, 100_000, 100_500));
+            var range = await page.EvaluateAsync<double[]>("() => document.getElementById('chart-loss').layout.xaxis.range");
+            Assert.Equal(new[] { 100000d, 100500d }, range);   // the user's zoom is kept through the redraw
+            await Browser.ScreenshotAsync(page, "long-series-zoomed");
+        });
+    }
+
+    [Fact]
+    public async Task TwoThousandRunsLoadQuicklyRenderOnlyWhatIsVisibleAndWorkFromTheKeyboard()
+    {
+        await using var live = await LiveApp.StartAsync();
+        await using (var db = await live.App.DbAsync())
+        {
+            var config = SlipAppFactory.TinyRun().ToJson();
+            db.Runs.AddRange(Enumerable.Range(0, 2000).Select(i => new Run
+            {
+                Name = $"sweep {i:D4}",
+                Objective = i % 2 == 0 ? "CLIP" : "SLIP",
+                Model = "Micro",
+                Dataset = "shapes-mini",
+                ConfigJson = config,
+                Status = RunStatus.Succeeded,
+                Tags = i % 100 == 0 ? ",milestone," : "",
+                CreatedAt = DateTime.UtcNow.AddSeconds(i),
+            }));
+            await db.SaveChangesAsync();
+        }
+
+        await live.RunAsync("many-runs", async page =>
+        {
+            var clock = Stopwatch.StartNew();
+            await page.GotoAsync("/");
+            await page.Locator("[data-testid=runs-table]").GetByText("sweep 1999").WaitForAsync();
+            Assert.True(clock.ElapsedMilliseconds < 10_000, $"the first rows took {clock.ElapsedMilliseconds} ms");
+            await page.Locator("[data-testid=runs-count]", new PageLocatorOptions { HasTextString = "2000 runs" }).WaitForAsync();
+            var rendered = await page.Locator("[data-testid=runs-table] tbody tr").CountAsync();
+            Assert.InRange(rendered, 1, 200);   // virtualised: the page holds a window of the 2,000 rows
+
+            // Keyboard only: focus the search box, type, and the table narrows to the matching runs.
+            await page.Locator("input[data-testid=run-search]").FocusAsync();
+            await page.Keyboard.TypeAsync("milestone");
+            await page.Locator("[data-testid=runs-count]", new PageLocatorOptions { HasTextString = "20 runs" }).WaitForAsync();
+            await page.Keyboard.PressAsync("Tab");
+            var focused = await page.EvaluateAsync<string>("() => document.activeElement?.outerHTML.slice(0, 80) ?? ''");
+            Assert.NotEqual("", focused);   // focus moved on to the next control, not lost
+            await Browser.ScreenshotAsync(page, "many-runs-filtered");
+        });
+    }
+}

@@ -226,8 +226,26 @@ public sealed class Trainer(
             }
 
             mixed?.CopyBuffersToMaster();
-            var file = Checkpoints.Save(model, Path.Combine(outputDirectory, $"epoch_{epoch + 1:D3}.pt"));
-            ResumeState.Save(outputDirectory, config, model, optimizer, step);
+            CheckpointFile file;
+            try
+            {
+                file = Checkpoints.Save(model, Path.Combine(outputDirectory, $"epoch_{epoch + 1:D3}.pt"));
+                ResumeState.Save(outputDirectory, config, model, optimizer, step);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Checkpoints are written to a temporary file and renamed, so the earlier ones are untouched.
+                emit(new TrainerEvent
+                {
+                    Type = TrainerEvent.Failed,
+                    Step = step,
+                    TotalSteps = totalSteps,
+                    Epoch = epoch + 1,
+                    Message = $"Could not write the epoch {epoch + 1} checkpoint in '{outputDirectory}' (is the disk full or the folder not writable?): {ex.Message} Earlier checkpoints are intact.",
+                });
+                return TrainingOutcome.Failed;
+            }
+
             emit(new TrainerEvent { Type = TrainerEvent.Checkpoint, Step = step, TotalSteps = totalSteps, Epoch = epoch + 1, Path = file.Path, Bytes = file.Bytes, Sha256 = file.Sha256 });
             if (config.ZeroShotEvery > 0 && (epoch + 1) % config.ZeroShotEvery == 0 && model.HasText && (zeroShotSet ??= ZeroShotSet()) is { } evalSet)
             {

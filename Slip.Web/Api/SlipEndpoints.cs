@@ -175,7 +175,7 @@ public static class SlipEndpoints
             : NotFound($"Run {id} has no checkpoint '{alias}'. Aliases: latest, epoch-N, best:METRIC (a metric logged at checkpoint steps, such as zeroshot_acc1).");
     }
 
-    private static async Task<IResult> DownloadAsync(long id, IDbContextFactory<SlipDbContext> dbFactory, IOptions<SlipOptions> options, CancellationToken ct)
+    private static async Task<IResult> DownloadAsync(long id, IDbContextFactory<SlipDbContext> dbFactory, IOptions<SlipOptions> options, CheckpointIntegrity integrity, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var checkpoint = await db.Checkpoints.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct);
@@ -190,6 +190,12 @@ public static class SlipEndpoints
         if (!path.StartsWith(root, StringComparison.Ordinal) || !File.Exists(path))
         {
             return NotFound($"The file of checkpoint {id} is no longer on disk.");
+        }
+
+        // A truncated or corrupted file is refused with the reason rather than served as if it were the checkpoint.
+        if (await integrity.ProblemAsync(checkpoint, ct) is { } problem)
+        {
+            return Results.Problem(problem, statusCode: StatusCodes.Status409Conflict);
         }
 
         return Results.File(path, "application/octet-stream", $"run{checkpoint.RunId}-epoch{checkpoint.Epoch:D3}.pt",

@@ -68,6 +68,7 @@ public static class SlipServiceCollectionExtensions
         services.AddSingleton<RunLauncher>();
         services.AddSingleton<EvaluationLauncher>();
         services.AddSingleton<JobQueue>();
+        services.AddSingleton<CheckpointIntegrity>();
         services.AddSingleton<Slip.Web.Datasets.DatasetRegistry>();
         services.AddTransient<TrainingJob>();
         services.AddTransient<EvaluationJob>();

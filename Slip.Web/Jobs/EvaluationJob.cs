@@ -19,6 +19,7 @@ public sealed class EvaluationJob(
     IDbContextFactory<SlipDbContext> dbFactory,
     RunEventHub hub,
     WorkerRegistry workers,
+    CheckpointIntegrity integrity,
     IOptions<SlipOptions> options,
     ILogger<EvaluationJob> logger)
 {
@@ -50,15 +51,14 @@ public sealed class EvaluationJob(
     {
         await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
         {
+            // The file must still be the one recorded (length and sha256) before its weights are trusted.
             var checkpoint = await db.Checkpoints.AsNoTracking().SingleOrDefaultAsync(c => c.Id == evaluation.CheckpointId, CancellationToken.None);
-            if (EvaluationLauncher.CheckpointProblem(checkpoint, evaluation.CheckpointId ?? 0, evaluation.RunId) is { } problem)
+            var problem = checkpoint is null
+                ? $"Checkpoint {evaluation.CheckpointId} of run {evaluation.RunId} no longer exists."
+                : await integrity.ProblemAsync(checkpoint, CancellationToken.None);
+            if (problem is not null)
             {
-                return (RunStatus.Failed, problem, null);
-            }
-
-            if (!string.Equals(Checkpoints.Sha256Of(checkpoint!.FilePath), checkpoint.Sha256, StringComparison.OrdinalIgnoreCase))
-            {
-                return (RunStatus.Failed, $"The epoch {checkpoint.Epoch} checkpoint file no longer has the sha256 recorded when it was written ({checkpoint.Sha256[..12]}…): it was modified or corrupted, so it was not evaluated.", null);
+                return (RunStatus.Failed, problem + " It was not evaluated.", null);
             }
         }
 

@@ -150,6 +150,26 @@ public class TrainerTests
     }
 
     [Fact]
+    public void AnUnwritableCheckpointFailsTheRunWithTheReasonAndKeepsEarlierCheckpoints()
+    {
+        var dir = Directory.CreateTempSubdirectory("slip-diskfull-").FullName;
+        // The second epoch's temporary checkpoint file cannot be created: a folder stands where it would go (a fault
+        // that works even for root, who ignores permissions).
+        Directory.CreateDirectory(Path.Combine(dir, "epoch_002.pt.tmp"));
+        var events = new List<TrainerEvent>();
+        var outcome = new Trainer(TinyConfigs.Slip(batch: 32) with { Epochs = 3, ZeroShotEvery = 0, ProbeAtEnd = false }, dir, events.Add, () => false).Run();
+
+        Assert.Equal(TrainingOutcome.Failed, outcome);
+        var failed = events.Single(e => e.Type == TrainerEvent.Failed);
+        Assert.Contains("Could not write the epoch 2 checkpoint", failed.Message);
+        Assert.Contains("Earlier checkpoints are intact", failed.Message);
+        var first = events.Single(e => e.Type == TrainerEvent.Checkpoint);
+        Assert.Equal(first.Sha256, Checkpoints.Sha256Of(Path.Combine(dir, "epoch_001.pt")));
+        Assert.False(File.Exists(Path.Combine(dir, "epoch_002.pt")));
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
     public void CancelStopsAfterTheCurrentStep()
     {
         var dir = Directory.CreateTempSubdirectory("slip-trainer-").FullName;

@@ -38,6 +38,18 @@ public sealed class ApiTests
         Assert.Equal(HttpStatusCode.PartialContent, part.StatusCode);
         var expected = File.ReadAllBytes(checkpoint.FilePath)[100..200];
         Assert.Equal(expected, await part.Content.ReadAsByteArrayAsync());
+
+        // One byte flipped on disk (same length): the download says the file is corrupted instead of serving it.
+        var bytes = File.ReadAllBytes(checkpoint.FilePath);
+        bytes[^10] ^= 0xFF;
+        File.WriteAllBytes(checkpoint.FilePath, bytes);
+        var corrupted = await client.GetAsync($"/api/checkpoints/{checkpoint.Id}/download");
+        Assert.Equal(HttpStatusCode.Conflict, corrupted.StatusCode);
+        Assert.Contains("is corrupted on disk: its sha256 is", await corrupted.Content.ReadAsStringAsync());
+        File.WriteAllBytes(checkpoint.FilePath, bytes[..^100]);
+        var truncated = await client.GetAsync($"/api/checkpoints/{checkpoint.Id}/download");
+        Assert.Equal(HttpStatusCode.Conflict, truncated.StatusCode);
+        Assert.Contains("corrupted or truncated on disk", await truncated.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -105,7 +105,8 @@ public sealed class EvaluationApiTests
         // Same length, different bytes: only the sha256 the job checks can tell.
         var evaluation = await WaitAsync(app, launch.EvaluationId.Value, TimeSpan.FromSeconds(30));
         Assert.Equal(RunStatus.Failed, evaluation.Status);
-        Assert.Contains("no longer has the sha256 recorded", evaluation.Error);
+        Assert.Contains("is corrupted on disk: its sha256 is", evaluation.Error);
+        Assert.Contains("It was not evaluated.", evaluation.Error);
     }
 
     /// <summary>A run with one checkpoint row whose file holds arbitrary bytes (and a recorded sha256 that does not match them).</summary>

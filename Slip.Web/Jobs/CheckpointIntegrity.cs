@@ -12,20 +12,29 @@ public sealed class CheckpointIntegrity
 {
     private readonly ConcurrentDictionary<(string Path, long Length, DateTime Modified), string> hashes = new();
 
-    /// <summary>Null if the file is intact, else why it is not (missing, another length, another sha256).</summary>
-    public async Task<string?> ProblemAsync(Checkpoint checkpoint, CancellationToken ct = default)
+    /// <summary>The cheap checks, without reading the file: null if it is there at its recorded length, else why not.</summary>
+    public static string? FileProblem(Checkpoint checkpoint)
     {
         var file = new FileInfo(checkpoint.FilePath);
         if (!file.Exists)
         {
-            return $"The file of checkpoint {checkpoint.Id} (epoch {checkpoint.Epoch}) is no longer on disk.";
+            return $"The epoch {checkpoint.Epoch} checkpoint file '{checkpoint.FilePath}' has been deleted (it is no longer on disk).";
         }
 
-        if (file.Length != checkpoint.Bytes)
+        return file.Length != checkpoint.Bytes
+            ? $"The epoch {checkpoint.Epoch} checkpoint file has changed on disk since it was written: corrupted or truncated ({checkpoint.Bytes:N0} bytes then, {file.Length:N0} now)."
+            : null;
+    }
+
+    /// <summary>Null if the file is intact, else why it is not (missing, another length, another sha256).</summary>
+    public async Task<string?> ProblemAsync(Checkpoint checkpoint, CancellationToken ct = default)
+    {
+        if (FileProblem(checkpoint) is { } problem)
         {
-            return $"The file of checkpoint {checkpoint.Id} (epoch {checkpoint.Epoch}) is corrupted or truncated on disk: {file.Length:N0} bytes, recorded {checkpoint.Bytes:N0}.";
+            return problem;
         }
 
+        var file = new FileInfo(checkpoint.FilePath);
         var key = (file.FullName, file.Length, file.LastWriteTimeUtc);
         if (!hashes.TryGetValue(key, out var sha))
         {
@@ -35,6 +44,6 @@ public sealed class CheckpointIntegrity
 
         return string.Equals(sha, checkpoint.Sha256, StringComparison.OrdinalIgnoreCase)
             ? null
-            : $"The file of checkpoint {checkpoint.Id} (epoch {checkpoint.Epoch}) is corrupted on disk: its sha256 is {sha[..12]}…, recorded {checkpoint.Sha256[..12]}…. It is not served.";
+            : $"The epoch {checkpoint.Epoch} checkpoint file is corrupted on disk: its sha256 is {sha[..12]}…, recorded {checkpoint.Sha256[..12]}….";
     }
 }

@@ -55,7 +55,9 @@ public sealed class EvaluationLauncher(IDbContextFactory<SlipDbContext> dbFactor
         }
 
         var checkpoint = await db.Checkpoints.AsNoTracking().SingleOrDefaultAsync(c => c.Id == order.CheckpointId && c.RunId == runId, ct);
-        if (CheckpointProblem(checkpoint, order.CheckpointId, runId) is { } problem)
+        // The cheap checks here (the file is there, at its recorded length); the job checks the sha256 before loading.
+        var problem = checkpoint is null ? $"Checkpoint {order.CheckpointId} is not one of run {runId}'s checkpoints." : CheckpointIntegrity.FileProblem(checkpoint);
+        if (problem is not null)
         {
             return new EvaluationLaunch(null, [new ConfigError(nameof(EvaluationOrder.CheckpointId), problem)]);
         }
@@ -107,10 +109,10 @@ public sealed class EvaluationLauncher(IDbContextFactory<SlipDbContext> dbFactor
         return new EvaluationLaunch(evaluation.Id, []);
     }
 
-    /// <summary>Queues the job for an evaluation and records its id.</summary>
-    public async Task EnqueueAsync(SlipDbContext db, long evaluationId, CancellationToken ct = default)
+    /// <summary>Queues the job for an evaluation and records its id and when it was queued (<paramref name="at"/>, default now).</summary>
+    public async Task EnqueueAsync(SlipDbContext db, long evaluationId, CancellationToken ct = default, DateTime? at = null)
     {
-        var now = DateTime.UtcNow;
+        var now = at ?? DateTime.UtcNow;
         var jobId = jobs.Enqueue<EvaluationJob>(j => j.RunAsync(evaluationId, null, CancellationToken.None));
         await db.Evaluations.Where(e => e.Id == evaluationId).ExecuteUpdateAsync(s => s.SetProperty(e => e.JobId, jobId).SetProperty(e => e.QueuedAt, now), ct);
     }
@@ -138,25 +140,6 @@ public sealed class EvaluationLauncher(IDbContextFactory<SlipDbContext> dbFactor
 
         hub.Publish(new RunUpdate(evaluation.RunId, EvaluationChanged: true));
         return true;
-    }
-
-    /// <summary>Why a checkpoint cannot be evaluated (not this run's, deleted, changed in size), or null. The job re-checks its sha256.</summary>
-    public static string? CheckpointProblem(Checkpoint? checkpoint, long checkpointId, long runId)
-    {
-        if (checkpoint is null)
-        {
-            return $"Checkpoint {checkpointId} is not one of run {runId}'s checkpoints.";
-        }
-
-        var file = new FileInfo(checkpoint.FilePath);
-        if (!file.Exists)
-        {
-            return $"The epoch {checkpoint.Epoch} checkpoint file '{checkpoint.FilePath}' has been deleted; it cannot be evaluated.";
-        }
-
-        return file.Length != checkpoint.Bytes
-            ? $"The epoch {checkpoint.Epoch} checkpoint file has changed on disk since it was written ({checkpoint.Bytes:N0} bytes then, {file.Length:N0} now); it cannot be trusted."
-            : null;
     }
 
     /// <summary>A built-in dataset is null (the evaluator renders it); a registered one is its source; anything else an error on <paramref name="field"/>.</summary>

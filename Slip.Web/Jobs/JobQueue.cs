@@ -15,7 +15,7 @@ public sealed record WorkerEntry(string Name, IReadOnlyList<string> Queues, int 
 public sealed record QueueSnapshot(IReadOnlyList<QueueEntry> Running, IReadOnlyList<QueueEntry> Queued, IReadOnlyList<WorkerEntry> Workers);
 
 /// <summary>The training queue seen and ordered: runs and evaluations share it, in the order their jobs were queued.</summary>
-public sealed class JobQueue(IDbContextFactory<SlipDbContext> dbFactory, JobStorage storage, IBackgroundJobClient jobs, RunEventHub hub)
+public sealed class JobQueue(IDbContextFactory<SlipDbContext> dbFactory, JobStorage storage, IBackgroundJobClient jobs, RunLauncher runs, EvaluationLauncher evaluations, RunEventHub hub)
 {
     public const string RunKind = "run";
     public const string EvaluationKind = "evaluation";
@@ -59,16 +59,14 @@ public sealed class JobQueue(IDbContextFactory<SlipDbContext> dbFactory, JobStor
             var at = start.AddMilliseconds(i);
             if (entry.Kind == RunKind)
             {
-                var old = await db.Runs.Where(r => r.Id == entry.Id && r.Status == RunStatus.Queued).Select(r => r.JobId).SingleOrDefaultAsync(ct);
-                var job = jobs.Enqueue<TrainingJob>(j => j.RunAsync(entry.Id, null, CancellationToken.None));
-                await db.Runs.Where(r => r.Id == entry.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, job).SetProperty(r => r.QueuedAt, at), ct);
+                var old = await db.Runs.Where(r => r.Id == entry.Id).Select(r => r.JobId).SingleOrDefaultAsync(ct);
+                await runs.EnqueueAsync(db, entry.Id, ct, at);
                 Forget(old);
             }
             else
             {
-                var old = await db.Evaluations.Where(e => e.Id == entry.Id && e.Status == RunStatus.Queued).Select(e => e.JobId).SingleOrDefaultAsync(ct);
-                var job = jobs.Enqueue<EvaluationJob>(j => j.RunAsync(entry.Id, null, CancellationToken.None));
-                await db.Evaluations.Where(e => e.Id == entry.Id).ExecuteUpdateAsync(s => s.SetProperty(e => e.JobId, job).SetProperty(e => e.QueuedAt, at), ct);
+                var old = await db.Evaluations.Where(e => e.Id == entry.Id).Select(e => e.JobId).SingleOrDefaultAsync(ct);
+                await evaluations.EnqueueAsync(db, entry.Id, ct, at);
                 Forget(old);
             }
         }
@@ -83,7 +81,7 @@ public sealed class JobQueue(IDbContextFactory<SlipDbContext> dbFactory, JobStor
     /// </summary>
     private void Forget(string? jobId)
     {
-        if (jobId is not null && storage.GetMonitoringApi().JobDetails(jobId)?.History.FirstOrDefault()?.StateName == "Enqueued")
+        if (HangfireJobs.StateOf(storage.GetMonitoringApi(), jobId) == "Enqueued")
         {
             jobs.Delete(jobId);
         }

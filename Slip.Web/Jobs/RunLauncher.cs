@@ -74,10 +74,10 @@ public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBac
         return new LaunchResult(run.Id, []);
     }
 
-    /// <summary>Queues the training job for a run and records the job id.</summary>
-    public async Task EnqueueAsync(SlipDbContext db, long runId, CancellationToken cancellationToken = default)
+    /// <summary>Queues the training job for a run and records the job id and when it was queued (<paramref name="at"/>, default now).</summary>
+    public async Task EnqueueAsync(SlipDbContext db, long runId, CancellationToken cancellationToken = default, DateTime? at = null)
     {
-        var now = DateTime.UtcNow;
+        var now = at ?? DateTime.UtcNow;
         var jobId = jobs.Enqueue<TrainingJob>(j => j.RunAsync(runId, null, CancellationToken.None));
         await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId).SetProperty(r => r.QueuedAt, now), cancellationToken);
     }

@@ -34,8 +34,7 @@ public sealed class StartupReconciler(
         var queued = await db.Runs.Where(r => r.Status == RunStatus.Queued).OrderBy(r => r.Id).ToListAsync(cancellationToken);
         foreach (var run in queued)
         {
-            var state = run.JobId is null ? null : monitoring.JobDetails(run.JobId)?.History.FirstOrDefault()?.StateName;
-            if (state is "Enqueued" or "Processing" or "Scheduled" or "Awaiting")
+            if (HangfireJobs.IsPending(monitoring, run.JobId))
             {
                 continue;
             }
@@ -70,8 +69,7 @@ public sealed class StartupReconciler(
                 continue;
             }
 
-            var state = evaluation.JobId is null ? null : monitoring.JobDetails(evaluation.JobId)?.History.FirstOrDefault()?.StateName;
-            if (state is "Enqueued" or "Processing" or "Scheduled" or "Awaiting")
+            if (HangfireJobs.IsPending(monitoring, evaluation.JobId))
             {
                 continue;
             }

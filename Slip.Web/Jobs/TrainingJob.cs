@@ -105,6 +105,7 @@ public sealed class TrainingJob(
             configJson = (await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId)).ConfigJson;
         }
 
+        var config = RunConfig.FromJson(configJson);   // for the retention policy applied as checkpoints arrive
         var configPath = Path.Combine(runDirectory, "config.json");
         await File.WriteAllTextAsync(configPath, configJson, CancellationToken.None);
 
@@ -139,7 +140,7 @@ public sealed class TrainingJob(
                     await RecordProgressAsync(runId, e);
                     break;
                 case TrainerEvent.Checkpoint:
-                    await RecordCheckpointAsync(runId, e, checkpointDirectory, RunConfig.FromJson(configJson));
+                    await RecordCheckpointAsync(runId, e, checkpointDirectory, config);
                     break;
                 case TrainerEvent.Failed:
                     failure = e.Message;

@@ -1,5 +1,6 @@
 using System.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -13,7 +14,10 @@ public static partial class MetricIngest
         try
         {
             var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-            await using var transaction = await connection.BeginTransactionAsync(ct);
+            // Inside the caller's transaction when there is one (a resume's rebuild), else its own.
+            var outer = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
+            await using var own = outer is null ? await connection.BeginTransactionAsync(ct) : null;
+            var transaction = outer ?? own!;
             await using (var copy = await connection.BeginBinaryImportAsync(
                 "COPY \"MetricPoints\" (\"RunId\", \"Name\", \"Step\", \"Epoch\", \"Value\", \"Time\") FROM STDIN (FORMAT BINARY)", ct))
             {
@@ -67,7 +71,10 @@ public static partial class MetricIngest
                 await command.ExecuteNonQueryAsync(ct);
             }
 
-            await transaction.CommitAsync(ct);
+            if (own is not null)
+            {
+                await own.CommitAsync(ct);
+            }
         }
         finally
         {

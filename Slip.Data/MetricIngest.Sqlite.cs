@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Slip.Data;
 
@@ -12,7 +13,9 @@ public static partial class MetricIngest
         try
         {
             var connection = (SqliteConnection)db.Database.GetDbConnection();
-            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            var outer = (SqliteTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
+            await using var own = outer is null ? (SqliteTransaction)await connection.BeginTransactionAsync(ct) : null;
+            var transaction = outer ?? own!;
             await InsertEachAsync(connection, transaction,
                 "INSERT INTO \"MetricPoints\" (\"RunId\", \"Name\", \"Step\", \"Epoch\", \"Value\", \"Time\") VALUES ($0, $1, $2, $3, $4, $5)",
                 points.Where(p => double.IsFinite(p.Value)), p => [runId, p.Name, p.Step, p.Epoch, p.Value, Text(p.Time)], ct);   // SQLite stores NaN as NULL: such points live only in the summary's count
@@ -22,7 +25,10 @@ public static partial class MetricIngest
             await InsertEachAsync(connection, transaction,
                 $"INSERT INTO \"MetricSummaries\" AS s ({SummaryColumns}) VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) " + SummaryConflict("min", "max"),
                 summaries, s => [s.RunId, s.Name, s.Count, s.FirstStep, s.LastStep, s.Last, Text(s.LastTime), s.Min, s.MinStep, s.Max, s.MaxStep], ct);
-            await transaction.CommitAsync(ct);
+            if (own is not null)
+            {
+                await own.CommitAsync(ct);
+            }
         }
         finally
         {

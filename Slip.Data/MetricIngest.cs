@@ -49,15 +49,21 @@ public static partial class MetricIngest
         {
             var points = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == runId).OrderBy(p => p.Step)
                 .Select(p => new MetricRow(p.Name, p.Step, p.Epoch, p.Value, p.Time)).ToListAsync(cancellationToken);
-            var (summaries, rollups) = Aggregate(runId, points);
-            if (db.Database.IsNpgsql())
-            {
-                await WritePostgresAsync(db, runId, [], summaries, rollups, cancellationToken);
-            }
-            else
-            {
-                await WriteSqliteAsync(db, runId, [], summaries, rollups, cancellationToken);
-            }
+            await WriteAggregatesAsync(db, runId, points, cancellationToken);
+        }
+    }
+
+    /// <summary>Folds already stored <paramref name="points"/> into the run's summaries and rollups without storing them again.</summary>
+    internal static async Task WriteAggregatesAsync(SlipDbContext db, long runId, IReadOnlyList<MetricRow> points, CancellationToken cancellationToken)
+    {
+        var (summaries, rollups) = Aggregate(runId, points);
+        if (db.Database.IsNpgsql())
+        {
+            await WritePostgresAsync(db, runId, [], summaries, rollups, cancellationToken);
+        }
+        else
+        {
+            await WriteSqliteAsync(db, runId, [], summaries, rollups, cancellationToken);
         }
     }
 

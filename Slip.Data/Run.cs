@@ -60,6 +60,9 @@ public class Run
 
     public bool CancelRequested { get; set; }
 
+    /// <summary>The number of the current (or last) attempt: 0 until a worker first starts it, then 1, 2, ... per resume.</summary>
+    public int Attempt { get; set; }
+
     public List<Checkpoint> Checkpoints { get; set; } = [];
 
     public List<Evaluation> Evaluations { get; set; } = [];

@@ -19,6 +19,10 @@ public abstract class SlipDbContext(DbContextOptions options) : DbContext(option
 
     public DbSet<MetricRollup> MetricRollups => Set<MetricRollup>();
 
+    public DbSet<RunAttempt> RunAttempts => Set<RunAttempt>();
+
+    public DbSet<SupersededMetricPoint> SupersededMetricPoints => Set<SupersededMetricPoint>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Applies to DateTime? as well.

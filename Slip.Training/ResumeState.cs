@@ -14,9 +14,64 @@ public static class ResumeState
 {
     private const string Folder = "resume";
 
-    private sealed record State(long Step, string Config);
+    private static readonly string[] Files = ["model.pt", "optimizer.pt"];
+
+    /// <summary>The saved step, the config, and the sha256 of each file (absent in states saved before hashes were kept).</summary>
+    private sealed record State(long Step, string Config, Dictionary<string, string>? Sha256 = null);
 
     public static bool Exists(string outputDirectory) => File.Exists(Path.Combine(outputDirectory, Folder, "state.json"));
+
+    /// <summary>The step a resume would continue from, or null when there is no (readable) state.</summary>
+    public static long? StepOf(string outputDirectory)
+    {
+        try
+        {
+            return Exists(outputDirectory) ? Read(Path.Combine(outputDirectory, Folder)).Step : null;
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// What is wrong with the saved state (unreadable, a file missing, truncated or corrupted: its sha256 no longer
+    /// matches), or null when it is sound or there is none.
+    /// </summary>
+    public static string? Problem(string outputDirectory)
+    {
+        var folder = Path.Combine(outputDirectory, Folder);
+        if (!Exists(outputDirectory))
+        {
+            return null;
+        }
+
+        State state;
+        try
+        {
+            state = Read(folder);
+        }
+        catch (InvalidDataException ex)
+        {
+            return ex.Message;
+        }
+
+        foreach (var file in Files)
+        {
+            var path = Path.Combine(folder, file);
+            if (!File.Exists(path))
+            {
+                return $"The resume state's {file} is missing from '{folder}'.";
+            }
+
+            if (state.Sha256?.TryGetValue(file, out var expected) == true && !string.Equals(Checkpoints.Sha256Of(path), expected, StringComparison.OrdinalIgnoreCase))
+            {
+                return $"The resume state's {file} in '{folder}' no longer matches its sha256 (truncated or corrupted on disk); it cannot be resumed from.";
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Writes the state to a temporary folder and swaps it in, so a crash mid-write leaves the previous state.</summary>
     public static void Save(string outputDirectory, RunConfig config, SlipModel model, AdamW optimizer, long step)
@@ -31,7 +86,8 @@ public static class ResumeState
         Directory.CreateDirectory(temp);
         Checkpoints.Save(model, Path.Combine(temp, "model.pt"));
         optimizer.save_py(Path.Combine(temp, "optimizer.pt"));
-        File.WriteAllText(Path.Combine(temp, "state.json"), JsonSerializer.Serialize(new State(step, config.ToJson())));
+        var hashes = Files.ToDictionary(f => f, f => Checkpoints.Sha256Of(Path.Combine(temp, f)));
+        File.WriteAllText(Path.Combine(temp, "state.json"), JsonSerializer.Serialize(new State(step, config.ToJson(), hashes)));
         if (Directory.Exists(target))
         {
             Directory.Delete(target, recursive: true);
@@ -44,17 +100,12 @@ public static class ResumeState
     public static long Load(string outputDirectory, RunConfig config, SlipModel model, AdamW optimizer)
     {
         var folder = Path.Combine(outputDirectory, Folder);
-        State state;
-        try
+        if (Problem(outputDirectory) is { } problem)
         {
-            state = JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(folder, "state.json")))
-                ?? throw new InvalidDataException("empty state");
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"The resume state in '{folder}' is unreadable: {ex.Message}", ex);
+            throw new InvalidDataException(problem);
         }
 
+        var state = Read(folder);
         if (RunConfig.FromJson(state.Config) != config)
         {
             throw new InvalidDataException($"The resume state in '{folder}' was saved by a run with a different config; start a new output folder.");
@@ -63,5 +114,18 @@ public static class ResumeState
         Checkpoints.Load(model, Path.Combine(folder, "model.pt"));
         optimizer.load_py(Path.Combine(folder, "optimizer.pt"));
         return state.Step;
+    }
+
+    private static State Read(string folder)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(folder, "state.json")))
+                ?? throw new InvalidDataException($"The resume state in '{folder}' is empty.");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"The resume state in '{folder}' is unreadable: {ex.Message}", ex);
+        }
     }
 }

@@ -40,6 +40,15 @@ public sealed class Trainer(
     private static readonly long? FaultNanAtStep =
         long.TryParse(Environment.GetEnvironmentVariable(FaultNanAtStepVariable), out var s) ? s : null;
 
+    /// <summary>
+    /// Fault injection for tests of crashes and restarts: a run started from step 0 stops after this step (its metrics
+    /// sent) and waits, as a long step would, until it is cancelled or killed. A resumed run does not wait.
+    /// </summary>
+    public const string FaultPauseAfterStepVariable = "SLIP_FAULT_PAUSE_AFTER_STEP";
+
+    private static readonly long? FaultPauseAfterStep =
+        long.TryParse(Environment.GetEnvironmentVariable(FaultPauseAfterStepVariable), out var p) ? p : null;
+
     /// <summary>Splits parameters as the reference does: no decay for ndim &lt; 2 or names containing bias, ln or bn.</summary>
     public static (List<(string Name, Parameter Parameter)> Decay, List<(string Name, Parameter Parameter)> NoDecay) WeightDecayGroups(nn.Module model)
     {
@@ -123,6 +132,7 @@ public sealed class Trainer(
             }
         }
 
+        var startStep = step;
         emit(new TrainerEvent { Type = TrainerEvent.Started, Step = step, TotalSteps = totalSteps, Epoch = Fractional(step, loader) });
         var sums = new Dictionary<string, double>();
 
@@ -212,6 +222,11 @@ public sealed class Trainer(
                     {
                         batch.Dispose();
                     }
+                }
+
+                while (FaultPauseAfterStep == step && startStep == 0 && !cancelRequested())
+                {
+                    Thread.Sleep(50);
                 }
 
                 if (cancelRequested())

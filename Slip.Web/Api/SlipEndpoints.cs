@@ -32,6 +32,7 @@ public static class SlipEndpoints
         api.MapEvaluationApi();
         api.MapRunTableApi();
         api.MapCompareApi();
+        api.MapAttemptApi();
         app.MapGet("/healthz", () => Results.Text("ok"));
         return app;
     }

@@ -46,6 +46,10 @@ public sealed class SlipOptions
 
     /// <summary>The folder that holds every run's outputs; only files under it are ever served.</summary>
     public string RunsDirectory => Path.Combine(ResolvedDataDirectory, "runs");
+
+    /// <summary>Where a run's trainer writes its checkpoints and resume state.</summary>
+    public string CheckpointDirectory(long runId) =>
+        Path.Combine(RunsDirectory, runId.ToString(System.Globalization.CultureInfo.InvariantCulture), "checkpoints");
 }
 
 /// <summary>The training workers this host runs: one Hangfire server with one worker per device.</summary>
@@ -58,4 +62,20 @@ public sealed class WorkerOptions
     public List<string> Devices { get; set; } = [];
 
     public IReadOnlyList<string> EffectiveDevices => Devices.Count == 0 ? ["cpu"] : Devices;
+
+    /// <summary>
+    /// Seconds without a heartbeat from a run's worker before the run is marked failed (and, with
+    /// <see cref="ResumeInterrupted"/>, resumed elsewhere). Workers beat four times per timeout.
+    /// </summary>
+    public int HeartbeatTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Resume runs interrupted by a worker that shut down, restarted or stopped beating, from their last saved state
+    /// (a new attempt with the same run id). Off: they stay Failed with the reason until someone resumes them.
+    /// </summary>
+    public bool ResumeInterrupted { get; set; } = true;
+
+    public TimeSpan HeartbeatTimeout => TimeSpan.FromSeconds(Math.Max(2, HeartbeatTimeoutSeconds));
+
+    public TimeSpan HeartbeatInterval => HeartbeatTimeout / 4;
 }

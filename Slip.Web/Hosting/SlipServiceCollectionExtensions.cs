@@ -69,12 +69,15 @@ public static class SlipServiceCollectionExtensions
         services.AddSingleton<EvaluationLauncher>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<CheckpointIntegrity>();
+        services.AddSingleton<RunResumer>();
         services.AddSingleton<Slip.Web.Datasets.DatasetRegistry>();
         services.AddTransient<TrainingJob>();
         services.AddTransient<EvaluationJob>();
 
         // Registered before the Hangfire servers: migrations and reconciliation finish before any job runs.
         services.AddHostedService<StartupReconciler>();
+        services.AddSingleton<LeaseMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<LeaseMonitor>());
         services.AddSlipHangfire(configuration, storage, slip);
 
         // Serve package assets (MudBlazor, Plotly, the Blazor script) from the build output in every environment, not only

@@ -5,10 +5,11 @@ using Slip.Data;
 namespace Slip.Web.Jobs;
 
 /// <summary>
-/// At start-up: applies migrations, then reconciles runs with the queue so a restart loses none. Queued runs whose
-/// job is gone (always the case with the in-memory queue) are queued again; runs this host was training when it
-/// stopped are marked Failed with that reason (resuming them is a later feature). Runs on other hosts are left alone.
-/// Evaluations are reconciled the same way.
+/// At start-up: applies migrations, then reconciles runs with the queue so a restart loses none. Runs this host was
+/// training when it stopped (it crashed, or was killed) are marked Failed with that reason, and resumed from their
+/// saved state when Slip:Workers:ResumeInterrupted is on. Queued runs whose job is gone (always the case with the
+/// in-memory queue) are queued again. Runs on other hosts are left to their leases (<see cref="LeaseMonitor"/>).
+/// Evaluations are reconciled the same way (they restart from scratch: they are short and keep no state).
 /// </summary>
 public sealed class StartupReconciler(
     IDbContextFactory<SlipDbContext> dbFactory,
@@ -24,10 +25,17 @@ public sealed class StartupReconciler(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
 
         var interrupted = await db.Runs.Where(r => r.Status == RunStatus.Running).ToListAsync(cancellationToken);
+        var resumer = services.GetRequiredService<RunResumer>();
+        var resume = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.SlipOptions>>().Value.Workers.ResumeInterrupted;
         foreach (var run in interrupted.Where(r => WorkerRegistry.IsThisHost(r.Worker) || r.Worker is null))
         {
-            await TrainingJob.SetFinalAsync(db, run.Id, RunStatus.Failed, "The server restarted while this run was training; the run was stopped.");
-            logger.LogWarning("Run {RunId} was running when the server stopped; marked Failed.", run.Id);
+            await TrainingJob.SetFinalAsync(db, run.Id, RunStatus.Failed, $"The worker {run.Worker} restarted while this run was training; the run was stopped.");
+            logger.LogWarning("Run {RunId} was running when this host stopped; marked Failed.", run.Id);
+            if (resume)
+            {
+                var resumed = await resumer.ResumeAsync(run.Id, cancellationToken);
+                logger.LogInformation("Run {RunId}: {Outcome}", run.Id, resumed.Succeeded ? $"resumed as attempt {resumed.Attempt}" : resumed.Problem);
+            }
         }
 
         var monitoring = storage.GetMonitoringApi();

@@ -10,8 +10,10 @@ using Slip.Web.Live;
 namespace Slip.Web.Jobs;
 
 /// <summary>
-/// The Hangfire job that trains one run: claims it (so a second delivery starts nothing), runs the trainer as a child
-/// process, records its metrics, checkpoints and outcome, and stops it when the run is cancelled.
+/// The Hangfire job that trains one run: claims its lease (so a second delivery starts nothing) as a new attempt,
+/// runs the trainer as a child process (resuming from the run's saved state when there is one), beats the lease while
+/// it trains, records its metrics, checkpoints and outcome through a <see cref="RunRecorder"/> (which rides out a
+/// store outage), and stops it when the run is cancelled or the lease is lost.
 /// </summary>
 public sealed class TrainingJob(
     IDbContextFactory<SlipDbContext> dbFactory,
@@ -19,6 +21,7 @@ public sealed class TrainingJob(
     WorkerRegistry workers,
     ActiveTrainers active,
     EvaluationLauncher evaluations,
+    RunResumer resumer,
     IOptions<SlipOptions> options,
     ILogger<TrainingJob> logger)
 {
@@ -36,11 +39,25 @@ public sealed class TrainingJob(
         }
 
         hub.Publish(new RunUpdate(runId, Status: RunStatus.Running));
-        var outcome = await TrainAsync(runId, device, cancellationToken);
-        await FinishAsync(runId, outcome);
+        var outcome = await TrainAsync(runId, worker, device, cancellationToken);
+        if (outcome.LeaseLost)
+        {
+            // The run was failed (and perhaps resumed elsewhere) without this worker: its record is not ours to write.
+            logger.LogWarning("Run {RunId}: {Error}", runId, outcome.Error);
+            return;
+        }
+
+        await StoreRetry.RunAsync(() => FinishAsync(runId, outcome), logger, $"run {runId}'s outcome", CancellationToken.None);
         if (outcome.Status == RunStatus.Succeeded)
         {
             await QueueFinalEvaluationAsync(runId);
+        }
+        else if (outcome.Interrupted && options.Value.Workers.ResumeInterrupted)
+        {
+            // The worker is going away (shut down or lost its lease): the run continues from its saved state, here
+            // after a restart or on any other worker now.
+            var resumed = await resumer.ResumeAsync(runId, CancellationToken.None);
+            logger.LogInformation("Run {RunId} was interrupted: {Outcome}", runId, resumed.Succeeded ? $"queued again as attempt {resumed.Attempt}" : resumed.Problem);
         }
     }
 
@@ -64,40 +81,55 @@ public sealed class TrainingJob(
         }
     }
 
-    /// <summary>Moves the run from Queued to Running atomically; false if it is not queued (cancelled, or another delivery has it).</summary>
+    /// <summary>
+    /// Takes the run's lease and opens a new attempt, atomically: only a queued run whose lease is free moves to
+    /// Running, so of two deliveries of the same job only one starts a trainer. False if it is not queued (cancelled,
+    /// or another delivery has it).
+    /// </summary>
     private async Task<bool> ClaimAsync(long runId, string worker)
     {
         await using var db = await dbFactory.CreateDbContextAsync();
         var now = DateTime.UtcNow;
-        var claimed = await db.Runs
-            .Where(r => r.Id == runId && r.Status == RunStatus.Queued && !r.CancelRequested)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.Status, RunStatus.Running)
-                .SetProperty(r => r.StartedAt, now)
-                .SetProperty(r => r.Worker, worker)
-                .SetProperty(r => r.LeaseOwner, worker)
-                .SetProperty(r => r.LeaseExpiresAt, now.AddMinutes(5)));
-        if (claimed == 1)
+        var lease = now + options.Value.Workers.HeartbeatTimeout;
+        await using (var transaction = await db.Database.BeginTransactionAsync())
         {
-            return true;
+            var claimed = await db.Runs
+                .Where(r => r.Id == runId && r.Status == RunStatus.Queued && !r.CancelRequested && (r.LeaseExpiresAt == null || r.LeaseExpiresAt < now))
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(r => r.Status, RunStatus.Running)
+                    .SetProperty(r => r.StartedAt, r => r.StartedAt ?? now)
+                    .SetProperty(r => r.Worker, worker)
+                    .SetProperty(r => r.Attempt, r => r.Attempt + 1)
+                    .SetProperty(r => r.LeaseOwner, worker)
+                    .SetProperty(r => r.LeaseExpiresAt, lease));
+            if (claimed == 1)
+            {
+                var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.Attempt, r.Step }).SingleAsync();
+                db.RunAttempts.Add(new RunAttempt { RunId = runId, Number = run.Attempt, FromStep = run.Step, Worker = worker, StartedAt = now });
+                await db.SaveChangesAsync();
+                await transaction.CommitAsync();
+                return true;
+            }
         }
 
-        var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId);
-        if (run is { Status: RunStatus.Queued, CancelRequested: true })
+        var current = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId);
+        if (current is { Status: RunStatus.Queued, CancelRequested: true })
         {
             await SetFinalAsync(db, runId, RunStatus.Cancelled, null);
             hub.Publish(new RunUpdate(runId, Status: RunStatus.Cancelled));
         }
 
-        logger.LogInformation("Run {RunId} was not started by this delivery: it is {Status}.", runId, run?.Status.ToString() ?? "missing");
+        logger.LogInformation("Run {RunId} was not started by this delivery: it is {Status}.", runId, current?.Status.ToString() ?? "missing");
         return false;
     }
 
-    private async Task<(RunStatus Status, string? Error)> TrainAsync(long runId, string device, CancellationToken cancellationToken)
+    private sealed record Outcome(RunStatus Status, string? Error, bool Interrupted = false, bool LeaseLost = false);
+
+    private async Task<Outcome> TrainAsync(long runId, string worker, string device, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var runDirectory = Path.Combine(settings.RunsDirectory, runId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var checkpointDirectory = Path.Combine(runDirectory, "checkpoints");
+        var checkpointDirectory = settings.CheckpointDirectory(runId);
+        var runDirectory = Path.GetDirectoryName(checkpointDirectory)!;
         Directory.CreateDirectory(checkpointDirectory);
         string configJson;
         await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
@@ -112,17 +144,21 @@ public sealed class TrainingJob(
         TrainerProcess trainer;
         try
         {
-            trainer = TrainerProcess.Start(settings, configPath, checkpointDirectory, device);
+            // Always --resume: a run with saved state (a later attempt) continues from it, a new one starts at step 0.
+            trainer = TrainerProcess.Start(settings, ["train", "--config", configPath, "--out", checkpointDirectory, "--resume"], checkpointDirectory, device);
         }
         catch (Exception ex) when (ex is FileNotFoundException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
-            return (RunStatus.Failed, ex.Message);
+            return new Outcome(RunStatus.Failed, ex.Message);
         }
 
         await using var _ = trainer;
         using var registration = active.Add(runId, trainer.Id);
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watcher = trainer.StopWhenAsync(() => IsCancelRequestedAsync(runId), TimeSpan.FromSeconds(options.Value.CancelGraceSeconds), stopWatching.Token);
+        var lease = new LeaseHeartbeat(dbFactory, runId, worker, settings.Workers, logger);
+        var heartbeat = lease.BeatAsync(() => trainer.Kill(), stopWatching.Token);
+        var recorder = new RunRecorder(dbFactory, hub, logger, runId, (db, e) => RecordCheckpointAsync(db, runId, e, checkpointDirectory, config), cancellationToken);
 
         string? failure = null;
         var completed = false;
@@ -132,15 +168,12 @@ public sealed class TrainingJob(
         {
             switch (e.Type)
             {
-                case TrainerEvent.Metrics:
-                    await RecordMetricsAsync(runId, e);
+                case TrainerEvent.Metrics or TrainerEvent.Checkpoint:
+                    recorder.Post(e);
                     break;
                 case TrainerEvent.Progress or TrainerEvent.Started when DateTime.UtcNow - lastProgress > ProgressInterval:
                     lastProgress = DateTime.UtcNow;
-                    await RecordProgressAsync(runId, e);
-                    break;
-                case TrainerEvent.Checkpoint:
-                    await RecordCheckpointAsync(runId, e, checkpointDirectory, config);
+                    recorder.Post(e);
                     break;
                 case TrainerEvent.Failed:
                     failure = e.Message;
@@ -150,79 +183,55 @@ public sealed class TrainingJob(
                     break;
                 case TrainerEvent.Completed:
                     completed = true;
-                    await RecordProgressAsync(runId, e);
+                    recorder.Post(e);
                     break;
             }
         }
 
         await trainer.WaitForExitAsync(CancellationToken.None);
+        await recorder.CompleteAsync();
         await stopWatching.CancelAsync();
         await watcher;
+        await heartbeat;
+
+        if (lease.Lost)
+        {
+            return new Outcome(RunStatus.Failed, $"This worker ({worker}) lost the run's lease (its heartbeats stopped reaching the store, and the run was taken away); its trainer was stopped.", LeaseLost: true);
+        }
+
+        if (cancellationToken.IsCancellationRequested && !await IsCancelRequestedAsync(runId))
+        {
+            return new Outcome(RunStatus.Failed, $"The worker {worker} shut down while this run was training.", Interrupted: true);
+        }
 
         if (cancelledByTrainer || await IsCancelRequestedAsync(runId))
         {
-            return (RunStatus.Cancelled, null);
+            return new Outcome(RunStatus.Cancelled, null);
         }
 
         if (completed && trainer.ExitCode == 0)
         {
-            return (RunStatus.Succeeded, null);
+            return new Outcome(RunStatus.Succeeded, null);
         }
 
-        if (failure is not null)
-        {
-            return (RunStatus.Failed, failure);
-        }
-
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return (RunStatus.Failed, "The worker shut down while this run was training.");
-        }
-
-        return (RunStatus.Failed, trainer.DescribeExit());
+        return failure is not null ? new Outcome(RunStatus.Failed, failure) : new Outcome(RunStatus.Failed, trainer.DescribeExit());
     }
 
+    /// <summary>Whether someone asked to cancel the run; false while the store is unreachable (the next poll asks again).</summary>
     private async Task<bool> IsCancelRequestedAsync(long runId)
     {
-        await using var db = await dbFactory.CreateDbContextAsync();
-        return await db.Runs.Where(r => r.Id == runId).Select(r => r.CancelRequested).SingleOrDefaultAsync();
-    }
-
-    private async Task RecordMetricsAsync(long runId, TrainerEvent e)
-    {
-        var samples = (e.Values ?? []).Select(kv => new MetricSample(kv.Key, e.Step, e.Epoch, kv.Value)).ToList();
-        var now = DateTime.UtcNow;
-        await using (var db = await dbFactory.CreateDbContextAsync())
+        try
         {
-            await MetricIngest.WriteAsync(db, runId, samples.Select(s => new MetricRow(s.Name, s.Step, s.Epoch, s.Value, now)).ToList());
-            await UpdateProgressAsync(db, runId, e);
+            await using var db = await dbFactory.CreateDbContextAsync();
+            return await db.Runs.Where(r => r.Id == runId).Select(r => r.CancelRequested).SingleOrDefaultAsync();
         }
-
-        hub.Publish(new RunUpdate(runId, Step: e.Step, TotalSteps: e.TotalSteps, Metrics: samples));
-    }
-
-    private async Task RecordProgressAsync(long runId, TrainerEvent e)
-    {
-        await using (var db = await dbFactory.CreateDbContextAsync())
+        catch (Exception ex) when (StoreRetry.IsStoreFault(ex))
         {
-            await UpdateProgressAsync(db, runId, e);
+            return false;
         }
-
-        hub.Publish(new RunUpdate(runId, Step: e.Step, TotalSteps: e.TotalSteps));
     }
 
-    private static Task<int> UpdateProgressAsync(SlipDbContext db, long runId, TrainerEvent e)
-    {
-        var progress = e.TotalSteps > 0 ? (double)e.Step / e.TotalSteps : 0;
-        var lease = DateTime.UtcNow.AddMinutes(5);
-        return db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s
-            .SetProperty(r => r.Step, e.Step)
-            .SetProperty(r => r.TotalSteps, e.TotalSteps)
-            .SetProperty(r => r.Progress, progress)
-            .SetProperty(r => r.LeaseExpiresAt, lease));
-    }
-
-    private async Task RecordCheckpointAsync(long runId, TrainerEvent e, string checkpointDirectory, RunConfig config)
+    private async Task RecordCheckpointAsync(SlipDbContext db, long runId, TrainerEvent e, string checkpointDirectory, RunConfig config)
     {
         // Only files inside this run's checkpoint folder are recorded, whatever the trainer says.
         var path = e.Path is null ? null : Path.GetFullPath(e.Path);
@@ -238,29 +247,27 @@ public sealed class TrainingJob(
             logger.LogWarning("Run {RunId}: checkpoint {Path} hash {Actual} differs from the trainer's {Reported}", runId, path, sha, e.Sha256);
         }
 
-        await using (var db = await dbFactory.CreateDbContextAsync())
+        var epoch = (int)Math.Round(e.Epoch);
+        // A resumed attempt that writes an epoch again (its file was rewritten) replaces the record.
+        await db.Checkpoints.Where(c => c.RunId == runId && c.Epoch == epoch).ExecuteDeleteAsync();
+        db.Checkpoints.Add(new Checkpoint
         {
-            db.Checkpoints.Add(new Checkpoint
-            {
-                RunId = runId,
-                Epoch = (int)Math.Round(e.Epoch),
-                Step = e.Step,
-                FilePath = path,
-                Bytes = new FileInfo(path).Length,
-                Sha256 = sha,
-                CreatedAt = DateTime.UtcNow,
-            });
-            await db.SaveChangesAsync();
-            if (await CheckpointRetention.ApplyAsync(db, runId, config, logger) is { Count: > 0 } deleted)
-            {
-                logger.LogInformation("Run {RunId}: retention deleted the checkpoints of epochs {Epochs}.", runId, string.Join(", ", deleted));
-            }
+            RunId = runId,
+            Epoch = epoch,
+            Step = e.Step,
+            FilePath = path,
+            Bytes = new FileInfo(path).Length,
+            Sha256 = sha,
+            CreatedAt = DateTime.UtcNow,
+        });
+        await db.SaveChangesAsync();
+        if (await CheckpointRetention.ApplyAsync(db, runId, config, logger) is { Count: > 0 } deleted)
+        {
+            logger.LogInformation("Run {RunId}: retention deleted the checkpoints of epochs {Epochs}.", runId, string.Join(", ", deleted));
         }
-
-        hub.Publish(new RunUpdate(runId, CheckpointAdded: true));
     }
 
-    private async Task FinishAsync(long runId, (RunStatus Status, string? Error) outcome)
+    private async Task FinishAsync(long runId, Outcome outcome)
     {
         await using (var db = await dbFactory.CreateDbContextAsync())
         {
@@ -271,10 +278,15 @@ public sealed class TrainingJob(
         hub.Publish(new RunUpdate(runId, Status: outcome.Status, Error: outcome.Error));
     }
 
-    internal static Task<int> SetFinalAsync(SlipDbContext db, long runId, RunStatus status, string? error)
+    /// <summary>Ends the run and its open attempt with <paramref name="status"/> and frees its lease.</summary>
+    internal static async Task<int> SetFinalAsync(SlipDbContext db, long runId, RunStatus status, string? error)
     {
         var now = DateTime.UtcNow;
-        return db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s
+        await db.RunAttempts.Where(a => a.RunId == runId && a.Status == RunStatus.Running).ExecuteUpdateAsync(s => s
+            .SetProperty(a => a.Status, status)
+            .SetProperty(a => a.Error, error)
+            .SetProperty(a => a.FinishedAt, now));
+        return await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, status)
             .SetProperty(r => r.Error, error)
             .SetProperty(r => r.FinishedAt, now)

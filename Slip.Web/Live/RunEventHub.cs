@@ -5,7 +5,7 @@ namespace Slip.Web.Live;
 /// <summary>One metric value as it arrives from a trainer.</summary>
 public sealed record MetricSample(string Name, long Step, double Epoch, double Value);
 
-/// <summary>Something that changed on a run: status, progress, new metric points, a new checkpoint or one of its evaluations.</summary>
+/// <summary>Something that changed on a run: status, progress, new metric points, a new checkpoint or one of its evaluations, or its metrics rewound for a resume.</summary>
 public sealed record RunUpdate(
     long RunId,
     RunStatus? Status = null,
@@ -14,7 +14,8 @@ public sealed record RunUpdate(
     IReadOnlyList<MetricSample>? Metrics = null,
     bool CheckpointAdded = false,
     bool EvaluationChanged = false,
-    string? Error = null);
+    string? Error = null,
+    bool MetricsRewound = false);
 
 /// <summary>
 /// Fan-out of run updates from the training jobs to the pages watching them. Handlers run on the publisher's thread

@@ -159,6 +159,41 @@ public abstract class StoreContractTests(StoreDatabase database)
     }
 
     [Fact]
+    public async Task A_resume_moves_the_lost_attempts_later_points_aside_and_counts_nothing_twice()
+    {
+        var id = await AddRunAsync(new Run { Name = "resumed", CreatedAt = Created });
+        await using (var db = await database.Factory.CreateDbContextAsync())
+        {
+            // Attempt 1 logs steps 0..99 (the minimum 0.5 at step 80), crashes; its last checkpoint was at step 60.
+            await MetricIngest.WriteAsync(db, id, Enumerable.Range(0, 100).Select(i => new MetricRow("loss", i, i / 10.0, i == 80 ? 0.5 : 10 - (i / 100.0), Created.AddSeconds(i))).ToList());
+            Assert.Equal(39, await MetricSupersede.RewindAsync(db, id, afterStep: 60, attempt: 1));
+
+            // Attempt 2 logs steps 61..119 again.
+            await MetricIngest.WriteAsync(db, id, Enumerable.Range(61, 59).Select(i => new MetricRow("loss", i, i / 10.0, 20 - (i / 100.0), Created.AddSeconds(1000 + i))).ToList());
+        }
+
+        await using var read = await database.Factory.CreateDbContextAsync();
+        var steps = await read.MetricPoints.Where(p => p.RunId == id).Select(p => p.Step).ToListAsync();
+        Assert.Equal(Enumerable.Range(0, 120).Select(i => (long)i), steps.Order());
+        var moved = await read.SupersededMetricPoints.Where(p => p.RunId == id).OrderBy(p => p.Step).ToListAsync();
+        Assert.Equal(Enumerable.Range(61, 39).Select(i => (long)i), moved.Select(p => p.Step));
+        Assert.All(moved, p => Assert.Equal(1, p.Attempt));
+        Assert.Equal(0.5, moved.Single(p => p.Step == 80).Value);
+
+        var summary = await read.MetricSummaries.AsNoTracking().SingleAsync(s => s.RunId == id);
+        Assert.Equal((120L, 119L, 0L), (summary.Count, summary.LastStep, summary.FirstStep));
+        Assert.Equal(20 - 1.19, summary.Last, 12);
+        Assert.Equal((10 - 0.6, 60L), (summary.Min, summary.MinStep));   // the lost attempt's 0.5 is not the best any more
+        Assert.Equal(120, await read.MetricRollups.Where(r => r.RunId == id && r.Level == 1).SumAsync(r => r.Count));
+        Assert.Equal(120, await read.MetricRollups.Where(r => r.RunId == id && r.Level == MetricRollup.Levels).SumAsync(r => r.Count));
+
+        // Nothing after the step: nothing moves and the summaries stay.
+        await using var again = await database.Factory.CreateDbContextAsync();
+        Assert.Equal(0, await MetricSupersede.RewindAsync(again, id, afterStep: 119, attempt: 2));
+        Assert.Equal(120L, (await again.MetricSummaries.AsNoTracking().SingleAsync(s => s.RunId == id)).Count);
+    }
+
+    [Fact]
     public async Task Downsampling_keeps_every_spike_and_the_last_value_per_bucket_at_any_zoom()
     {
         var id = await AddRunAsync(new Run { Name = "long", CreatedAt = Created });

@@ -11,7 +11,7 @@ public sealed class StartupReconcilerTests
     public async Task RestartRequeuesQueuedRunsAndEvaluationsAndFailsThoseThisHostWasRunning()
     {
         var data = Directory.CreateTempSubdirectory("slip-restart-").FullName;
-        var settings = new Dictionary<string, string?> { ["Slip:DataDirectory"] = data };
+        var settings = new Dictionary<string, string?> { ["Slip:DataDirectory"] = data, ["Slip:Workers:ResumeInterrupted"] = "false" };
         long queuedId, runningId, elsewhereId;
         await using (var first = new SlipAppFactory(extra: settings))
         {

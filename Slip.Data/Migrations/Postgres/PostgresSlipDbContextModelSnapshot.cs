@@ -317,6 +317,9 @@ namespace Slip.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer");
+
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("boolean");
 
@@ -410,6 +413,90 @@ namespace Slip.Data.Migrations.Postgres
                     b.ToTable("Runs", (string)null);
                 });
 
+            modelBuilder.Entity("Slip.Data.RunAttempt", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("FromStep")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long>("SupersededPoints")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Worker")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "Number")
+                        .IsUnique();
+
+                    b.ToTable("RunAttempts", (string)null);
+                });
+
+            modelBuilder.Entity("Slip.Data.SupersededMetricPoint", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer");
+
+                    b.Property<double>("Epoch")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Step")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("Time")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<double>("Value")
+                        .HasColumnType("double precision");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "Attempt", "Name", "Step");
+
+                    b.ToTable("SupersededMetricPoints", (string)null);
+                });
+
             modelBuilder.Entity("Slip.Data.Checkpoint", b =>
                 {
                     b.HasOne("Slip.Data.Run", null)
@@ -443,6 +530,24 @@ namespace Slip.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Slip.Data.MetricSummary", b =>
+                {
+                    b.HasOne("Slip.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Slip.Data.RunAttempt", b =>
+                {
+                    b.HasOne("Slip.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Slip.Data.SupersededMetricPoint", b =>
                 {
                     b.HasOne("Slip.Data.Run", null)
                         .WithMany()

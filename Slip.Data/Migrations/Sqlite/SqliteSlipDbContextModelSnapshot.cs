@@ -302,6 +302,9 @@ namespace Slip.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("Attempt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("INTEGER");
 
@@ -395,6 +398,86 @@ namespace Slip.Data.Migrations.Sqlite
                     b.ToTable("Runs", (string)null);
                 });
 
+            modelBuilder.Entity("Slip.Data.RunAttempt", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FromStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SupersededPoints")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Worker")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "Number")
+                        .IsUnique();
+
+                    b.ToTable("RunAttempts", (string)null);
+                });
+
+            modelBuilder.Entity("Slip.Data.SupersededMetricPoint", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("Epoch")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Step")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("Time")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Value")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "Attempt", "Name", "Step");
+
+                    b.ToTable("SupersededMetricPoints", (string)null);
+                });
+
             modelBuilder.Entity("Slip.Data.Checkpoint", b =>
                 {
                     b.HasOne("Slip.Data.Run", null)
@@ -428,6 +511,24 @@ namespace Slip.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Slip.Data.MetricSummary", b =>
+                {
+                    b.HasOne("Slip.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Slip.Data.RunAttempt", b =>
+                {
+                    b.HasOne("Slip.Data.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Slip.Data.SupersededMetricPoint", b =>
                 {
                     b.HasOne("Slip.Data.Run", null)
                         .WithMany()

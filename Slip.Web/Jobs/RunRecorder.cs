@@ -1,0 +1,134 @@
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Slip.Data;
+using Slip.Training;
+using Slip.Web.Live;
+
+namespace Slip.Web.Jobs;
+
+/// <summary>
+/// Records what a run's trainer reports (metrics, progress, checkpoints), in order, off the loop that reads the
+/// trainer's output: when the store is unreachable (PostgreSQL restarting) the events wait in memory and are written
+/// with backoff once it is back, while the trainer keeps training. Consecutive metric events are written as one
+/// batch. Pages hear of points only after they are stored.
+/// </summary>
+public sealed class RunRecorder
+{
+    private const int MaxBatchEvents = 2_000;
+    private readonly Channel<TrainerEvent> events = Channel.CreateUnbounded<TrainerEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly IDbContextFactory<SlipDbContext> dbFactory;
+    private readonly RunEventHub hub;
+    private readonly ILogger logger;
+    private readonly long runId;
+    private readonly Func<SlipDbContext, TrainerEvent, Task> recordCheckpoint;
+    private readonly CancellationToken giveUp;
+    private readonly Task writer;
+    private long pending;
+
+    /// <summary>Starts the writer. <paramref name="recordCheckpoint"/> stores one checkpoint event (retried as a whole if the store fails);
+    /// <paramref name="giveUp"/> stops retrying (the host is shutting down): what is still in memory then was never acknowledged.</summary>
+    public RunRecorder(IDbContextFactory<SlipDbContext> dbFactory, RunEventHub hub, ILogger logger, long runId, Func<SlipDbContext, TrainerEvent, Task> recordCheckpoint, CancellationToken giveUp)
+    {
+        this.dbFactory = dbFactory;
+        this.hub = hub;
+        this.logger = logger;
+        this.runId = runId;
+        this.recordCheckpoint = recordCheckpoint;
+        this.giveUp = giveUp;
+        writer = Task.Run(WriteLoopAsync, CancellationToken.None);
+    }
+
+    /// <summary>Events accepted but not yet stored.</summary>
+    public long Pending => Interlocked.Read(ref pending);
+
+    public void Post(TrainerEvent e)
+    {
+        Interlocked.Increment(ref pending);
+        events.Writer.TryWrite(e);
+    }
+
+    /// <summary>Waits until everything posted is stored (or the recorder gave up); rethrows a write that failed for a reason other than the store's.</summary>
+    public Task CompleteAsync()
+    {
+        events.Writer.TryComplete();
+        return writer;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<TrainerEvent>();
+        while (await events.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatchEvents && events.Reader.TryRead(out var e))
+            {
+                batch.Add(e);
+                if (e.Type == TrainerEvent.Checkpoint)
+                {
+                    break;   // the metrics before it are stored first, then the checkpoint alone
+                }
+            }
+
+            var metrics = batch.Where(e => e.Type != TrainerEvent.Checkpoint).ToList();
+            try
+            {
+                if (metrics.Count > 0)
+                {
+                    await StoreRetry.RunAsync(() => WriteProgressAsync(metrics), logger, $"run {runId}'s latest {metrics.Count} events", giveUp);
+                }
+
+                if (batch[^1] is { Type: TrainerEvent.Checkpoint } checkpoint)
+                {
+                    await StoreRetry.RunAsync(() => WriteCheckpointAsync(checkpoint), logger, $"run {runId}'s checkpoint", giveUp);
+                }
+            }
+            catch (OperationCanceledException) when (giveUp.IsCancellationRequested)
+            {
+                logger.LogWarning("Run {RunId}: the host stopped while the store was unreachable; {Count} events were not stored.", runId, Pending);
+                return;
+            }
+
+            Interlocked.Add(ref pending, -batch.Count);
+            Publish(batch);
+        }
+    }
+
+    /// <summary>The batch's points and the run's progress, in one transaction so a retry never stores a point twice.</summary>
+    private async Task WriteProgressAsync(IReadOnlyList<TrainerEvent> batch)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var now = DateTime.UtcNow;
+        var rows = batch.Where(e => e.Type == TrainerEvent.Metrics)
+            .SelectMany(e => (e.Values ?? []).Select(kv => new MetricRow(kv.Key, e.Step, e.Epoch, kv.Value, now))).ToList();
+        await MetricIngest.WriteAsync(db, runId, rows);
+        var last = batch[^1];
+        var progress = last.TotalSteps > 0 ? (double)last.Step / last.TotalSteps : 0;
+        await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Step, last.Step)
+            .SetProperty(r => r.TotalSteps, last.TotalSteps)
+            .SetProperty(r => r.Progress, progress));
+        await transaction.CommitAsync();
+    }
+
+    private async Task WriteCheckpointAsync(TrainerEvent checkpoint)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync();
+        await recordCheckpoint(db, checkpoint);
+    }
+
+    private void Publish(IReadOnlyList<TrainerEvent> batch)
+    {
+        var samples = batch.Where(e => e.Type == TrainerEvent.Metrics)
+            .SelectMany(e => (e.Values ?? []).Select(kv => new MetricSample(kv.Key, e.Step, e.Epoch, kv.Value))).ToList();
+        if (batch.LastOrDefault(e => e.Type != TrainerEvent.Checkpoint) is { } last)
+        {
+            hub.Publish(new RunUpdate(runId, Step: last.Step, TotalSteps: last.TotalSteps, Metrics: samples.Count > 0 ? samples : null));
+        }
+
+        if (batch[^1].Type == TrainerEvent.Checkpoint)
+        {
+            hub.Publish(new RunUpdate(runId, CheckpointAdded: true));
+        }
+    }
+}

@@ -104,4 +104,32 @@ public sealed class PostgresAppTests : IAsyncLifetime
         await using var jobs = new NpgsqlCommand("SELECT count(*) FROM hangfire.job", raw);
         Assert.True((long)(await jobs.ExecuteScalarAsync())! >= 1);
     }
+
+    [Fact]
+    public async Task ARunTrainsThroughAPostgresRestartWithEveryPointStoredOnce()
+    {
+        var direct = new NpgsqlConnectionStringBuilder(admin) { Database = database };
+        await using var proxy = new TcpOutageProxy(direct.Host!, direct.Port);
+        var throughProxy = new NpgsqlConnectionStringBuilder(direct.ConnectionString) { Port = proxy.Port, Timeout = 3 }.ConnectionString;
+        await using var app = new SlipAppFactory(workers: true, extra: new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Postgres",
+            ["ConnectionStrings:Slip"] = throughProxy,
+        });
+        _ = app.Server;
+        var id = (await app.Get<Slip.Web.Jobs.RunLauncher>().LaunchAsync("through a restart", SlipAppFactory.TinyRun(epochs: 8))).RunId!.Value;
+        var before = await app.WaitForRunAsync(id, r => r.Step >= 4, TimeSpan.FromSeconds(90));
+        Assert.Equal(RunStatus.Running, before.Status);
+
+        await proxy.OutageAsync(TimeSpan.FromSeconds(6));
+        Assert.NotNull(app.Get<Slip.Web.Jobs.ActiveTrainers>().ProcessIdOf(id));   // the trainer trained on through the outage
+
+        var run = await app.WaitForRunAsync(id, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, TimeSpan.FromSeconds(120));
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        await using var db = await app.DbAsync();
+        var steps = await db.MetricPoints.Where(p => p.RunId == id && p.Name == "loss").Select(p => p.Step).OrderBy(s => s).ToListAsync();
+        Assert.Equal(Enumerable.Range(1, 32).Select(i => 2L * i), steps);
+        Assert.Equal(32, (await db.MetricSummaries.SingleAsync(s => s.RunId == id && s.Name == "loss")).Count);
+        Assert.Equal(8, await db.Checkpoints.CountAsync(c => c.RunId == id));
+    }
 }

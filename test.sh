@@ -38,29 +38,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # --- a throwaway PostgreSQL on 127.0.0.1 ---------------------------------------------------------
-port=${SLIP_PG_PORT:-55432}
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-pgdata=$(mktemp -d /tmp/slip-pg.XXXXXX)
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then
-  # PostgreSQL refuses to run as root: run it as the postgres user.
-  chown postgres:postgres "$pgdata"
-  as_pg=(runuser -u postgres --)
-fi
-chmod 700 "$pgdata"
-stop_pg() {
-  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdata" -m fast stop >/dev/null 2>&1
-  rm -rf "$pgdata"
-}
-trap stop_pg EXIT
-say "starting PostgreSQL on 127.0.0.1:$port"
-"${as_pg[@]}" "$pgbin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null || exit 1
-"${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $pgdata -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null || {
-  cat "$pgdata/server.log" >&2
-  exit 1
-}
-export SLIP_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+. scripts/throwaway-postgres.sh
+start_throwaway_postgres || exit 1
 
 # --- build, format, test -------------------------------------------------------------------------
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -78,7 +57,7 @@ status=0
 for project in tests/Slip.Training.Tests tests/Slip.Data.Tests tests/Slip.Web.Tests tests/Slip.E2E; do
   name=$(basename "$project")
   say "testing $name"
-  if ! dotnet test "$project" -c Release --no-build -nologo \
+  if ! dotnet test "$project" -c Release --no-build -nologo --filter "Category!=Bench" \
       --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" --results-directory "$results"; then
     status=1
     [ -f "$results/$name.trx" ] || failed_steps=$((failed_steps + 1))

@@ -23,6 +23,10 @@ public abstract class SlipDbContext(DbContextOptions options) : DbContext(option
 
     public DbSet<SupersededMetricPoint> SupersededMetricPoints => Set<SupersededMetricPoint>();
 
+    public DbSet<User> Users => Set<User>();
+
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Applies to DateTime? as well.

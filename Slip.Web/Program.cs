@@ -1,14 +1,31 @@
 using Slip.Web.Api;
 using Slip.Web.Components;
 using Slip.Web.Hosting;
+using Slip.Web.Security;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddSlipSharedSettings().AddSlip();
+WebApplication app;
+try
+{
+    builder.AddSlipSharedSettings().AddSlip();
+    app = builder.Build();
+}
+catch (SlipConfigurationException ex)
+{
+    Console.Error.WriteLine($"Slip cannot start: {ex.Message}");
+    return 2;
+}
 
-var app = builder.Build();
 if (args.FirstOrDefault() == MetricsBench.Verb)
 {
     return await MetricsBench.RunAsync(app.Services, args);
+}
+
+app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
+if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SlipOptions>>().Value.IsWorkerOnly)
+{
+    app.Run();
+    return 0;
 }
 
 if (!app.Environment.IsDevelopment())
@@ -17,9 +34,13 @@ if (!app.Environment.IsDevelopment())
 }
 
 app.UseStatusCodePages();
+app.UseStoreOutageAnswer();
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
-app.MapStaticAssets();
+app.MapStaticAssets().AllowAnonymous();
 app.MapSlipApi();
+app.MapAccountEndpoints();
 app.MapSlipHangfireDashboard();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Run();

@@ -1,4 +1,5 @@
-# A GPU training worker: the same app with the dashboard's pages unused, CUDA libtorch, one worker per GPU.
+# A GPU training worker: the same app in the worker role (Slip__Role=worker: the queue's servers and /healthz, no
+# pages, API or sign-in), CUDA libtorch, one worker per device in Slip__Workers__Devices. From the repository root:
 #   docker build -f docker/worker.Dockerfile -t slip-worker .
 # The CUDA build swaps libtorch-cpu for TorchSharp-cuda-linux (-p:SlipCuda=true).
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
@@ -18,7 +19,9 @@ COPY --from=build /app .
 ENV Urls=http://0.0.0.0:8081 \
     Slip__DataDirectory=/data \
     Slip__Workers__Enabled=true \
+    Slip__Role=worker \
     DOTNET_gcServer=0
 VOLUME /data
 HEALTHCHECK --interval=30s --timeout=5s CMD curl -fsS http://127.0.0.1:8081/healthz || exit 1
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["dotnet", "Slip.Web.dll"]

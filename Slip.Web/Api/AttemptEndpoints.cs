@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Web.Jobs;
+using Slip.Web.Security;
 
 namespace Slip.Web.Api;
 
@@ -12,7 +13,7 @@ public static class AttemptEndpoints
 {
     public static RouteGroupBuilder MapAttemptApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/runs/{id:long}/resume", ResumeAsync);
+        api.MapPost("/runs/{id:long}/resume", ResumeAsync).RequireAuthorization(Policies.Operate);
         api.MapGet("/runs/{id:long}/attempts", AttemptsAsync);
         return api;
     }

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Web.Jobs;
+using Slip.Web.Security;
 
 namespace Slip.Web.Api;
 
@@ -10,9 +11,9 @@ public static class EvaluationEndpoints
     public static RouteGroupBuilder MapEvaluationApi(this RouteGroupBuilder api)
     {
         api.MapGet("/runs/{id:long}/evaluations", ListAsync);
-        api.MapPost("/runs/{id:long}/evaluations", QueueAsync);
+        api.MapPost("/runs/{id:long}/evaluations", QueueAsync).RequireAuthorization(Policies.Operate);
         api.MapGet("/evaluations/{id:long}", GetAsync);
-        api.MapPost("/evaluations/{id:long}/cancel", CancelAsync);
+        api.MapPost("/evaluations/{id:long}/cancel", CancelAsync).RequireAuthorization(Policies.Operate);
         api.MapGet("/evaluations/{id:long}/results.json", ResultsAsync);
         return api;
     }

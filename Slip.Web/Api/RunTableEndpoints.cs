@@ -4,6 +4,7 @@ using Slip.Data;
 using Slip.Training;
 using Slip.Web.Jobs;
 using Slip.Web.Runs;
+using Slip.Web.Security;
 
 namespace Slip.Web.Api;
 
@@ -20,8 +21,8 @@ public static class RunTableEndpoints
     {
         api.MapGet("/runs", ListAsync);
         api.MapGet("/runs.csv", CsvAsync);
-        api.MapPatch("/runs/{id:long}", LabelAsync);
-        api.MapPost("/runs/{id:long}/clone", CloneAsync);
+        api.MapPatch("/runs/{id:long}", LabelAsync).RequireAuthorization(Policies.Operate);
+        api.MapPost("/runs/{id:long}/clone", CloneAsync).RequireAuthorization(Policies.Operate);
         api.MapGet("/runs/{left:long}/diff/{right:long}", DiffAsync);
         return api;
     }

@@ -5,6 +5,7 @@ using Slip.Training;
 using Slip.Web.Datasets;
 using Slip.Web.Hosting;
 using Slip.Web.Jobs;
+using Slip.Web.Security;
 
 namespace Slip.Web.Api;
 
@@ -18,22 +19,22 @@ public static class SlipEndpoints
     {
         var api = app.MapGroup("/api");
         api.MapGet("/runs/{id:long}", GetRunAsync);
-        api.MapPost("/runs", LaunchAsync);
-        api.MapPost("/runs/{id:long}/cancel", CancelAsync);
+        api.MapPost("/runs", LaunchAsync).RequireAuthorization(Policies.Operate);
+        api.MapPost("/runs/{id:long}/cancel", CancelAsync).RequireAuthorization(Policies.Operate);
+        api.MapDelete("/runs/{id:long}", DeleteAsync).RequireAuthorization(Policies.Operate);
         api.MapGet("/runs/{id:long}/metrics/{name}", MetricAsync);
         api.MapGet("/runs/{id:long}/series/{name}", SeriesAsync);
         api.MapGet("/runs/{id:long}/summaries", SummariesAsync);
         api.MapGet("/checkpoints/{id:long}/download", DownloadAsync);
         api.MapGet("/runs/{id:long}/checkpoints/{alias}/download", AliasDownloadAsync);
         api.MapGet("/datasets", ListDatasetsAsync);
-        api.MapPost("/datasets", RegisterDatasetAsync);
+        api.MapPost("/datasets", RegisterDatasetAsync).RequireAuthorization(Policies.Operate);
         api.MapGet("/datasets/{name}", GetDatasetAsync);
         api.MapGet("/datasets/{name}/preview/{index:int}.png", PreviewImageAsync);
         api.MapEvaluationApi();
         api.MapRunTableApi();
         api.MapCompareApi();
         api.MapAttemptApi();
-        app.MapGet("/healthz", () => Results.Text("ok"));
         return app;
     }
 
@@ -106,6 +107,14 @@ public static class SlipEndpoints
             : Results.Problem($"Run {id} is already {status}; only queued or running runs can be cancelled.", statusCode: StatusCodes.Status409Conflict);
     }
 
+    private static async Task<IResult> DeleteAsync(long id, RunLauncher launcher, CancellationToken ct)
+    {
+        var (found, problem) = await launcher.DeleteAsync(id, ct);
+        return !found ? NotFound(problem!)
+            : problem is not null ? Results.Problem(problem, statusCode: StatusCodes.Status409Conflict)
+            : Results.NoContent();
+    }
+
     private static async Task<IResult> MetricAsync(long id, string name, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -163,7 +172,11 @@ public static class SlipEndpoints
     }
 
     /// <summary>A checkpoint by alias (latest, epoch-N, best:METRIC): a redirect to its download, which serves ranges and its sha256 as ETag.</summary>
-    private static async Task<IResult> AliasDownloadAsync(long id, string alias, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
+    /// <summary>
+    /// Serves the checkpoint an alias names directly (not a redirect, which HTTP clients follow without the
+    /// Authorization header); Content-Location says which checkpoint it was.
+    /// </summary>
+    private static async Task<IResult> AliasDownloadAsync(long id, string alias, HttpContext http, IDbContextFactory<SlipDbContext> dbFactory, IOptions<SlipOptions> options, CheckpointIntegrity integrity, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (!await db.Runs.AnyAsync(r => r.Id == id, ct))
@@ -171,9 +184,13 @@ public static class SlipEndpoints
             return NotFound($"Run {id} does not exist.");
         }
 
-        return await CheckpointRetention.ResolveAsync(db, id, alias, ct) is { } checkpoint
-            ? Results.Redirect($"/api/checkpoints/{checkpoint.Id}/download")
-            : NotFound($"Run {id} has no checkpoint '{alias}'. Aliases: latest, epoch-N, best:METRIC (a metric logged at checkpoint steps, such as zeroshot_acc1).");
+        if (await CheckpointRetention.ResolveAsync(db, id, alias, ct) is { } checkpoint)
+        {
+            http.Response.Headers.ContentLocation = $"/api/checkpoints/{checkpoint.Id}/download";
+            return await DownloadAsync(checkpoint.Id, dbFactory, options, integrity, ct);
+        }
+
+        return NotFound($"Run {id} has no checkpoint '{alias}'. Aliases: latest, epoch-N, best:METRIC (a metric logged at checkpoint steps, such as zeroshot_acc1).");
     }
 
     private static async Task<IResult> DownloadAsync(long id, IDbContextFactory<SlipDbContext> dbFactory, IOptions<SlipOptions> options, CheckpointIntegrity integrity, CancellationToken ct)
@@ -185,9 +202,9 @@ public static class SlipEndpoints
             return NotFound($"Checkpoint {id} does not exist.");
         }
 
-        // Serve only files under the runs folder, whatever the row says.
-        var root = Path.GetFullPath(options.Value.RunsDirectory) + Path.DirectorySeparatorChar;
-        var path = Path.GetFullPath(checkpoint.FilePath);
+        // Serve only files under the runs folder, whatever the row says, following links (a link out is refused).
+        var root = Slip.Training.Datasets.Sources.DataRoots.RealPath(options.Value.RunsDirectory) + Path.DirectorySeparatorChar;
+        var path = Slip.Training.Datasets.Sources.DataRoots.RealPath(checkpoint.FilePath);
         if (!path.StartsWith(root, StringComparison.Ordinal) || !File.Exists(path))
         {
             return NotFound($"The file of checkpoint {id} is no longer on disk.");

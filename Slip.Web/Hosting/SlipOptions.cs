@@ -37,8 +37,15 @@ public sealed class SlipOptions
 
     public WorkerOptions Workers { get; set; } = new();
 
-    /// <summary>Lets remote (non-loopback) users open /hangfire without signing in. Off by default.</summary>
-    public bool HangfireDashboardAllowRemote { get; set; }
+    /// <summary>
+    /// "all" (the default): dashboard, API and workers in one process. "worker": a training host for a cluster that
+    /// shares one PostgreSQL: its queue servers and /healthz only, no pages, API or sign-in.
+    /// </summary>
+    public string Role { get; set; } = "all";
+
+    public bool IsWorkerOnly => string.Equals(Role, "worker", StringComparison.OrdinalIgnoreCase);
+
+    public AuthOptions Auth { get; set; } = new();
 
     public string ResolvedDataDirectory => Path.GetFullPath(string.IsNullOrWhiteSpace(DataDirectory)
         ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "slip")
@@ -78,4 +85,14 @@ public sealed class WorkerOptions
     public TimeSpan HeartbeatTimeout => TimeSpan.FromSeconds(Math.Max(2, HeartbeatTimeoutSeconds));
 
     public TimeSpan HeartbeatInterval => HeartbeatTimeout / 4;
+}
+
+/// <summary>The first admin, created at start-up when no user exists (section Slip:Auth).</summary>
+public sealed class AuthOptions
+{
+    /// <summary>The first admin's name; with <see cref="AdminPassword"/> it replaces the one-time /setup page.</summary>
+    public string AdminName { get; set; } = "";
+
+    /// <summary>The first admin's password: a secret, so only from the environment (Slip__Auth__AdminPassword) or user secrets.</summary>
+    public string AdminPassword { get; set; } = "";
 }

@@ -43,12 +43,14 @@ public static class SlipServiceCollectionExtensions
             builder.WebHost.UseUrls(urls);
         }
 
+        SecretSettings.AddUserSecrets(builder);
         return builder;
     }
 
     public static WebApplicationBuilder AddSlip(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
+        SecretSettings.Guard(configuration);
         var services = builder.Services;
         var slip = configuration.GetSection(SlipOptions.Section).Get<SlipOptions>() ?? new SlipOptions();
         services.Configure<SlipOptions>(configuration.GetSection(SlipOptions.Section));
@@ -79,6 +81,17 @@ public static class SlipServiceCollectionExtensions
         services.AddSingleton<LeaseMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<LeaseMonitor>());
         services.AddSlipHangfire(configuration, storage, slip);
+        services.Configure<HostOptions>(o =>
+        {
+            o.ServicesStopConcurrently = true;
+            o.ShutdownTimeout = TimeSpan.FromSeconds(15);
+        });
+        if (slip.IsWorkerOnly)
+        {
+            return builder;   // a GPU worker host: the queue's servers and /healthz, no pages, API or sign-in
+        }
+
+        services.AddSlipAuthentication();
 
         // Serve package assets (MudBlazor, Plotly, the Blazor script) from the build output in every environment, not only
         // Development: `dotnet run` has no launch profile here. A published app has no manifest and this does nothing.
@@ -88,18 +101,13 @@ public static class SlipServiceCollectionExtensions
         services.AddProblemDetails();
         // A diverged run logs NaN and infinite losses: the API writes them as "NaN" and "Infinity" instead of failing.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals);
-        services.Configure<HostOptions>(o =>
-        {
-            o.ServicesStopConcurrently = true;
-            o.ShutdownTimeout = TimeSpan.FromSeconds(15);
-        });
         return builder;
     }
 
     private static StorageOptions StorageFrom(IConfiguration configuration, SlipOptions slip)
     {
         var provider = configuration["Storage:Provider"] ?? "Sqlite";
-        var connection = configuration.GetConnectionString("Slip");
+        var connection = SecretSettings.WithPassword(configuration, configuration.GetConnectionString("Slip"));
         if (string.IsNullOrWhiteSpace(connection) && provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
         {
             connection = $"Data Source={Path.Combine(slip.ResolvedDataDirectory, "slip.db")}";
@@ -174,10 +182,10 @@ public static class SlipServiceCollectionExtensions
 
     public static WebApplication MapSlipHangfireDashboard(this WebApplication app)
     {
-        var slip = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SlipOptions>>().Value;
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {
-            Authorization = [new HangfireDashboardAuthorization(slip.HangfireDashboardAllowRemote)],
+            Authorization = [new HangfireDashboardAuthorization()],
+            IsReadOnlyFunc = HangfireDashboardAuthorization.IsReadOnly,
             DashboardTitle = "Slip queue",
             AppPath = "/",
         });

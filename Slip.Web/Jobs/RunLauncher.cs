@@ -112,6 +112,35 @@ public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBac
         return true;
     }
 
+    /// <summary>
+    /// Deletes a finished run: its record, metrics, attempts, checkpoints and evaluations, and its folder of outputs.
+    /// Returns the problem instead when it is queued or running (cancel it first) or does not exist.
+    /// </summary>
+    public async Task<(bool Found, string? Problem)> DeleteAsync(long runId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var status = await db.Runs.Where(r => r.Id == runId).Select(r => (RunStatus?)r.Status).SingleOrDefaultAsync(cancellationToken);
+        if (status is null)
+        {
+            return (false, $"Run {runId} does not exist.");
+        }
+
+        var deleted = await db.Runs.Where(r => r.Id == runId && r.Status != RunStatus.Queued && r.Status != RunStatus.Running).ExecuteDeleteAsync(cancellationToken);
+        if (deleted == 0)
+        {
+            return (true, $"Run {runId} is {status}: cancel it before deleting it.");
+        }
+
+        var folder = Path.GetDirectoryName(options.Value.CheckpointDirectory(runId))!;
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        hub.Publish(new RunUpdate(runId, Status: RunStatus.Cancelled, Error: "deleted"));
+        return (true, null);
+    }
+
     /// <summary>The problem with a run name, or null if it is acceptable (empty means a generated name).</summary>
     public static ConfigError? ValidateName(string? name) =>
         name?.Trim().Length > MaxNameLength ? new ConfigError("Name", $"The name can be at most {MaxNameLength} characters.") : null;

@@ -234,8 +234,9 @@ public sealed class TrainingJob(
     private async Task RecordCheckpointAsync(SlipDbContext db, long runId, TrainerEvent e, string checkpointDirectory, RunConfig config)
     {
         // Only files inside this run's checkpoint folder are recorded, whatever the trainer says.
-        var path = e.Path is null ? null : Path.GetFullPath(e.Path);
-        if (path is null || !path.StartsWith(checkpointDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(path))
+        var path = e.Path is null ? null : Slip.Training.Datasets.Sources.DataRoots.RealPath(e.Path);
+        var folder = Slip.Training.Datasets.Sources.DataRoots.RealPath(checkpointDirectory);
+        if (path is null || !path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(path))
         {
             logger.LogWarning("Run {RunId}: ignoring checkpoint outside its folder or missing: {Path}", runId, e.Path);
             return;

@@ -1,29 +1,18 @@
-using System.Net;
 using Hangfire.Dashboard;
 
 namespace Slip.Web.Security;
 
 /// <summary>
-/// Opens the Hangfire dashboard to signed-in users and to requests from this machine (loopback) only, unless
-/// Slip:HangfireDashboardAllowRemote is set. Hangfire's own default filter answers 401 under test servers and
-/// proxies, so this one is explicit.
+/// Opens the Hangfire dashboard to signed-in users only (the endpoint's policy already sent anyone else to sign in):
+/// operators and admins may act in it (requeue, delete), viewers only look.
 /// </summary>
-public sealed class HangfireDashboardAuthorization(bool allowRemote) : IDashboardAuthorizationFilter
+public sealed class HangfireDashboardAuthorization : IDashboardAuthorizationFilter
 {
-    public bool Authorize(DashboardContext context)
+    public bool Authorize(DashboardContext context) => context.GetHttpContext().User.Identity?.IsAuthenticated == true;
+
+    public static bool IsReadOnly(DashboardContext context)
     {
-        if (allowRemote)
-        {
-            return true;
-        }
-
-        var http = context.GetHttpContext();
-        if (http.User.Identity?.IsAuthenticated == true)
-        {
-            return true;
-        }
-
-        var remote = http.Connection.RemoteIpAddress;
-        return remote is not null && IPAddress.IsLoopback(remote);
+        var user = context.GetHttpContext().User;
+        return !(user.IsInRole(Roles.Operator) || user.IsInRole(Roles.Admin));
     }
 }

@@ -107,7 +107,7 @@ public sealed class LaunchRunTests
             await page.GetByText("No runs yet").WaitForAsync();
 
             // Launched elsewhere (the API): the open Runs page shows it without a reload.
-            using var client = new HttpClient { BaseAddress = new Uri(live.Address) };
+            using var client = live.ApiClient();
             var config = JsonSerializer.SerializeToElement(SlipAppFactory.TinyRun(epochs: 500), Slip.Training.RunConfig.JsonOptions);
             var created = await client.PostAsJsonAsync("/api/runs", new Slip.Web.Api.LaunchRequest("long run", config));
             Assert.True(created.IsSuccessStatusCode);

@@ -37,7 +37,26 @@ public sealed class LiveApp : IAsyncDisposable
         var (playwright, browser) = await E2E.Browser.LaunchAsync();
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = address, AcceptDownloads = true });
         page.SetDefaultTimeout(30_000);
+        await SignInAsync(page, SlipAppFactory.AdminName, SlipAppFactory.AdminPassword);
         return new LiveApp(app, address, playwright, browser, page);
+    }
+
+    /// <summary>Signs in through the sign-in form, as a user would.</summary>
+    public static async Task SignInAsync(IPage page, string name, string password)
+    {
+        await page.GotoAsync("/account/login");
+        await page.Locator("[data-testid=login-name]").FillAsync(name);
+        await page.Locator("[data-testid=login-password]").FillAsync(password);
+        await page.Locator("[data-testid=login-submit]").ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
+    }
+
+    /// <summary>An HTTP client for the live app acting as its first admin (API key).</summary>
+    public HttpClient ApiClient()
+    {
+        var client = new HttpClient { BaseAddress = new Uri(Address) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", App.ApiKeyFor(Slip.Web.Security.Roles.Admin));
+        return client;
     }
 
     /// <summary>Runs the test body; on failure saves a screenshot named after the test (with SLIP_E2E_SCREENSHOTS).</summary>

@@ -29,7 +29,7 @@ public sealed class CheckpointRetentionTests
         Assert.Equal(["epoch_002.pt", "epoch_004.pt", "epoch_005.pt"], Directory.GetFiles(folder, "epoch_*.pt").Select(Path.GetFileName).Order());
 
         using var noRedirect = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        async Task<string?> Target(string alias) => (await noRedirect.GetAsync($"/api/runs/{id}/checkpoints/{alias}/download")).Headers.Location?.ToString();
+        async Task<string?> Target(string alias) => (await noRedirect.GetAsync($"/api/runs/{id}/checkpoints/{alias}/download")).Content.Headers.ContentLocation?.ToString();
         Assert.Equal($"/api/checkpoints/{kept[2].Id}/download", await Target("latest"));
         Assert.Equal($"/api/checkpoints/{kept[0].Id}/download", await Target("epoch-2"));
         var best = await Target("best:loss");

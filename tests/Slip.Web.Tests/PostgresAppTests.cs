@@ -132,4 +132,75 @@ public sealed class PostgresAppTests : IAsyncLifetime
         Assert.Equal(32, (await db.MetricSummaries.SingleAsync(s => s.RunId == id && s.Name == "loss")).Count);
         Assert.Equal(8, await db.Checkpoints.CountAsync(c => c.RunId == id));
     }
+
+    [Fact]
+    public async Task AWorkerHostWithoutTheDashboardRegistersAgainstPostgresAndTrainsWhatTheDashboardQueues()
+    {
+        var connection = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
+        var data = Directory.CreateTempSubdirectory("slip-cluster-").FullName;   // the shared checkpoint volume
+        Dictionary<string, string?> Shared(params (string, string)[] more)
+        {
+            var settings = new Dictionary<string, string?> { ["Storage:Provider"] = "Postgres", ["ConnectionStrings:Slip"] = connection, ["Slip:DataDirectory"] = data };
+            foreach (var (key, value) in more)
+            {
+                settings[key] = value;
+            }
+
+            return settings;
+        }
+
+        await using var worker = new SlipAppFactory(workers: true, extra: Shared(("Slip:Role", "worker")));
+        using (var probe = worker.AnonymousClient())
+        {
+            Assert.Equal(HttpStatusCode.OK, (await probe.GetAsync("/healthz")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await probe.GetAsync("/")).StatusCode);       // no pages
+            Assert.Equal(HttpStatusCode.NotFound, (await probe.GetAsync("/api/runs")).StatusCode);   // no API
+            Assert.Equal(HttpStatusCode.NotFound, (await probe.GetAsync("/hangfire")).StatusCode);
+        }
+
+        await using var dashboard = new SlipAppFactory(workers: false, extra: Shared());
+        var storage = dashboard.Get<Hangfire.JobStorage>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (storage.GetMonitoringApi().Servers().Count == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        var server = Assert.Single(storage.GetMonitoringApi().Servers());
+        Assert.StartsWith(Slip.Web.Jobs.WorkerRegistry.ServerName("cpu"), server.Name);
+        Assert.Contains("training", server.Queues);
+
+        using var client = dashboard.CreateClient();
+        var response = await client.PostAsJsonAsync("/api/runs", new LaunchRequest("on the worker", JsonSerializer.SerializeToElement(SlipAppFactory.TinyRun(), RunConfig.JsonOptions)));
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        var run = await dashboard.WaitForRunAsync(id, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, TimeSpan.FromSeconds(90));
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.StartsWith(Slip.Web.Jobs.WorkerRegistry.ServerName("cpu"), run.Worker);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/runs/{id}/checkpoints/latest/download")).StatusCode);   // written by the worker, served by the dashboard
+    }
+
+    [Fact]
+    public async Task TheDatabasePasswordNeverReachesTheLogsEvenWhenTheDatabaseFails()
+    {
+        const string Canary = "canary-pw-7f3a9c";
+        var direct = new NpgsqlConnectionStringBuilder(admin) { Database = database };
+        await using var proxy = new TcpOutageProxy(direct.Host!, direct.Port);
+        await using var app = new SlipAppFactory(extra: new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Postgres",
+            ["ConnectionStrings:Slip"] = new NpgsqlConnectionStringBuilder(direct.ConnectionString) { Port = proxy.Port, Timeout = 2 }.ConnectionString,
+            ["Storage:Password"] = Canary,   // the test server trusts loopback, so any password connects
+        });
+        using var client = app.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/runs")).StatusCode);
+        var outage = proxy.OutageAsync(TimeSpan.FromSeconds(3));
+        await Task.Delay(200);
+        var during = await client.GetAsync("/api/runs");   // fails while the database is away, and is logged
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
+        Assert.Contains("cannot reach its database", await during.Content.ReadAsStringAsync());
+        await outage;
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/runs")).StatusCode);
+        Assert.Contains(app.Logs, l => l.Contains("Npgsql", StringComparison.Ordinal) || l.Contains("connect", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(app.Logs, l => l.Contains(Canary, StringComparison.Ordinal));
+    }
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Slip.Data;
 using Slip.Training;
 
@@ -24,6 +25,8 @@ public sealed class SlipAppFactory : WebApplicationFactory<Program>
             ["Slip:DataDirectory"] = DataDirectory,
             ["Slip:Workers:Enabled"] = workers ? "true" : "false",
             ["Slip:CancelGraceSeconds"] = "5",
+            ["Slip:Auth:AdminName"] = AdminName,
+            ["Slip:Auth:AdminPassword"] = AdminPassword,
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
@@ -31,11 +34,66 @@ public sealed class SlipAppFactory : WebApplicationFactory<Program>
         }
     }
 
+    public const string AdminName = "admin";
+
+    public const string AdminPassword = "admin-password-for-tests";
+
+    private readonly Dictionary<string, string> keys = [];
+    private bool anonymous;
+
     public string DataDirectory { get; }
+
+    /// <summary>Clients from <c>CreateClient</c> act as the first admin, with an API key.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        if (anonymous)
+        {
+            return;
+        }
+
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKeyFor(Slip.Web.Security.Roles.Admin));
+    }
+
+    /// <summary>An API key of a user with <paramref name="role"/> (the first admin for Admin; a user named after the role otherwise).</summary>
+    public string ApiKeyFor(string role)
+    {
+        lock (keys)
+        {
+            if (!keys.TryGetValue(role, out var key))
+            {
+                var users = Get<Slip.Web.Security.UserStore>();
+                var name = role == Slip.Web.Security.Roles.Admin ? AdminName : role.ToLowerInvariant();
+                var user = users.ListAsync().GetAwaiter().GetResult().FirstOrDefault(u => u.Name == name)
+                    ?? users.CreateAsync(name, AdminPassword, role).GetAwaiter().GetResult().User!;
+                key = keys[role] = users.CreateApiKeyAsync(user.Id, "tests").GetAwaiter().GetResult();
+            }
+
+            return key;
+        }
+    }
+
+    /// <summary>A client with no credentials and no redirects followed (it keeps cookies).</summary>
+    public HttpClient AnonymousClient()
+    {
+        anonymous = true;
+        try
+        {
+            return CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        }
+        finally
+        {
+            anonymous = false;
+        }
+    }
+
+    /// <summary>Every log line the app wrote (message and exception), for tests that check what is logged.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Logs { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(Logs)));
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
@@ -90,3 +148,23 @@ public sealed class SlipAppFactory : WebApplicationFactory<Program>
 /// <summary>Tests that start a host run one at a time: Hangfire and trainers share two cores.</summary>
 [CollectionDefinition("hosts", DisableParallelization = true)]
 public sealed class HostsCollection;
+
+/// <summary>Keeps every log line (message and exception) in memory.</summary>
+public sealed class CapturingLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new Capturing(lines, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Capturing(System.Collections.Concurrent.ConcurrentQueue<string> lines, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+    }
+}

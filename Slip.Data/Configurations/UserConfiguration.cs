@@ -1,0 +1,17 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Slip.Data.Configurations;
+
+internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
+{
+    public void Configure(EntityTypeBuilder<User> user)
+    {
+        user.ToTable("Users");
+        user.HasKey(u => u.Id);
+        user.Property(u => u.Name).HasMaxLength(64);
+        user.Property(u => u.PasswordHash).HasMaxLength(256);
+        user.Property(u => u.Role).HasMaxLength(16);
+        user.HasIndex(u => u.Name).IsUnique();
+    }
+}

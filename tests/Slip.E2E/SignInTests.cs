@@ -1,0 +1,82 @@
+using Microsoft.Playwright;
+using Slip.Data;
+using Slip.Web.Security;
+using Slip.Web.Tests;
+
+namespace Slip.E2E;
+
+/// <summary>Signing in and out in the browser, and what a viewer is (not) offered.</summary>
+public sealed class SignInTests
+{
+    [Fact]
+    public async Task ResumeASignOutAWrongPasswordAndAViewerWhoSeesRunsButNoControls()
+    {
+        await using var live = await LiveApp.StartAsync();
+        long runId;
+        await using (var db = await live.App.DbAsync())
+        {
+            var run = new Run
+            {
+                Name = "finished run",
+                Objective = "SLIP",
+                Model = "Micro",
+                Dataset = "shapes-mini",
+                ConfigJson = SlipAppFactory.TinyRun().ToJson(),
+                Status = RunStatus.Failed,
+                Error = "The trainer process was killed by signal 9 before finishing.",
+                Tags = ",baseline,",
+                Attempt = 1,
+                CreatedAt = DateTime.UtcNow,
+            };
+            db.Runs.Add(run);
+            await db.SaveChangesAsync();
+            runId = run.Id;
+            db.RunAttempts.Add(new RunAttempt { RunId = run.Id, Number = 1, Worker = "gpu-host/cuda:0", StartedAt = DateTime.UtcNow.AddMinutes(-3), FinishedAt = DateTime.UtcNow, Status = RunStatus.Failed, Error = run.Error });
+            await db.SaveChangesAsync();
+        }
+
+        _ = live.App.ApiKeyFor(Roles.Viewer);   // makes the user "viewer"
+        await live.RunAsync("sign-in", async page =>
+        {
+            // The admin (signed in by LiveApp) sees the operator's controls on a failed run.
+            await page.GotoAsync($"/runs/{runId}");
+            await page.Locator("[data-testid=resume]").WaitForAsync();
+            Assert.Equal(1, await page.Locator("[data-testid=delete]").CountAsync());
+
+            // Resume: the same run trains again as attempt 2 (it saved no state, so from step 0) and the attempts are listed.
+            await page.Locator("[data-testid=resume]").ClickAsync();
+            await page.Locator("[data-testid=run-status]", new PageLocatorOptions { HasTextString = "Succeeded" }).WaitForAsync(new LocatorWaitForOptions { Timeout = 120_000 });
+            await page.Locator("[data-testid=attempt]").Nth(1).WaitForAsync();
+            var attempts = await page.Locator("[data-testid=attempt]").AllInnerTextsAsync();
+            Assert.Contains("killed by signal 9", attempts[0]);
+            Assert.Contains("Succeeded", attempts[1]);
+            Assert.EndsWith($"/runs/{runId}", page.Url);
+            await Browser.ScreenshotAsync(page, "resumed");
+
+            await page.Locator("[data-testid=account-menu] button").First.ClickAsync();
+            Assert.Contains("admin", await page.Locator("[data-testid=account-name]").InnerTextAsync());
+            await page.Locator("[data-testid=sign-out]").ClickAsync();
+            await page.WaitForURLAsync(url => url.Contains("/account/login", StringComparison.Ordinal));
+
+            await page.GotoAsync($"/runs/{runId}");   // signed out: sent to sign in, and back afterwards
+            await page.WaitForURLAsync(url => url.Contains("/account/login", StringComparison.Ordinal));
+            await page.Locator("[data-testid=login-name]").FillAsync("viewer");
+            await page.Locator("[data-testid=login-password]").FillAsync("not the password");
+            await page.Locator("[data-testid=login-submit]").ClickAsync();
+            await page.Locator("[data-testid=login-error]").WaitForAsync();
+            await Browser.ScreenshotAsync(page, "sign-in-error");
+
+            await page.Locator("[data-testid=login-password]").FillAsync(SlipAppFactory.AdminPassword);
+            await page.Locator("[data-testid=login-submit]").ClickAsync();
+            await page.Locator("[data-testid=run-name]").WaitForAsync();
+            Assert.EndsWith($"/runs/{runId}", page.Url);
+            await page.Locator("[data-testid=attempts]").WaitForAsync();
+            Assert.Equal(0, await page.Locator("[data-testid=resume], [data-testid=delete], [data-testid=clone], [data-testid=add-tag], [data-testid=eval-submit], [data-testid=nav-new-run]").CountAsync());
+            Assert.Equal(1, await page.Locator("[data-testid=run-tag]").CountAsync());
+            await Browser.ScreenshotAsync(page, "viewer-run");
+
+            await page.GotoAsync("/runs/new");
+            await page.Locator("[data-testid=denied]").WaitForAsync();   // the page itself is refused to a viewer
+        });
+    }
+}

@@ -1,0 +1,204 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Slip.Web.Api;
+using Slip.Web.Security;
+
+namespace Slip.Web.Tests;
+
+/// <summary>Who gets in: sign-in, roles, API keys, the one-time setup, and where secrets may come from.</summary>
+public sealed partial class AuthTests
+{
+    private static StringContent Launch() => JsonContent.Create(new LaunchRequest("auth", JsonSerializer.SerializeToElement(SlipAppFactory.TinyRun(), Slip.Training.RunConfig.JsonOptions))) is var c
+        ? new StringContent(c.ReadAsStringAsync().GetAwaiter().GetResult(), System.Text.Encoding.UTF8, "application/json")
+        : throw new InvalidOperationException();
+
+    private static HttpClient WithKey(SlipAppFactory app, string key)
+    {
+        var client = app.AnonymousClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    [Fact]
+    public async Task NothingButHealthAndAssetsIsOpenWithoutSigningIn()
+    {
+        await using var app = new SlipAppFactory();
+        using var anonymous = app.AnonymousClient();
+
+        var api = await anonymous.GetAsync("/api/runs");
+        Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
+        Assert.Contains("Authorization: Bearer", await api.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/api/runs", Launch())).StatusCode);
+        foreach (var page in new[] { "/", "/runs/new", "/hangfire", "/queue" })
+        {
+            var response = await anonymous.GetAsync(page);
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.StartsWith("/account/login", response.Headers.Location!.PathAndQuery);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/account/login")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/app.css")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await WithKey(app, "slip_not-a-real-key").GetAsync("/api/runs")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ViewersReadOperatorsActAndOnlyAdminsManageUsers()
+    {
+        await using var app = new SlipAppFactory();
+        using var viewer = WithKey(app, app.ApiKeyFor(Roles.Viewer));
+        using var op = WithKey(app, app.ApiKeyFor(Roles.Operator));
+
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/api/runs")).StatusCode);
+        var refused = await viewer.PostAsync("/api/runs", Launch());
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("operator", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(0, await (await app.DbAsync()).Runs.CountAsync());
+
+        var launched = await op.PostAsync("/api/runs", Launch());
+        Assert.Equal(HttpStatusCode.Created, launched.StatusCode);
+        var id = (await launched.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        foreach (var (method, path) in new[] { ("POST", $"/api/runs/{id}/cancel"), ("POST", $"/api/runs/{id}/resume"), ("DELETE", $"/api/runs/{id}"), ("PATCH", $"/api/runs/{id}"), ("POST", "/api/datasets") })
+        {
+            var response = await viewer.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = JsonContent.Create(new { }) });
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{method} {path} answered {response.StatusCode} to a viewer");
+        }
+
+        // Delete: refused while queued, then gone with its folder once cancelled.
+        Assert.Equal(HttpStatusCode.Conflict, (await op.DeleteAsync($"/api/runs/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await op.PostAsync($"/api/runs/{id}/cancel", null)).StatusCode);
+        var folder = Path.Combine(app.DataDirectory, "runs", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(folder);
+        Assert.Equal(HttpStatusCode.NoContent, (await op.DeleteAsync($"/api/runs/{id}")).StatusCode);
+        Assert.False(Directory.Exists(folder));
+        Assert.Equal(HttpStatusCode.NotFound, (await viewer.GetAsync($"/api/runs/{id}")).StatusCode);
+
+        // The Hangfire dashboard: any signed-in user may look.
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/hangfire")).StatusCode);
+
+        // Users: the last admin cannot be demoted or deleted.
+        var users = app.Get<UserStore>();
+        var admin = (await users.ListAsync()).Single(u => u.Role == Roles.Admin);
+        Assert.Contains("only admin", await users.SetRoleAsync(admin.Id, Roles.Viewer));
+        Assert.Contains("only admin", await users.DeleteAsync(admin.Id));
+        Assert.Contains("at least", (await users.CreateAsync("short", "123", Roles.Viewer)).Problem);
+        Assert.Contains("already exists", (await users.CreateAsync("ADMIN", "long-enough-password", Roles.Viewer)).Problem);
+    }
+
+    [Fact]
+    public async Task TheSignInFormNeedsItsAntiforgeryTokenTheRightPasswordAndOnlyRedirectsHome()
+    {
+        await using var app = new SlipAppFactory();
+        using var browser = app.AnonymousClient();
+
+        var token = await FormTokenAsync(browser, "/account/login");
+        var noToken = await browser.PostAsync("/account/login", Form(("_handler", "login"), ("Input.Name", "admin"), ("Input.Password", SlipAppFactory.AdminPassword)));
+        Assert.Equal(HttpStatusCode.BadRequest, noToken.StatusCode);
+
+        var wrong = await browser.PostAsync("/account/login", Form(("_handler", "login"), ("__RequestVerificationToken", token), ("Input.Name", "admin"), ("Input.Password", "not-the-password")));
+        Assert.Contains("Wrong user name or password", await wrong.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/api/runs")).StatusCode);
+
+        var right = await browser.PostAsync("/account/login?returnUrl=%2F%2Fevil.example%2F", Form(("_handler", "login"), ("__RequestVerificationToken", token), ("Input.Name", "Admin"), ("Input.Password", SlipAppFactory.AdminPassword)));
+        Assert.Equal(HttpStatusCode.Redirect, right.StatusCode);
+        Assert.Equal(("localhost", "/"), (right.Headers.Location!.Host, right.Headers.Location.AbsolutePath));   // home, never the other site
+        var cookie = Assert.Single(right.Headers.GetValues("Set-Cookie"), c => c.StartsWith("slip.auth=", StringComparison.Ordinal));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/runs")).StatusCode);
+
+        // Signing out is a POST with the token too.
+        Assert.Equal(HttpStatusCode.BadRequest, (await browser.PostAsync("/account/logout", Form())).StatusCode);
+        var signedInToken = await FormTokenAsync(browser, "/account/login");
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.PostAsync("/account/logout", Form(("__RequestVerificationToken", signedInToken)))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/api/runs")).StatusCode);
+    }
+
+    [Fact]
+    public async Task WithoutAConfiguredAdminTheFirstOneIsMadeOnceWithTheSetupToken()
+    {
+        await using var app = new SlipAppFactory(extra: new Dictionary<string, string?> { ["Slip:Auth:AdminName"] = "", ["Slip:Auth:AdminPassword"] = "" });
+        using var browser = app.AnonymousClient();
+        _ = app.Server;
+        var file = Path.Combine(app.DataDirectory, "setup-token");
+        var token = (await File.ReadAllTextAsync(file)).Trim();
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, OperatingSystem.IsWindows() ? UnixFileMode.UserRead | UnixFileMode.UserWrite : File.GetUnixFileMode(file));
+        Assert.Contains(app.Logs, l => l.Contains($"/setup?token={token}", StringComparison.Ordinal));
+        Assert.Contains("No user exists yet", await (await browser.GetAsync("/account/login")).Content.ReadAsStringAsync());
+
+        var form = await FormTokenAsync(browser, "/setup");
+        var guessed = await browser.PostAsync("/setup", Form(("_handler", "setup"), ("__RequestVerificationToken", form), ("Input.Token", "0123456789abcdef0123456789abcdef"), ("Input.Name", "root"), ("Input.Password", "a-long-password")));
+        Assert.Contains("not the current one", await guessed.Content.ReadAsStringAsync());
+        Assert.False(await app.Get<UserStore>().AnyAsync());
+
+        var made = await browser.PostAsync("/setup", Form(("_handler", "setup"), ("__RequestVerificationToken", form), ("Input.Token", token), ("Input.Name", "root"), ("Input.Password", "a-long-password")));
+        Assert.Equal(HttpStatusCode.Redirect, made.StatusCode);
+        Assert.Equal(Roles.Admin, Assert.Single(await app.Get<UserStore>().ListAsync()).Role);
+        Assert.False(File.Exists(file));
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/runs")).StatusCode);   // signed in as the new admin
+
+        using var other = app.AnonymousClient();
+        var again = await other.PostAsync("/setup", Form(("_handler", "setup"), ("__RequestVerificationToken", await FormTokenAsync(other, "/account/login")), ("Input.Token", token), ("Input.Name", "second"), ("Input.Password", "a-long-password")));
+        Assert.DoesNotContain("second", (await app.Get<UserStore>().ListAsync()).Select(u => u.Name));
+        Assert.Contains("is set up", await (await other.GetAsync("/setup")).Content.ReadAsStringAsync());
+        _ = again;
+    }
+
+    [Fact]
+    public void APasswordInASettingsFileIsRefusedWithWhereToPutItInstead()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("slip-secrets-").FullName, "appsettings.json");
+        File.WriteAllText(file, """{ "ConnectionStrings": { "Slip": "Host=db;Username=slip;Password=hunter2;Database=slip" } }""");
+        var configuration = new ConfigurationBuilder().AddJsonFile(file).Build();
+        var refused = Assert.Throws<Slip.Web.Hosting.SlipConfigurationException>(() => Slip.Web.Hosting.SecretSettings.Guard(configuration));
+        Assert.Contains("Storage__Password", refused.Message);
+        Assert.DoesNotContain("hunter2", refused.Message);
+
+        File.WriteAllText(file, """{ "Slip": { "Auth": { "AdminPassword": "hunter2" } } }""");
+        var admin = new ConfigurationBuilder().AddJsonFile(file).Build();
+        Assert.Contains("Slip__Auth__AdminPassword", Assert.Throws<Slip.Web.Hosting.SlipConfigurationException>(() => Slip.Web.Hosting.SecretSettings.Guard(admin)).Message);
+
+        // From the environment the password is merged into the connection string.
+        var environment = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:Password"] = "hunter2" }).Build();
+        Assert.Contains("Password=hunter2", Slip.Web.Hosting.SecretSettings.WithPassword(environment, "Host=db;Username=slip;Database=slip"));
+    }
+
+    [Fact]
+    public async Task TheAppRefusesToStartWithAPasswordInItsSettingsFile()
+    {
+        var root = Directory.CreateTempSubdirectory("slip-secrets-app-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(root, "appsettings.json"), """{ "Storage": { "Provider": "Postgres" }, "ConnectionStrings": { "Slip": "Host=127.0.0.1;Password=hunter2" } }""");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = root };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Slip.Web.dll"), "--contentRoot", root, "--urls", "http://127.0.0.1:0", "--Slip:DataDirectory", root })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, process.ExitCode);
+        Assert.StartsWith("Slip cannot start:", error);
+        Assert.Contains("holds a database password", error);
+        Assert.DoesNotContain("hunter2", error);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    private static FormUrlEncodedContent Form(params (string Key, string Value)[] fields) =>
+        new(fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Value)));
+
+    private static async Task<string> FormTokenAsync(HttpClient client, string page)
+    {
+        var html = await client.GetStringAsync(page);
+        return WebUtility.HtmlDecode(TokenPattern().Match(html).Groups[1].Value) is { Length: > 0 } token
+            ? token
+            : throw new InvalidOperationException($"{page} has no anti-forgery token");
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenPattern();
+}

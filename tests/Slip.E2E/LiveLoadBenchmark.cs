@@ -257,7 +257,10 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
         if (threads.Count > 0)
         {
             using var renice = Process.Start(new ProcessStartInfo("renice", ["-n", "10", "-p", .. threads]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var said = renice.StandardOutput.ReadToEndAsync();   // a line per thread: read it, or a full pipe blocks renice
+            var complained = renice.StandardError.ReadToEndAsync();
             renice.WaitForExit();
+            _ = (said.Result, complained.Result);
         }
     }
 

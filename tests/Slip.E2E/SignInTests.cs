@@ -12,28 +12,12 @@ public sealed class SignInTests
     public async Task ResumeASignOutAWrongPasswordAndAViewerWhoSeesRunsButNoControls()
     {
         await using var live = await LiveApp.StartAsync();
-        long runId;
-        await using (var db = await live.App.DbAsync())
+        var runId = await live.App.AddRunAsync("finished run", RunStatus.Failed, r =>
         {
-            var run = new Run
-            {
-                Name = "finished run",
-                Objective = "SLIP",
-                Model = "Micro",
-                Dataset = "shapes-mini",
-                ConfigJson = SlipAppFactory.TinyRun().ToJson(),
-                Status = RunStatus.Failed,
-                Error = "The trainer process was killed by signal 9 before finishing.",
-                Tags = ",baseline,",
-                Attempt = 1,
-                CreatedAt = DateTime.UtcNow,
-            };
-            db.Runs.Add(run);
-            await db.SaveChangesAsync();
-            runId = run.Id;
-            db.RunAttempts.Add(new RunAttempt { RunId = run.Id, Number = 1, Worker = "gpu-host/cuda:0", StartedAt = DateTime.UtcNow.AddMinutes(-3), FinishedAt = DateTime.UtcNow, Status = RunStatus.Failed, Error = run.Error });
-            await db.SaveChangesAsync();
-        }
+            r.Error = "The trainer process was killed by signal 9 before finishing.";
+            r.Worker = "gpu-host/cuda:0";
+            r.Tags = ",baseline,";
+        });
 
         _ = live.App.ApiKeyFor(Roles.Viewer);   // makes the user "viewer"
         await live.RunAsync("sign-in", async page =>

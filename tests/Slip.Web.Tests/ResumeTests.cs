@@ -122,29 +122,11 @@ public sealed class ResumeTests
         var monitor = app.Get<LeaseMonitor>();
 
         // A run on another host whose lease ran out is failed with the reason and queued again.
-        long elsewhere;
-        await using (var db = await app.DbAsync())
+        var elsewhere = await app.AddRunAsync("elsewhere", RunStatus.Running, r =>
         {
-            var run = new Run
-            {
-                Name = "elsewhere",
-                Objective = "SLIP",
-                Model = "Micro",
-                Dataset = "shapes-mini",
-                ConfigJson = SlipAppFactory.TinyRun().ToJson(),
-                Status = RunStatus.Running,
-                Worker = "gpu-host-7/cuda:1",
-                LeaseOwner = "gpu-host-7/cuda:1",
-                LeaseExpiresAt = DateTime.UtcNow.AddSeconds(-1),
-                Attempt = 1,
-                CreatedAt = DateTime.UtcNow,
-            };
-            db.Runs.Add(run);
-            await db.SaveChangesAsync();
-            elsewhere = run.Id;
-            db.RunAttempts.Add(new RunAttempt { RunId = run.Id, Number = 1, Worker = run.Worker, StartedAt = DateTime.UtcNow.AddMinutes(-5) });
-            await db.SaveChangesAsync();
-        }
+            r.Worker = r.LeaseOwner = "gpu-host-7/cuda:1";
+            r.LeaseExpiresAt = DateTime.UtcNow.AddSeconds(-1);
+        });
 
         // A run this host trains keeps its lease across many timeouts.
         var runId = await LaunchAsync(app);

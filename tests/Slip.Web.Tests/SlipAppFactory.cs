@@ -104,6 +104,42 @@ public sealed class SlipAppFactory : WebApplicationFactory<Program>
 
     public async Task<SlipDbContext> DbAsync() => await Get<IDbContextFactory<SlipDbContext>>().CreateDbContextAsync();
 
+    /// <summary>
+    /// Stores a Tiny SLIP run made by hand in <paramref name="status"/>, as attempt 1 with that attempt's record (ended
+    /// with the status unless it is running), after <paramref name="configure"/> has set the rest; returns its id.
+    /// </summary>
+    public async Task<long> AddRunAsync(string name, RunStatus status, Action<Run>? configure = null)
+    {
+        await using var db = await DbAsync();
+        var run = new Run
+        {
+            Name = name,
+            Objective = "SLIP",
+            Model = "Micro",
+            Dataset = "shapes-mini",
+            ConfigJson = TinyRun().ToJson(),
+            Status = status,
+            Attempt = 1,
+            CreatedAt = DateTime.UtcNow,
+        };
+        configure?.Invoke(run);
+        db.Runs.Add(run);
+        await db.SaveChangesAsync();
+        var ended = status is not (RunStatus.Running or RunStatus.Queued);
+        db.RunAttempts.Add(new RunAttempt
+        {
+            RunId = run.Id,
+            Number = 1,
+            Worker = run.Worker,
+            StartedAt = DateTime.UtcNow.AddMinutes(-5),
+            FinishedAt = ended ? DateTime.UtcNow : null,
+            Status = status,
+            Error = run.Error,
+        });
+        await db.SaveChangesAsync();
+        return run.Id;
+    }
+
     /// <summary>Polls the run until <paramref name="done"/> holds or the timeout passes; returns the last state seen.</summary>
     public async Task<Run> WaitForRunAsync(long runId, Func<Run, bool> done, TimeSpan timeout)
     {

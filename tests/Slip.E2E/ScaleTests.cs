@@ -49,10 +49,10 @@ public sealed class ScaleTests
             // Smoothing draws the smoothed line over a faint raw line; the x-axis switches to epochs (the run logged step / 1000).
             await page.Locator("[data-testid=smoothing]").ClickAsync();
             await page.Locator(".mud-popover-open .mud-list-item", new() { HasTextString = "EMA 0.9 (" }).ClickAsync();
-            await page.WaitForFunctionAsync("() => document.getElementById('chart-loss').data[3].x.length > 0");
+            await page.WaitForFunctionAsync("() => document.getElementById('chart-loss').data.some(d => d.name === 'loss (raw)' && d.x.length > 0)");
             // Roughness: the mean step-to-step change of each line.
             var roughness = await page.EvaluateAsync<double[]>("""
-                () => [0, 3].map(i => { const y = document.getElementById('chart-loss').data[i].y; return y.slice(1).reduce((s, v, j) => s + Math.abs(v - y[j]), 0) / (y.length - 1); })
+                () => ['loss', 'loss (raw)'].map(n => { const y = document.getElementById('chart-loss').data.find(d => d.name === n).y; return y.slice(1).reduce((s, v, j) => s + Math.abs(v - y[j]), 0) / (y.length - 1); })
                 """);
             Assert.True(roughness[0] < roughness[1] / 3, $"the smoothed line moves {roughness[0]:F4} per point, the raw one {roughness[1]:F4}");
             await page.Locator("[data-testid=x-axis]").ClickAsync();

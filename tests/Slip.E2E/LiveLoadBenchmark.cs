@@ -32,14 +32,15 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
 
     private static int Seconds => int.TryParse(Environment.GetEnvironmentVariable("SLIP_BENCH_SECONDS"), out var s) ? s : 60;
 
-    // Notes, every 50 ms, the time each new step of the loss line first appears in the page's chart.
+    // Notes, every 50 ms, the time each step of the loss line first appears in the page's chart (a whole scan: a
+    // chart that reloads from the server redraws every point, not only new ones at the end).
     private const string Watch = """
         () => { window.__seen = {}; setInterval(() => {
             const gd = document.getElementById('chart-loss');
             const t = gd && gd.data && gd.data.find(d => d.name === 'loss');
             if (!t) return;
             const now = Date.now();
-            for (let i = t.x.length - 1; i >= 0; i--) { const k = String(t.x[i]); if (k in window.__seen) break; window.__seen[k] = now; }
+            for (const x of t.x) { const k = String(x); if (!(k in window.__seen)) window.__seen[k] = now; }   // appended, or redrawn by a reload
         }, 50); }
         """;
 

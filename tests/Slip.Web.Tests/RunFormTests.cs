@@ -172,7 +172,17 @@ public sealed class RunFormTests
         SetNumber(form, "zero-shot-every", "2");
         SetNumber(form, "keep-last", "3");
         SetNumber(form, "keep-every", "5");
-        form.Find("button[data-testid=launch]").Click();
+
+        // MudBlazor applies a changed value asynchronously: on a busy machine the first click can still see the old one.
+        form.WaitForAssertion(() =>
+        {
+            if (submitted.Count == 0)
+            {
+                form.Find("button[data-testid=launch]").Click();
+            }
+
+            Assert.NotEmpty(submitted);
+        }, TimeSpan.FromSeconds(10));
         var config = Assert.Single(submitted).Config;
         Assert.Equal((2, 3, 5), (config.ZeroShotEvery, config.KeepLastCheckpoints, config.KeepEveryCheckpoints));
     }

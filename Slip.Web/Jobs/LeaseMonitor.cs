@@ -67,11 +67,7 @@ public sealed class LeaseMonitor(
             logger.LogWarning("Run {RunId}: {Reason}", run.Id, reason);
             hub.Publish(new RunUpdate(run.Id, Status: RunStatus.Failed, Error: reason));
             failed.Add(run.Id);
-            if (workers.ResumeInterrupted)
-            {
-                var resumed = await resumer.ResumeAsync(run.Id, cancellationToken);
-                logger.LogInformation("Run {RunId}: {Outcome}", run.Id, resumed.Succeeded ? $"resumed as attempt {resumed.Attempt}" : resumed.Problem);
-            }
+            await resumer.ResumeInterruptedAsync(run.Id, cancellationToken);
         }
 
         return failed;

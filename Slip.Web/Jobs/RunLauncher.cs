@@ -137,7 +137,7 @@ public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBac
             Directory.Delete(folder, recursive: true);
         }
 
-        hub.Publish(new RunUpdate(runId, Status: RunStatus.Cancelled, Error: "deleted"));
+        hub.Publish(new RunUpdate(runId, Deleted: true));
         return (true, null);
     }
 

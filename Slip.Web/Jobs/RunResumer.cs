@@ -27,6 +27,21 @@ public sealed class RunResumer(
     IOptions<SlipOptions> options,
     ILogger<RunResumer> logger)
 {
+    /// <summary>
+    /// After a run was failed because its worker went away (shut down, restarted, stopped beating): resumes it when
+    /// Slip:Workers:ResumeInterrupted is on, and logs what happened.
+    /// </summary>
+    public async Task ResumeInterruptedAsync(long runId, CancellationToken cancellationToken = default)
+    {
+        if (!options.Value.Workers.ResumeInterrupted)
+        {
+            return;
+        }
+
+        var resumed = await ResumeAsync(runId, cancellationToken);
+        logger.LogInformation("Run {RunId} was interrupted: {Outcome}", runId, resumed.Succeeded ? $"queued again as attempt {resumed.Attempt}" : resumed.Problem);
+    }
+
     public async Task<ResumeResult> ResumeAsync(long runId, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

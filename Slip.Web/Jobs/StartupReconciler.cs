@@ -26,16 +26,11 @@ public sealed class StartupReconciler(
 
         var interrupted = await db.Runs.Where(r => r.Status == RunStatus.Running).ToListAsync(cancellationToken);
         var resumer = services.GetRequiredService<RunResumer>();
-        var resume = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.SlipOptions>>().Value.Workers.ResumeInterrupted;
         foreach (var run in interrupted.Where(r => WorkerRegistry.IsThisHost(r.Worker) || r.Worker is null))
         {
             await TrainingJob.SetFinalAsync(db, run.Id, RunStatus.Failed, $"The worker {run.Worker} restarted while this run was training; the run was stopped.");
             logger.LogWarning("Run {RunId} was running when this host stopped; marked Failed.", run.Id);
-            if (resume)
-            {
-                var resumed = await resumer.ResumeAsync(run.Id, cancellationToken);
-                logger.LogInformation("Run {RunId}: {Outcome}", run.Id, resumed.Succeeded ? $"resumed as attempt {resumed.Attempt}" : resumed.Problem);
-            }
+            await resumer.ResumeInterruptedAsync(run.Id, cancellationToken);
         }
 
         var monitoring = storage.GetMonitoringApi();

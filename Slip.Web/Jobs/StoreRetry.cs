@@ -44,12 +44,16 @@ public static class StoreRetry
         }
     }
 
-    /// <summary>Whether the error is the database's or the connection's (worth retrying), anywhere in its inner exceptions.</summary>
+    /// <summary>
+    /// Whether the error is the database's or its connection's (worth retrying), anywhere in its inner exceptions. A
+    /// bare IOException is not: the providers wrap their socket errors in their own exceptions, and a file problem
+    /// (a checkpoint gone missing) must fail rather than be retried forever.
+    /// </summary>
     public static bool IsStoreFault(Exception ex)
     {
         for (var e = ex; e is not null; e = e.InnerException)
         {
-            if (e is DbException or SocketException or TimeoutException or IOException or Microsoft.EntityFrameworkCore.DbUpdateException)
+            if (e is DbException or SocketException or TimeoutException or Microsoft.EntityFrameworkCore.DbUpdateException)
             {
                 return true;
             }

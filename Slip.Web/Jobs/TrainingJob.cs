@@ -52,12 +52,11 @@ public sealed class TrainingJob(
         {
             await QueueFinalEvaluationAsync(runId);
         }
-        else if (outcome.Interrupted && options.Value.Workers.ResumeInterrupted)
+        else if (outcome.Interrupted)
         {
-            // The worker is going away (shut down or lost its lease): the run continues from its saved state, here
-            // after a restart or on any other worker now.
-            var resumed = await resumer.ResumeAsync(runId, CancellationToken.None);
-            logger.LogInformation("Run {RunId} was interrupted: {Outcome}", runId, resumed.Succeeded ? $"queued again as attempt {resumed.Attempt}" : resumed.Problem);
+            // The worker is shutting down: the run continues from its saved state, here after a restart or on any
+            // other worker now.
+            await resumer.ResumeInterruptedAsync(runId, CancellationToken.None);
         }
     }
 

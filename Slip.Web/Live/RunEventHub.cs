@@ -5,7 +5,7 @@ namespace Slip.Web.Live;
 /// <summary>One metric value as it arrives from a trainer.</summary>
 public sealed record MetricSample(string Name, long Step, double Epoch, double Value);
 
-/// <summary>Something that changed on a run: status, progress, new metric points, a new checkpoint or one of its evaluations, or its metrics rewound for a resume.</summary>
+/// <summary>Something that changed on a run: status, progress, new metric points, a new checkpoint or one of its evaluations, its metrics rewound for a resume, or its deletion.</summary>
 public sealed record RunUpdate(
     long RunId,
     RunStatus? Status = null,
@@ -15,7 +15,8 @@ public sealed record RunUpdate(
     bool CheckpointAdded = false,
     bool EvaluationChanged = false,
     string? Error = null,
-    bool MetricsRewound = false);
+    bool MetricsRewound = false,
+    bool Deleted = false);
 
 /// <summary>
 /// Fan-out of run updates from the training jobs to the pages watching them. Handlers run on the publisher's thread

@@ -10,9 +10,5 @@ public sealed class HangfireDashboardAuthorization : IDashboardAuthorizationFilt
 {
     public bool Authorize(DashboardContext context) => context.GetHttpContext().User.Identity?.IsAuthenticated == true;
 
-    public static bool IsReadOnly(DashboardContext context)
-    {
-        var user = context.GetHttpContext().User;
-        return !(user.IsInRole(Roles.Operator) || user.IsInRole(Roles.Admin));
-    }
+    public static bool IsReadOnly(DashboardContext context) => !Roles.CanOperate(context.GetHttpContext().User);
 }

@@ -12,6 +12,9 @@ public static class Roles
 
     public static readonly IReadOnlyList<string> All = [Viewer, Operator, Admin];
 
+    /// <summary>Whether the user may launch, cancel, resume, evaluate, label or delete (operators and admins).</summary>
+    public static bool CanOperate(System.Security.Claims.ClaimsPrincipal user) => user.IsInRole(Operator) || user.IsInRole(Admin);
+
     /// <summary>The role as stored (Viewer, Operator or Admin), or null if it is none of them.</summary>
     public static string? Parse(string? role) => All.FirstOrDefault(r => string.Equals(r, role?.Trim(), StringComparison.OrdinalIgnoreCase));
 }

@@ -13,7 +13,6 @@ public static class UserAccess
             return false;
         }
 
-        var user = (await state).User;
-        return user.IsInRole(Roles.Operator) || user.IsInRole(Roles.Admin);
+        return Roles.CanOperate((await state).User);
     }
 }

@@ -239,22 +239,17 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
     /// <summary>Renices every thread of every Chromium process to 10 (Linux applies nice per thread).</summary>
     private static void LowerChromiumPriority()
     {
-        var threads = new List<string>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => char.IsAsciiDigit(Path.GetFileName(d)[0])))
+        var threads = ChromiumProcesses().SelectMany(dir =>
         {
             try
             {
-                if (File.ReadAllText(Path.Combine(dir, "comm")).StartsWith("chrom", StringComparison.Ordinal))
-                {
-                    threads.AddRange(Directory.EnumerateDirectories(Path.Combine(dir, "task")).Select(Path.GetFileName)!);
-                }
+                return Directory.EnumerateDirectories(Path.Combine(dir, "task")).Select(t => Path.GetFileName(t)).ToList();
             }
             catch (IOException)
             {
-                // The process ended while being read.
+                return [];   // the process ended while being read
             }
-        }
-
+        }).ToList();
         if (threads.Count > 0)
         {
             using var renice = Process.Start(new ProcessStartInfo("renice", ["-n", "10", "-p", .. threads]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
@@ -269,15 +264,10 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
     private static double ChromiumCpu()
     {
         var ticks = 0L;
-        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => char.IsAsciiDigit(Path.GetFileName(d)[0])))
+        foreach (var dir in ChromiumProcesses())
         {
             try
             {
-                if (!File.ReadAllText(Path.Combine(dir, "comm")).StartsWith("chrom", StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
                 var stat = File.ReadAllText(Path.Combine(dir, "stat"));
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
                 ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);   // utime, stime
@@ -289,5 +279,27 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
         }
 
         return ticks / 100.0;   // USER_HZ
+    }
+
+    /// <summary>The /proc folders of the running Chromium processes.</summary>
+    private static IEnumerable<string> ChromiumProcesses()
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => char.IsAsciiDigit(Path.GetFileName(d)[0])))
+        {
+            string comm;
+            try
+            {
+                comm = File.ReadAllText(Path.Combine(dir, "comm"));
+            }
+            catch (IOException)
+            {
+                continue;   // the process ended while being read
+            }
+
+            if (comm.StartsWith("chrom", StringComparison.Ordinal))
+            {
+                yield return dir;
+            }
+        }
     }
 }

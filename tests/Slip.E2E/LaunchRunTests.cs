@@ -8,7 +8,7 @@ namespace Slip.E2E;
 
 public sealed class LaunchRunTests
 {
-    private const string LossPoints = "() => document.getElementById('chart-loss')?.data?.[0]?.x ?? []";
+    private const string LossPoints = "() => document.getElementById('chart-loss')?.chart?.traces?.[0]?.x ?? []";
 
     [Fact]
     public async Task TinySlipRunLaunchedInTheBrowserTrainsLiveAndItsCheckpointDownloads()
@@ -39,20 +39,29 @@ public sealed class LaunchRunTests
 
             // The loss chart gains points while the page stays open, with no reload.
             var first = await WaitForPointsAsync(page, 1);
-            await page.EvaluateAsync("() => Plotly.relayout('chart-loss', { 'xaxis.range': [0, 3] })");
+            // The user zooms by dragging across the plot; the zoom is kept while live points arrive.
+            var canvas = await page.Locator("#chart-loss canvas").BoundingBoxAsync();
+            await page.Mouse.MoveAsync(canvas!.X + 70, canvas.Y + 100);
+            await page.Mouse.DownAsync();
+            await page.Mouse.MoveAsync(canvas.X + 140, canvas.Y + 120, new() { Steps = 4 });
+            await page.Mouse.UpAsync();
+            var zoomed = await page.EvaluateAsync<double[]>("() => document.getElementById('chart-loss').chart.xRange");
             var later = await WaitForPointsAsync(page, first.Length + 2);
             Assert.True(later.Length > first.Length);
             Assert.Equal(later.Distinct().Count(), later.Length);
             Assert.Equal(later.Order(), later);
-            var range = await page.EvaluateAsync<double[]>("() => document.getElementById('chart-loss').layout.xaxis.range");
-            Assert.Equal([0d, 3d], range);
+            var range = await page.EvaluateAsync<double[]>("() => document.getElementById('chart-loss').chart.xRange");
+            Assert.Equal(zoomed, range);
+            Assert.True(range[1] > range[0]);
+            await page.Locator("#chart-loss canvas").DblClickAsync();
+            Assert.Null(await page.EvaluateAsync<double[]?>("() => document.getElementById('chart-loss').chart.xRange"));
 
             await page.Locator("[data-testid=run-status]", new PageLocatorOptions { HasTextString = "Succeeded" }).WaitForAsync(new() { Timeout = 120_000 });
             await page.Locator("[data-testid=checkpoint-download]").First.WaitForAsync();
             // The system strip shows the run's throughput and the trainer's memory; the data panel plots its wait for batches.
             Assert.True(double.Parse(await page.Locator("[data-testid=system-images_per_s]").InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture) > 0);
             await page.Locator("[data-testid=system-rss_mb]").WaitForAsync();
-            Assert.True(await page.EvaluateAsync<int>("() => document.getElementById('chart-data').data[0].x.length") > 0);
+            Assert.True(await page.EvaluateAsync<int>("() => document.getElementById('chart-data').chart.traces[0].x.length") > 0);
             await Browser.ScreenshotAsync(page, "run");
             Assert.Equal(3, await page.Locator("[data-testid=checkpoint-download]").CountAsync());
 

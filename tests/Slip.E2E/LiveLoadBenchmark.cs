@@ -32,16 +32,19 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
 
     private static int Seconds => int.TryParse(Environment.GetEnvironmentVariable("SLIP_BENCH_SECONDS"), out var s) ? s : 60;
 
-    // Notes, every 50 ms, the time each step of the loss line first appears in the page's chart (a whole scan: a
-    // chart that reloads from the server redraws every point, not only new ones at the end).
+    // Notes, as the loss chart draws, the time each step of its loss line first appears (a whole scan when the line
+    // was replaced: a chart that reloads from the server draws every point again, not only new ones at the end).
     private const string Watch = """
-        () => { window.__seen = {}; setInterval(() => {
-            const gd = document.getElementById('chart-loss');
-            const t = gd && gd.data && gd.data.find(d => d.name === 'loss');
-            if (!t) return;
-            const now = Date.now();
-            for (const x of t.x) { const k = String(x); if (!(k in window.__seen)) window.__seen[k] = now; }   // appended, or redrawn by a reload
-        }, 50); }
+        () => { window.__seen = {}; let line = null, scanned = 0;
+            const el = document.getElementById('chart-loss');
+            el.addEventListener('slipchart:drawn', () => {
+                const t = el.chart && el.chart.traces.find(d => d.name === 'loss');
+                if (!t) return;
+                if (t !== line) { line = t; scanned = 0; }
+                const now = Date.now();
+                for (; scanned < t.x.length; scanned++) { const k = String(t.x[scanned]); if (!(k in window.__seen)) window.__seen[k] = now; }
+            });
+        }
         """;
 
     [Fact]
@@ -80,7 +83,7 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
             var page = await context.NewPageAsync();
             page.SetDefaultTimeout(120_000);
             await page.GotoAsync($"/runs/{runIds[i % Runs]}");
-            await page.Locator("#chart-loss .main-svg").First.WaitForAsync();
+            await page.Locator("#chart-loss canvas").WaitForAsync();
             await page.EvaluateAsync(Watch);
             pages.Add((page, i % Runs));
         }
@@ -106,9 +109,31 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
                 stored.TryAdd((runIds.IndexOf(update.RunId), sample.Step), now);
             }
         });
+        // One page's own main-thread time by kind (script, layout, style), from Chromium's performance metrics.
+        var probe = await pages[0].Page.Context.NewCDPSessionAsync(pages[0].Page);
+        await probe.SendAsync("Performance.enable");
+        var probeBefore = await PageMetricsAsync(probe);
+        var profile = Environment.GetEnvironmentVariable("SLIP_BENCH_PROFILE");
+        if (profile is { Length: > 0 })
+        {
+            await probe.SendAsync("Profiler.enable");
+            await probe.SendAsync("Profiler.start");
+        }
+
+        var trace = Environment.GetEnvironmentVariable("SLIP_BENCH_TRACE");
+        var traceEvents = new List<string>();
+        var traced = new TaskCompletionSource();
+        if (trace is { Length: > 0 })
+        {
+            probe.Event("Tracing.dataCollected").OnEvent += (_, e) => traceEvents.AddRange(e!.Value.GetProperty("value").EnumerateArray().Select(v => v.GetRawText()));
+            probe.Event("Tracing.tracingComplete").OnEvent += (_, _) => traced.TrySetResult();
+            await probe.SendAsync("Tracing.start", new Dictionary<string, object> { ["categories"] = "devtools.timeline,disabled-by-default-devtools.timeline,blink,cc,viz,v8", ["transferMode"] = "ReportEvents" });
+        }
+
         var self = Process.GetCurrentProcess();
         var cpuBefore = self.TotalProcessorTime;
         var browserBefore = ChromiumCpu();
+        var kindsBefore = ChromiumCpuByKind();
         var peakRss = 0L;
         var clock = Stopwatch.StartNew();
         for (var step = 1; step <= steps; step++)
@@ -139,11 +164,19 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
         }
 
         var behind = clock.Elapsed - TimeSpan.FromSeconds(Seconds);
+        if (trace is { Length: > 0 })
+        {
+            await probe.SendAsync("Tracing.end");
+            await traced.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            await File.WriteAllTextAsync(trace, "[" + string.Join(",", traceEvents) + "]");
+        }
+
         await Task.WhenAll(recorders.Select(r => r.CompleteAsync()));
         var wall = clock.Elapsed;
         self.Refresh();
         var serverCpu = (self.TotalProcessorTime - cpuBefore).TotalSeconds / wall.TotalSeconds / Environment.ProcessorCount * 100;
         var browserCpu = (ChromiumCpu() - browserBefore) / wall.TotalSeconds / Environment.ProcessorCount * 100;
+        var browserCpuByKind = ChromiumCpuByKind().ToDictionary(kv => kv.Key, kv => Math.Round((kv.Value - kindsBefore.GetValueOrDefault(kv.Key)) / wall.TotalSeconds / Environment.ProcessorCount * 100, 1));
         // Let every page catch up (bounded): a step never seen by then is counted as dropped.
         var catchUp = Stopwatch.StartNew();
         foreach (var (page, _) in pages)
@@ -163,6 +196,15 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
         }
 
         var caughtUpSeconds = catchUp.Elapsed.TotalSeconds;
+        var probeAfter = await PageMetricsAsync(probe);
+        if (profile is { Length: > 0 })
+        {
+            var stopped = await probe.SendAsync("Profiler.stop");
+            await File.WriteAllTextAsync(profile, stopped!.Value.GetProperty("profile").GetRawText());
+        }
+
+        var onePage = probeAfter.Where(kv => kv.Key.EndsWith("Duration", StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key, kv => Math.Round((kv.Value - probeBefore.GetValueOrDefault(kv.Key)) / wall.TotalSeconds * 1000, 1));
 
         var latencies = new List<long>();
         var droppedOnPages = 0L;
@@ -208,6 +250,8 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
             pagesCaughtUpSecondsAfterTheLastStep = Math.Round(caughtUpSeconds, 1),
             serverCpuPercentOfMachine = Math.Round(serverCpu, 1),
             browserCpuPercentOfMachine = Math.Round(browserCpu, 1),
+            browserCpuPercentByProcessKind = browserCpuByKind,
+            onePageMainThreadMsPerSecond = onePage,
             serverPeakRssMb = peakRss / (1024 * 1024),
             cores = Environment.ProcessorCount,
         };
@@ -232,6 +276,12 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
 
         Assert.Equal(result.pointsLogged, pointsStored);
         Assert.Equal(0, droppedOnPages);
+    }
+
+    private static async Task<Dictionary<string, double>> PageMetricsAsync(ICDPSession session)
+    {
+        var reply = await session.SendAsync("Performance.getMetrics");
+        return reply!.Value.GetProperty("metrics").EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString()!, m => m.GetProperty("value").GetDouble());
     }
 
     private static long At(List<long> sorted, double p) => sorted.Count == 0 ? -1 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
@@ -261,16 +311,23 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
     }
 
     /// <summary>CPU seconds used so far by every Chromium process (from /proc), to show what the browsers cost.</summary>
-    private static double ChromiumCpu()
+    private static double ChromiumCpu() => ChromiumCpuByKind().Values.Sum();
+
+    /// <summary>CPU seconds used so far by the Chromium processes of each kind (renderer, gpu-process, browser, ...).</summary>
+    private static Dictionary<string, double> ChromiumCpuByKind()
     {
-        var ticks = 0L;
+        var seconds = new Dictionary<string, double>();
         foreach (var dir in ChromiumProcesses())
         {
             try
             {
                 var stat = File.ReadAllText(Path.Combine(dir, "stat"));
                 var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);   // utime, stime
+                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);   // utime, stime
+                // Zygote-forked processes rewrite their command line as one space-separated string.
+                var type = File.ReadAllText(Path.Combine(dir, "cmdline")).Split(['\0', ' ']).FirstOrDefault(a => a.StartsWith("--type=", StringComparison.Ordinal));
+                var kind = type is null ? "browser" : type["--type=".Length..];
+                seconds[kind] = seconds.GetValueOrDefault(kind) + (ticks / 100.0);   // USER_HZ
             }
             catch (IOException)
             {
@@ -278,7 +335,7 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
             }
         }
 
-        return ticks / 100.0;   // USER_HZ
+        return seconds;
     }
 
     /// <summary>The /proc folders of the running Chromium processes.</summary>

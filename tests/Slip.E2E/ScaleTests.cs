@@ -30,36 +30,68 @@ public sealed class ScaleTests
         await live.RunAsync("long-series", async page =>
         {
             await page.GotoAsync($"/runs/{runId}");
-            const string Xs = "() => document.getElementById('chart-loss')?.data?.[0]?.x ?? []";
+            const string Xs = "() => document.getElementById('chart-loss')?.chart?.traces?.[0]?.x ?? []";
             await page.WaitForFunctionAsync($"() => ({Xs})()?.length > 0");
             var whole = await page.EvaluateAsync<long[]>(Xs);
             Assert.InRange(whole.Length, 1000, 1200);                    // 200,000 points drawn as about 1,200 buckets
             Assert.Equal(199_999, whole[^1]);
 
             var clock = Stopwatch.StartNew();
-            await page.EvaluateAsync("() => Plotly.relayout('chart-loss', { 'xaxis.range': [100000, 100500] })");
+            await page.EvaluateAsync("() => document.getElementById('chart-loss').chart.zoom(100000, 100500)");
             await page.WaitForFunctionAsync($"() => ({Xs})().length > 400 && ({Xs})()[1] - ({Xs})()[0] === 1");   // every step: the raw points
             Assert.True(clock.ElapsedMilliseconds < 5000, $"the zoom took {clock.ElapsedMilliseconds} ms to show detail");
             var zoomed = await page.EvaluateAsync<long[]>(Xs);
             Assert.All(zoomed, x => Assert.InRange(x, 100_000, 100_500));
-            var range = await page.EvaluateAsync<double[]>("() => document.getElementById('chart-loss').layout.xaxis.range");
+            var range = await page.EvaluateAsync<double[]>("() => document.getElementById('chart-loss').chart.xRange");
             Assert.Equal(new[] { 100000d, 100500d }, range);   // the user's zoom is kept through the redraw
             await Browser.ScreenshotAsync(page, "long-series-zoomed");
 
             // Smoothing draws the smoothed line over a faint raw line; the x-axis switches to epochs (the run logged step / 1000).
             await page.Locator("[data-testid=smoothing]").ClickAsync();
             await page.Locator(".mud-popover-open .mud-list-item", new() { HasTextString = "EMA 0.9 (" }).ClickAsync();
-            await page.WaitForFunctionAsync("() => document.getElementById('chart-loss').data.some(d => d.name === 'loss (raw)' && d.x.length > 0)");
+            await page.WaitForFunctionAsync("() => document.getElementById('chart-loss').chart.traces.some(d => d.name === 'loss (raw)' && d.x.length > 0)");
             // Roughness: the mean step-to-step change of each line.
             var roughness = await page.EvaluateAsync<double[]>("""
-                () => ['loss', 'loss (raw)'].map(n => { const y = document.getElementById('chart-loss').data.find(d => d.name === n).y; return y.slice(1).reduce((s, v, j) => s + Math.abs(v - y[j]), 0) / (y.length - 1); })
+                () => ['loss', 'loss (raw)'].map(n => { const y = document.getElementById('chart-loss').chart.traces.find(d => d.name === n).y; return y.slice(1).reduce((s, v, j) => s + Math.abs(v - y[j]), 0) / (y.length - 1); })
                 """);
             Assert.True(roughness[0] < roughness[1] / 3, $"the smoothed line moves {roughness[0]:F4} per point, the raw one {roughness[1]:F4}");
             await page.Locator("[data-testid=x-axis]").ClickAsync();
             await page.Locator(".mud-popover-open .mud-list-item", new() { HasTextString = "Epoch" }).ClickAsync();
             await page.WaitForFunctionAsync($"() => Math.max(...({Xs})()) < 201 && ({Xs})().length > 1000");
-            Assert.Equal("epoch", await page.EvaluateAsync<string>("() => document.getElementById('chart-loss').layout.xaxis.title.text"));
+            Assert.Equal("epoch", await page.EvaluateAsync<string>("() => document.getElementById('chart-loss').chart.xTitle"));
             await Browser.ScreenshotAsync(page, "long-series-epochs-smoothed");
+
+            // The chart's own controls. Hovering reads out the nearest values.
+            var canvas = page.Locator("#chart-loss canvas");
+            var box = await canvas.BoundingBoxAsync();
+            await page.Mouse.MoveAsync(box!.X + (box.Width / 2), box.Y + (box.Height / 2));
+            var tip = page.Locator("#chart-loss .slip-chart-tip");
+            await tip.WaitForAsync();
+            Assert.Matches(@"^epoch \d+(\.\d+)?\n.*loss: \d", await tip.InnerTextAsync());
+            // The legend hides a line (its faint raw line with it) and shows it again: the canvas loses and regains its blue pixels.
+            const string Blue = """
+                () => { const c = document.querySelector('#chart-loss canvas'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                        let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 90 && d[i + 1] > 95 && d[i + 1] < 160 && d[i + 2] > 150 && d[i + 3] > 60) n++; return n; }
+                """;
+            var shown = await page.EvaluateAsync<int>(Blue);
+            Assert.True(shown > 500, $"{shown} blue pixels with the loss line shown");
+            var legend = page.Locator("#chart-loss .slip-chart-legend-item", new() { HasTextString = "loss" });
+            await legend.ClickAsync();
+            Assert.Equal("false", await legend.GetAttributeAsync("aria-pressed"));
+            await page.WaitForFunctionAsync($"() => ({Blue})() < {shown / 20}");
+            await legend.ClickAsync();
+            await page.WaitForFunctionAsync($"() => ({Blue})() > {shown / 2}");
+            // PNG saves the chart as drawn.
+            var png = await page.RunAndWaitForDownloadAsync(() => page.Locator("#chart-loss button", new() { HasTextString = "PNG" }).ClickAsync());
+            Assert.Equal("Losses.png", png.SuggestedFilename);
+            var bytes = await File.ReadAllBytesAsync((await png.PathAsync())!);
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
+            // Wall time: the points' own times, shown in the browser's time zone.
+            await page.Locator("[data-testid=x-axis]").ClickAsync();
+            await page.Locator(".mud-popover-open .mud-list-item", new() { HasTextString = "Wall time" }).ClickAsync();
+            await page.WaitForFunctionAsync("() => document.getElementById('chart-loss').chart.xTitle === 'wall time'");
+            var last = await page.EvaluateAsync<double>($"() => ({Xs})().at(-1)");
+            Assert.InRange(DateTimeOffset.FromUnixTimeMilliseconds((long)last), DateTimeOffset.UtcNow.AddMinutes(-10), DateTimeOffset.UtcNow);
         });
     }
 

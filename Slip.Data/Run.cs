@@ -63,6 +63,10 @@ public class Run
     /// <summary>The number of the current (or last) attempt: 0 until a worker first starts it, then 1, 2, ... per resume.</summary>
     public int Attempt { get; set; }
 
+    /// <summary>The key (recorder:sequence) of the last batch of points a worker's recorder committed, written in the
+    /// batch's transaction: a batch retried after its commit's reply was lost finds its own key here and is not stored twice.</summary>
+    public string? RecordedBatch { get; set; }
+
     public List<Checkpoint> Checkpoints { get; set; } = [];
 
     public List<Evaluation> Evaluations { get; set; } = [];

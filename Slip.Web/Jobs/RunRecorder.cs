@@ -23,6 +23,8 @@ public sealed class RunRecorder
     private readonly Func<SlipDbContext, TrainerEvent, Task> recordCheckpoint;
     private readonly CancellationToken giveUp;
     private readonly Task writer;
+    private readonly string recorderId = Guid.NewGuid().ToString("N")[..12];
+    private long sequence;
     private long pending;
 
     /// <summary>Starts the writer. <paramref name="recordCheckpoint"/> stores one checkpoint event (retried as a whole if the store fails);
@@ -74,7 +76,9 @@ public sealed class RunRecorder
             {
                 if (metrics.Count > 0)
                 {
-                    await StoreRetry.RunAsync(() => WriteProgressAsync(metrics), logger, $"run {runId}'s latest {metrics.Count} events", giveUp);
+                    var key = $"{recorderId}:{++sequence}";
+                    var tries = 0;
+                    await StoreRetry.RunAsync(() => WriteProgressAsync(metrics, key, retry: tries++ > 0), logger, $"run {runId}'s latest {metrics.Count} events", giveUp);
                 }
 
                 if (batch[^1] is { Type: TrainerEvent.Checkpoint } checkpoint)
@@ -93,11 +97,20 @@ public sealed class RunRecorder
         }
     }
 
-    /// <summary>The batch's points and the run's progress, in one transaction so a retry never stores a point twice.</summary>
-    private async Task WriteProgressAsync(IReadOnlyList<TrainerEvent> batch)
+    /// <summary>
+    /// The batch's points, the run's progress and the batch's key, in one transaction: a failed write stored nothing,
+    /// and a retry after a commit whose reply was lost (the connection dropped as it answered) finds the key and stops.
+    /// </summary>
+    private async Task WriteProgressAsync(IReadOnlyList<TrainerEvent> batch, string key, bool retry)
     {
         await using var db = await dbFactory.CreateDbContextAsync();
         await using var transaction = await db.Database.BeginTransactionAsync();
+        if (retry && await db.Runs.Where(r => r.Id == runId).Select(r => r.RecordedBatch).SingleOrDefaultAsync() == key)
+        {
+            logger.LogInformation("Run {RunId}: batch {Key} was stored before its reply was lost; not storing it again.", runId, key);
+            return;
+        }
+
         var now = DateTime.UtcNow;
         var rows = batch.Where(e => e.Type == TrainerEvent.Metrics)
             .SelectMany(e => (e.Values ?? []).Select(kv => new MetricRow(kv.Key, e.Step, e.Epoch, kv.Value, now))).ToList();
@@ -107,7 +120,8 @@ public sealed class RunRecorder
         await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Step, last.Step)
             .SetProperty(r => r.TotalSteps, last.TotalSteps)
-            .SetProperty(r => r.Progress, progress));
+            .SetProperty(r => r.Progress, progress)
+            .SetProperty(r => r.RecordedBatch, key));
         await transaction.CommitAsync();
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Slip.Web.Security;
 
@@ -17,6 +18,8 @@ public static class SlipAuthentication
     public static IServiceCollection AddSlipAuthentication(this IServiceCollection services)
     {
         services.AddSingleton<UserStore>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<SignInThrottle>();
         services.AddSingleton<SetupToken>();
         services.AddAuthentication(Selector)
             .AddPolicyScheme(Selector, "cookie or API key", o => o.ForwardDefaultSelector = context =>

@@ -12,7 +12,7 @@ public sealed record UserView(long Id, string Name, string Role, DateTime Create
 public sealed record ApiKeyView(long Id, string Name, string Prefix, DateTime CreatedAt, DateTime? LastUsedAt);
 
 /// <summary>Users, their passwords, roles and API keys.</summary>
-public sealed class UserStore(IDbContextFactory<SlipDbContext> dbFactory)
+public sealed class UserStore(IDbContextFactory<SlipDbContext> dbFactory, SignInThrottle throttle)
 {
     public const int MinPasswordLength = 10;
     private const string KeyPrefix = "slip_";
@@ -107,6 +107,7 @@ public sealed class UserStore(IDbContextFactory<SlipDbContext> dbFactory)
         return null;
     }
 
+    /// <summary>Sets a new password; the account's paused sign-ins (too many wrong passwords) may start again at once.</summary>
     public async Task<string?> SetPasswordAsync(long id, string password, CancellationToken ct = default)
     {
         if (PasswordProblem(password) is { } problem)
@@ -116,7 +117,13 @@ public sealed class UserStore(IDbContextFactory<SlipDbContext> dbFactory)
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var updated = await db.Users.Where(u => u.Id == id).ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, PasswordHashing.Hash(password)), ct);
-        return updated == 1 ? null : "That user no longer exists.";
+        if (updated != 1)
+        {
+            return "That user no longer exists.";
+        }
+
+        throttle.Forget(await db.Users.Where(u => u.Id == id).Select(u => u.Name).SingleAsync(ct));
+        return null;
     }
 
     /// <summary>Deletes a user and their API keys; refuses to delete the last admin.</summary>

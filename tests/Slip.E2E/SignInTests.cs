@@ -1,7 +1,6 @@
 using Microsoft.Playwright;
 using Slip.Data;
 using Slip.Web.Security;
-using Slip.Web.Tests;
 
 namespace Slip.E2E;
 
@@ -37,6 +36,23 @@ public sealed class SignInTests
             Assert.EndsWith($"/runs/{runId}", page.Url);
             await Browser.ScreenshotAsync(page, "resumed");
 
+            // The admin adds an operator and gives the viewer a new password on the Users page.
+            await page.GotoAsync("/admin/users");
+            await page.Locator("input[data-testid=new-user-name]").FillAsync("ops");
+            await page.Locator("input[data-testid=new-user-password]").FillAsync("short");
+            await page.Locator("[data-testid=new-user-add]").ClickAsync();
+            await page.Locator("[data-testid=new-user-error]", new() { HasTextString = "at least 10 characters" }).WaitForAsync();
+            await page.Locator("input[data-testid=new-user-password]").FillAsync("an-operators-password");
+            await page.Locator("input[data-testid=new-user-password]").PressAsync("Tab");
+            await page.Locator("[data-testid=new-user-add]").ClickAsync();
+            await page.Locator("[data-testid=user-row]", new() { HasTextString = "ops" }).WaitForAsync();
+            await page.Locator("[data-testid=set-password-user]").ClickAsync();
+            await page.Locator(".mud-popover-open .mud-list-item", new() { HasTextString = "viewer" }).ClickAsync();
+            await page.Locator("input[data-testid=set-password-value]").FillAsync("the-viewers-new-password");
+            await page.Locator("input[data-testid=set-password-value]").PressAsync("Tab");
+            await page.Locator("[data-testid=set-password]").ClickAsync();
+            await page.GetByText("New password set for viewer.").WaitForAsync();
+
             await page.Locator("[data-testid=account-menu] button").First.ClickAsync();
             Assert.Contains("admin", await page.Locator("[data-testid=account-name]").InnerTextAsync());
             await page.Locator("[data-testid=sign-out]").ClickAsync();
@@ -50,7 +66,7 @@ public sealed class SignInTests
             await page.Locator("[data-testid=login-error]").WaitForAsync();
             await Browser.ScreenshotAsync(page, "sign-in-error");
 
-            await page.Locator("[data-testid=login-password]").FillAsync(SlipAppFactory.AdminPassword);
+            await page.Locator("[data-testid=login-password]").FillAsync("the-viewers-new-password");
             await page.Locator("[data-testid=login-submit]").ClickAsync();
             await page.Locator("[data-testid=run-name]").WaitForAsync();
             Assert.EndsWith($"/runs/{runId}", page.Url);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Slip.Web.Api;
 using Slip.Web.Security;
 
@@ -116,6 +117,73 @@ public sealed partial class AuthTests
         var signedInToken = await FormTokenAsync(browser, "/account/login");
         Assert.Equal(HttpStatusCode.Redirect, (await browser.PostAsync("/account/logout", Form(("__RequestVerificationToken", signedInToken)))).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/api/runs")).StatusCode);
+    }
+
+    [Fact]
+    public async Task FiveWrongPasswordsPauseThatAccountFromThatAddressForFifteenMinutesAndTwentyPauseTheAddress()
+    {
+        var clock = new ManualClock();
+        await using var app = new SlipAppFactory(services: s => s.AddSingleton<TimeProvider>(clock));
+        _ = app.ApiKeyFor(Roles.Viewer);   // a second user, "viewer", with the same password
+        using var browser = app.AnonymousClient();
+        var token = await FormTokenAsync(browser, "/account/login");
+        Task<HttpResponseMessage> SignInAsync(string name, string password) =>
+            browser.PostAsync("/account/login", Form(("_handler", "login"), ("__RequestVerificationToken", token), ("Input.Name", name), ("Input.Password", password)));
+
+        for (var i = 0; i < SignInThrottle.PerAccount; i++)
+        {
+            Assert.Contains("Wrong user name or password", await (await SignInAsync("admin", $"guess {i}")).Content.ReadAsStringAsync());
+            clock.Advance(TimeSpan.FromSeconds(10));
+        }
+
+        // Even the right password now waits, with the time left (15 minutes from the first of the five).
+        var paused = await SignInAsync("Admin", SlipAppFactory.AdminPassword);
+        Assert.Equal(HttpStatusCode.TooManyRequests, paused.StatusCode);
+        Assert.Contains("Too many wrong passwords from this address. Try again in 15 minutes", await paused.Content.ReadAsStringAsync());
+        Assert.Equal(TimeSpan.FromSeconds(850), paused.Headers.RetryAfter!.Delta);
+        Assert.False(paused.Headers.Contains("Set-Cookie") && paused.Headers.GetValues("Set-Cookie").Any(c => c.StartsWith("slip.auth=", StringComparison.Ordinal)));
+        Assert.Contains(app.Logs, line => line.Contains("Failed sign-in as admin from", StringComparison.Ordinal));
+
+        // Another account from the same address is not paused by them.
+        Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync("viewer", SlipAppFactory.AdminPassword)).StatusCode);
+        token = await FormTokenAsync(browser, "/account/login");   // the token belongs to the signed-in user now
+
+        clock.Advance(TimeSpan.FromMinutes(14));
+        Assert.Contains("Try again in 1 minute,", await (await SignInAsync("admin", SlipAppFactory.AdminPassword)).Content.ReadAsStringAsync());
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync("admin", SlipAppFactory.AdminPassword)).StatusCode);
+        token = await FormTokenAsync(browser, "/account/login");
+
+        // A new password set by an admin ends a pause at once.
+        for (var i = 0; i < SignInThrottle.PerAccount; i++)
+        {
+            await SignInAsync("viewer", "guess");
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInAsync("viewer", SlipAppFactory.AdminPassword)).StatusCode);
+        var users = app.Get<UserStore>();
+        Assert.Null(await users.SetPasswordAsync((await users.ListAsync()).Single(u => u.Name == "viewer").Id, "a-brand-new-password"));
+        Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync("viewer", "a-brand-new-password")).StatusCode);
+        token = await FormTokenAsync(browser, "/account/login");
+        clock.Advance(TimeSpan.FromMinutes(15));   // the client's count starts afresh too
+
+        // Twenty wrong passwords from one address within 15 minutes, whatever the names, pause every sign-in from it
+        // (the five above are older than that now).
+        for (var i = 0; i < SignInThrottle.PerClient; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await SignInAsync($"nobody-{i}", "guess")).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInAsync("viewer", SlipAppFactory.AdminPassword)).StatusCode);
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        private DateTimeOffset now = DateTimeOffset.UtcNow;
+
+        public override DateTimeOffset GetUtcNow() => now;
+
+        public void Advance(TimeSpan by) => now += by;
     }
 
     [Fact]

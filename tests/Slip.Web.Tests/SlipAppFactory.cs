@@ -15,9 +15,14 @@ namespace Slip.Web.Tests;
 public sealed class SlipAppFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> settings;
+    private readonly Action<IServiceCollection>? services;
 
-    public SlipAppFactory(bool workers = false, IDictionary<string, string?>? extra = null)
+    /// <param name="workers">Whether the app runs its Hangfire workers.</param>
+    /// <param name="extra">Settings added to (or replacing) the test defaults.</param>
+    /// <param name="services">Replaces app services (a test's clock, say) after the app registered its own.</param>
+    public SlipAppFactory(bool workers = false, IDictionary<string, string?>? extra = null, Action<IServiceCollection>? services = null)
     {
+        this.services = services;
         DataDirectory = Directory.CreateTempSubdirectory("slip-web-").FullName;
         settings = new Dictionary<string, string?>
         {
@@ -97,6 +102,11 @@ public sealed class SlipAppFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (services is not null)
+        {
+            builder.ConfigureServices(services);
         }
     }
 

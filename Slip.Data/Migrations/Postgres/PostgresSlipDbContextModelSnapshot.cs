@@ -423,6 +423,9 @@ namespace Slip.Data.Migrations.Postgres
                     b.Property<DateTime?>("QueuedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("RecordedBatch")
+                        .HasColumnType("text");
+
                     b.Property<DateTime?>("StartedAt")
                         .HasColumnType("timestamp with time zone");
 

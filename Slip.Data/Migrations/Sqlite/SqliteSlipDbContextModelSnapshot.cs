@@ -406,6 +406,9 @@ namespace Slip.Data.Migrations.Sqlite
                     b.Property<DateTime?>("QueuedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RecordedBatch")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("StartedAt")
                         .HasColumnType("TEXT");
 

@@ -1,0 +1,85 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Slip.Data;
+using Slip.Training;
+using Slip.Web.Jobs;
+using Slip.Web.Live;
+
+namespace Slip.Web.Tests;
+
+/// <summary>The worker's recorder against a store that commits a batch but loses the reply (the connection drops as the server answers).</summary>
+public sealed class RunRecorderTests : IDisposable
+{
+    private readonly string file = Path.Combine(Path.GetTempPath(), $"slip-recorder-{Guid.NewGuid():N}.db");
+
+    [Fact]
+    public async Task ABatchWhoseCommitReplyWasLostIsRetriedWithoutStoringItsPointsTwice()
+    {
+        var lose = new LoseCommitReplies();
+        var factory = new Factory(new DbContextOptionsBuilder<SqliteSlipDbContext>().UseSqlite($"Data Source={file};Pooling=false").AddInterceptors(lose).Options);
+        long runId;
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            await db.Database.MigrateAsync();
+            var run = new Run { Name = "lost reply", ConfigJson = SlipAppFactory.TinyRun().ToJson(), Status = RunStatus.Running, CreatedAt = DateTime.UtcNow };
+            db.Runs.Add(run);
+            await db.SaveChangesAsync();
+            runId = run.Id;
+        }
+
+        var hub = new RunEventHub();
+        var published = new List<MetricSample>();
+        using var subscription = hub.Subscribe(runId, u => published.AddRange(u.Metrics ?? []));
+        lose.Remaining = 1;
+        var recorder = new RunRecorder(factory, hub, NullLogger.Instance, runId, (_, _) => Task.CompletedTask, CancellationToken.None);
+        for (var step = 1; step <= 3; step++)
+        {
+            recorder.Post(new TrainerEvent { Type = TrainerEvent.Metrics, Step = step, TotalSteps = 3, Values = new() { ["loss"] = 4.0 / step, ["clip_acc"] = step } });
+        }
+
+        await recorder.CompleteAsync();
+
+        Assert.Equal(1, lose.Lost);   // the first batch's commit reached the store and its reply was lost: it was retried
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            var points = await db.MetricPoints.Where(p => p.RunId == runId).Select(p => new { p.Name, p.Step }).ToListAsync();
+            Assert.Equal(6, points.Count);
+            Assert.Equal(6, points.Distinct().Count());
+            Assert.Equal(3, await db.MetricSummaries.Where(s => s.RunId == runId && s.Name == "loss").Select(s => s.Count).SingleAsync());
+            Assert.Equal(3, await db.Runs.Where(r => r.Id == runId).Select(r => r.Step).SingleAsync());
+        }
+
+        Assert.Equal(6, published.Count);   // pages heard of each point once
+    }
+
+    public void Dispose() => File.Delete(file);
+
+    /// <summary>Lets the next commits reach the database, then fails as if their reply never arrived.</summary>
+    private sealed class LoseCommitReplies : DbTransactionInterceptor
+    {
+        public int Remaining { get; set; }
+
+        public int Lost { get; private set; }
+
+        public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            if (Remaining > 0)
+            {
+                Remaining--;
+                Lost++;
+                throw new TimeoutException("Timeout while reading the reply to COMMIT.");
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class Factory(DbContextOptions<SqliteSlipDbContext> options) : IDbContextFactory<SlipDbContext>
+    {
+        public SlipDbContext CreateDbContext() => new SqliteSlipDbContext(options);
+
+        public Task<SlipDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default) => Task.FromResult(CreateDbContext());
+    }
+}

@@ -95,4 +95,8 @@ public sealed class AuthOptions
 
     /// <summary>The first admin's password: a secret, so only from the environment (Slip__Auth__AdminPassword) or user secrets.</summary>
     public string AdminPassword { get; set; } = "";
+
+    /// <summary>How often an open page checks that its user still exists with the same role (a deleted user is signed
+    /// out, a changed role applies, within this many seconds).</summary>
+    public int CircuitRevalidationSeconds { get; set; } = 60;
 }

@@ -46,6 +46,7 @@ public static class SlipAuthentication
             .AddPolicy(Policies.Operate, p => p.RequireRole(Roles.Operator, Roles.Admin))
             .AddPolicy(Policies.Administer, p => p.RequireRole(Roles.Admin));
         services.AddCascadingAuthenticationState();
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, CircuitUserRevalidation>();
         services.AddHostedService<AdminBootstrap>();
         return services;
     }

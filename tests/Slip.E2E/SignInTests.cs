@@ -10,7 +10,7 @@ public sealed class SignInTests
     [Fact]
     public async Task ResumeASignOutAWrongPasswordAndAViewerWhoSeesRunsButNoControls()
     {
-        await using var live = await LiveApp.StartAsync();
+        await using var live = await LiveApp.StartAsync(new Dictionary<string, string?> { ["Slip:Auth:CircuitRevalidationSeconds"] = "1" });
         var runId = await live.App.AddRunAsync("finished run", RunStatus.Failed, r =>
         {
             r.Error = "The trainer process was killed by signal 9 before finishing.";
@@ -77,6 +77,18 @@ public sealed class SignInTests
 
             await page.GotoAsync("/runs/new");
             await page.Locator("[data-testid=denied]").WaitForAsync();   // the page itself is refused to a viewer
+
+            // An admin makes the viewer an operator: the open page reloads with an operator's controls, unasked.
+            await page.GotoAsync($"/runs/{runId}");
+            await page.Locator("[data-testid=attempts]").WaitForAsync();
+            var users = live.App.Get<UserStore>();
+            var viewer = (await users.ListAsync()).Single(u => u.Name == "viewer");
+            Assert.Null(await users.SetRoleAsync(viewer.Id, Roles.Operator));
+            await page.Locator("[data-testid=delete]").WaitForAsync(new() { Timeout = 30_000 });
+
+            // Deleted, the user is sent to sign in.
+            Assert.Null(await users.DeleteAsync(viewer.Id));
+            await page.WaitForURLAsync(url => url.Contains("/account/login", StringComparison.Ordinal), new() { Timeout = 30_000 });
         });
     }
 }

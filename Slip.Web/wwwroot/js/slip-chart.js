@@ -38,9 +38,17 @@ export function create(el, dotnet, options) {
     el.chart = state;
     reset.onclick = () => zoomTo(state, null, null);
     png.onclick = () => {
+        // On the page's own background, so the image reads the same outside it (dark text on nothing would not).
+        const image = document.createElement('canvas');
+        image.width = canvas.width;
+        image.height = canvas.height;
+        const ctx = image.getContext('2d');
+        ctx.fillStyle = getComputedStyle(document.body).getPropertyValue('--mud-palette-surface').trim() || (state.dark ? '#1e1e2d' : '#ffffff');
+        ctx.fillRect(0, 0, image.width, image.height);
+        ctx.drawImage(canvas, 0, 0);
         const a = document.createElement('a');
         a.download = `${options.title.replace(/[^\w.-]+/g, '_')}.png`;
-        a.href = canvas.toDataURL('image/png');
+        a.href = image.toDataURL('image/png');
         a.click();
     };
     canvas.addEventListener('mousemove', e => onMove(state, e));
@@ -180,7 +188,9 @@ function extent(state) {
     }
     for (const r of state.refLines) { y0 = Math.min(y0, r.y); y1 = Math.max(y1, r.y); }
     if (!isFinite(y0)) [y0, y1] = [0, 1];
-    const pad = (y1 - y0) * 0.05 || Math.abs(y0) * 0.05 || 1;
+    // A flat line, or one flat but for rounding (a span of a few ulps would give ticks no step), is drawn mid-height.
+    const span = y1 - y0;
+    const pad = span > Math.abs(y0) * 1e-9 ? span * 0.05 : Math.abs(y0) * 0.05 || 1;
     return { x0, x1, y0: y0 - pad, y1: y1 + pad };
 }
 
@@ -211,16 +221,22 @@ const TimeSteps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200
 
 function ticks(a, b, count, time) {
     const step = time ? (TimeSteps.find(s => (b - a) / s <= count) ?? niceStep(b - a, count)) : niceStep(b - a, count);
-    const offset = time ? new Date(a).getTimezoneOffset() * -60000 : 0;   // whole local minutes and hours
     const out = [];
-    for (let v = Math.ceil((a + offset) / step) * step - offset; v <= b + step * 1e-9; v += step) out.push(v);
+    if (!(step > 0) || !isFinite(a) || !isFinite(b) || a + step === a) return { values: out, step: 1 };
+    const offset = time ? new Date(a).getTimezoneOffset() * -60000 : 0;   // whole local minutes and hours
+    const first = Math.ceil((a + offset) / step) * step - offset;
+    for (let i = 0; i <= 2 * count + 2; i++) {
+        const v = first + i * step;
+        if (v > b + step * 1e-9) break;
+        out.push(v);
+    }
     return { values: out, step };
 }
 
 function formatNumber(v, step) {
     if (v === 0) return '0';
     const a = Math.abs(v);
-    if (a >= 1e5 || a < 1e-3) return v.toExponential(Math.max(0, Math.min(3, Math.round(-Math.log10(step / a)))));
+    if (a >= 1e5 || a < 1e-3) return v.toExponential(Math.max(0, Math.min(6, Math.floor(Math.log10(a)) - Math.floor(Math.log10(step)))));
     const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
     return v.toFixed(decimals);
 }
@@ -344,7 +360,8 @@ function toX(state, clientX) {
     if (!s) return null;
     const rect = state.canvas.getBoundingClientRect();
     const px = clientX - rect.left;
-    return { px, x: s.x0 + (px - s.plot.left) / s.plot.width * (s.x1 - s.x0), inside: px >= s.plot.left && px <= s.plot.left + s.plot.width };
+    const clamped = Math.min(Math.max(px, s.plot.left), s.plot.left + s.plot.width);   // a drag let go outside ends at the edge
+    return { px: clamped, x: s.x0 + (clamped - s.plot.left) / s.plot.width * (s.x1 - s.x0), inside: px === clamped };
 }
 
 function onDown(state, e) {

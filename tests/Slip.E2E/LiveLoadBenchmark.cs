@@ -151,9 +151,9 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
                 recorders[r].Post(new TrainerEvent { Type = TrainerEvent.Metrics, Step = step, TotalSteps = steps, Epoch = step / 100.0, Values = values });
             }
 
-            if (step % (5 * StepsPerSecond) == 0)
+            if (step % StepsPerSecond == 0)
             {
-                LowerChromiumPriority();   // threads started since
+                LowerChromiumPriority();   // threads started since, and those Chromium gave a priority of its own
             }
 
             if (step % StepsPerSecond == 0)
@@ -286,7 +286,11 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
 
     private static long At(List<long> sorted, double p) => sorted.Count == 0 ? -1 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
-    /// <summary>Renices every thread of every Chromium process to 10 (Linux applies nice per thread).</summary>
+    /// <summary>
+    /// Renices every thread of every Chromium process to 10. Linux applies nice per thread, and Chromium (as root)
+    /// sets its threads' priorities itself (compositing threads at -8): starting it under nice is not enough, so this
+    /// runs every second.
+    /// </summary>
     private static void LowerChromiumPriority()
     {
         var threads = ChromiumProcesses().SelectMany(dir =>

@@ -223,10 +223,12 @@ function ticks(a, b, count, time) {
     const step = time ? (TimeSteps.find(s => (b - a) / s <= count) ?? niceStep(b - a, count)) : niceStep(b - a, count);
     const out = [];
     if (!(step > 0) || !isFinite(a) || !isFinite(b) || a + step === a) return { values: out, step: 1 };
-    const offset = time ? new Date(a).getTimezoneOffset() * -60000 : 0;   // whole local minutes and hours
-    const first = Math.ceil((a + offset) / step) * step - offset;
+    // On a time axis ticks fall on whole local minutes, hours and days, also across a daylight-saving change.
+    const offset = t => time ? new Date(t).getTimezoneOffset() * -60000 : 0;
+    const first = Math.ceil((a + offset(a)) / step) * step - offset(a);
     for (let i = 0; i <= 2 * count + 2; i++) {
-        const v = first + i * step;
+        const even = first + i * step;
+        const v = even + offset(a) - offset(even);
         if (v > b + step * 1e-9) break;
         out.push(v);
     }

@@ -23,14 +23,17 @@ public sealed class RunRecorder
     private readonly Func<SlipDbContext, TrainerEvent, Task> recordCheckpoint;
     private readonly CancellationToken giveUp;
     private readonly Task writer;
+    private readonly string? leaseOwner;
     private readonly string recorderId = Guid.NewGuid().ToString("N")[..12];
     private long sequence;
     private long pending;
 
     /// <summary>Starts the writer. <paramref name="recordCheckpoint"/> stores one checkpoint event (retried as a whole if the store fails);
-    /// <paramref name="giveUp"/> stops retrying (the host is shutting down): what is still in memory then was never acknowledged.</summary>
-    public RunRecorder(IDbContextFactory<SlipDbContext> dbFactory, RunEventHub hub, ILogger logger, long runId, Func<SlipDbContext, TrainerEvent, Task> recordCheckpoint, CancellationToken giveUp)
+    /// <paramref name="giveUp"/> stops retrying (the host is shutting down): what is still in memory then was never acknowledged.
+    /// With <paramref name="leaseOwner"/>, a batch is stored only while that worker holds the run's lease.</summary>
+    public RunRecorder(IDbContextFactory<SlipDbContext> dbFactory, RunEventHub hub, ILogger logger, long runId, Func<SlipDbContext, TrainerEvent, Task> recordCheckpoint, CancellationToken giveUp, string? leaseOwner = null)
     {
+        this.leaseOwner = leaseOwner;
         this.dbFactory = dbFactory;
         this.hub = hub;
         this.logger = logger;
@@ -39,6 +42,9 @@ public sealed class RunRecorder
         this.giveUp = giveUp;
         writer = Task.Run(WriteLoopAsync, CancellationToken.None);
     }
+
+    /// <summary>True once a batch was refused because another worker (or no one) holds the run's lease: nothing more is stored.</summary>
+    public bool Fenced { get; private set; }
 
     /// <summary>Events accepted but not yet stored.</summary>
     public long Pending => Interlocked.Read(ref pending);
@@ -71,9 +77,16 @@ public sealed class RunRecorder
                 }
             }
 
+            if (Fenced)
+            {
+                Interlocked.Add(ref pending, -batch.Count);
+                continue;   // the run is someone else's now: its events are dropped, as the trainer is being stopped
+            }
+
             var metrics = batch.Where(e => e.Type != TrainerEvent.Checkpoint).ToList();
             try
             {
+
                 if (metrics.Count > 0)
                 {
                     var key = $"{recorderId}:{++sequence}";
@@ -85,6 +98,13 @@ public sealed class RunRecorder
                 {
                     await StoreRetry.RunAsync(() => WriteCheckpointAsync(checkpoint), logger, $"run {runId}'s checkpoint", giveUp);
                 }
+            }
+            catch (LeaseLostException)
+            {
+                Fenced = true;
+                logger.LogWarning("Run {RunId}: the worker {Worker} no longer holds the run's lease; its latest {Count} events and any after them are not stored.", runId, leaseOwner, batch.Count);
+                Interlocked.Add(ref pending, -batch.Count);
+                continue;
             }
             catch (OperationCanceledException) when (giveUp.IsCancellationRequested)
             {
@@ -117,13 +137,22 @@ public sealed class RunRecorder
         await MetricIngest.WriteAsync(db, runId, rows);
         var last = batch[^1];
         var progress = last.TotalSteps > 0 ? (double)last.Step / last.TotalSteps : 0;
-        await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s
+        // Fencing: the progress is written only while this worker holds the lease, in the transaction with the
+        // points, so a worker whose run was taken away (a partition outlasting the heartbeat timeout) stores nothing.
+        var updated = await db.Runs.Where(r => r.Id == runId && (leaseOwner == null || r.LeaseOwner == leaseOwner)).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Step, last.Step)
             .SetProperty(r => r.TotalSteps, last.TotalSteps)
             .SetProperty(r => r.Progress, progress)
             .SetProperty(r => r.RecordedBatch, key));
+        if (updated == 0 && leaseOwner is not null)
+        {
+            throw new LeaseLostException();   // the transaction is rolled back: the points go with it
+        }
+
         await transaction.CommitAsync();
     }
+
+    private sealed class LeaseLostException : Exception;
 
     private async Task WriteCheckpointAsync(TrainerEvent checkpoint)
     {

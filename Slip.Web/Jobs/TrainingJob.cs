@@ -157,7 +157,7 @@ public sealed class TrainingJob(
         var watcher = trainer.StopWhenAsync(() => IsCancelRequestedAsync(runId), TimeSpan.FromSeconds(options.Value.CancelGraceSeconds), stopWatching.Token);
         var lease = new LeaseHeartbeat(dbFactory, runId, worker, settings.Workers, logger);
         var heartbeat = lease.BeatAsync(() => trainer.Kill(), stopWatching.Token);
-        var recorder = new RunRecorder(dbFactory, hub, logger, runId, (db, e) => RecordCheckpointAsync(db, runId, e, checkpointDirectory, config), cancellationToken);
+        var recorder = new RunRecorder(dbFactory, hub, logger, runId, (db, e) => RecordCheckpointAsync(db, runId, e, checkpointDirectory, config), cancellationToken, leaseOwner: worker);
 
         string? failure = null;
         var completed = false;

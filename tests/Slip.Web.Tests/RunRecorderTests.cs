@@ -54,6 +54,52 @@ public sealed class RunRecorderTests : IDisposable
         Assert.Equal(6, published.Count);   // pages heard of each point once
     }
 
+    [Fact]
+    public async Task AWorkerWhoseLeaseWasTakenStoresNothingMore()
+    {
+        var factory = new Factory(new DbContextOptionsBuilder<SqliteSlipDbContext>().UseSqlite($"Data Source={file};Pooling=false").Options);
+        long runId;
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            await db.Database.MigrateAsync();
+            var run = new Run { Name = "fenced", ConfigJson = SlipAppFactory.TinyRun().ToJson(), Status = RunStatus.Running, CreatedAt = DateTime.UtcNow, LeaseOwner = "host-a/cuda:0" };
+            db.Runs.Add(run);
+            await db.SaveChangesAsync();
+            runId = run.Id;
+        }
+
+        var hub = new RunEventHub();
+        var published = new List<MetricSample>();
+        using var subscription = hub.Subscribe(runId, u => published.AddRange(u.Metrics ?? []));
+        TrainerEvent Step(int step) => new() { Type = TrainerEvent.Metrics, Step = step, TotalSteps = 4, Values = new() { ["loss"] = 1.0 / step } };
+
+        var holder = new RunRecorder(factory, hub, NullLogger.Instance, runId, (_, _) => Task.CompletedTask, CancellationToken.None, leaseOwner: "host-a/cuda:0");
+        holder.Post(Step(1));
+        await holder.CompleteAsync();
+        Assert.False(holder.Fenced);
+
+        // The lease passes to another worker (the first one's heartbeats stopped reaching the store, say).
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseOwner, "host-b/cuda:1"));
+        }
+
+        var late = new RunRecorder(factory, hub, NullLogger.Instance, runId, (_, _) => Task.CompletedTask, CancellationToken.None, leaseOwner: "host-a/cuda:0");
+        late.Post(Step(2));
+        late.Post(Step(3));
+        await late.CompleteAsync();
+
+        Assert.True(late.Fenced);
+        Assert.Equal(0, late.Pending);
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            Assert.Equal([1L], await db.MetricPoints.Where(p => p.RunId == runId).Select(p => p.Step).ToListAsync());
+            Assert.Equal(1, await db.Runs.Where(r => r.Id == runId).Select(r => r.Step).SingleAsync());
+        }
+
+        Assert.Equal([1L], published.Select(p => p.Step));   // pages never heard of the refused points
+    }
+
     public void Dispose() => File.Delete(file);
 
     /// <summary>Lets the next commits reach the database, then fails as if their reply never arrived.</summary>

@@ -154,10 +154,20 @@ public sealed class RunRecorder
 
     private sealed class LeaseLostException : Exception;
 
+    /// <summary>Records a checkpoint, fenced like the points: only while this worker holds the lease (the no-op update
+    /// locks the run's row, so the lease cannot pass to another worker until the record is committed).</summary>
     private async Task WriteCheckpointAsync(TrainerEvent checkpoint)
     {
         await using var db = await dbFactory.CreateDbContextAsync();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        if (leaseOwner is not null
+            && await db.Runs.Where(r => r.Id == runId && r.LeaseOwner == leaseOwner).ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseOwner, leaseOwner)) == 0)
+        {
+            throw new LeaseLostException();
+        }
+
         await recordCheckpoint(db, checkpoint);
+        await transaction.CommitAsync();
     }
 
     private void Publish(IReadOnlyList<TrainerEvent> batch)

@@ -84,12 +84,15 @@ public sealed class RunRecorderTests : IDisposable
             await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseOwner, "host-b/cuda:1"));
         }
 
-        var late = new RunRecorder(factory, hub, NullLogger.Instance, runId, (_, _) => Task.CompletedTask, CancellationToken.None, leaseOwner: "host-a/cuda:0");
+        var checkpointsRecorded = 0;
+        var late = new RunRecorder(factory, hub, NullLogger.Instance, runId, (_, _) => Task.FromResult(checkpointsRecorded++), CancellationToken.None, leaseOwner: "host-a/cuda:0");
+        late.Post(new TrainerEvent { Type = TrainerEvent.Checkpoint, Step = 2, Epoch = 1, Path = "/nowhere/epoch_001.pt" });
         late.Post(Step(2));
         late.Post(Step(3));
         await late.CompleteAsync();
 
         Assert.True(late.Fenced);
+        Assert.Equal(0, checkpointsRecorded);
         Assert.Equal(0, late.Pending);
         await using (var db = await factory.CreateDbContextAsync())
         {

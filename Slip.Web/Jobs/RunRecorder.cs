@@ -86,7 +86,6 @@ public sealed class RunRecorder
             var metrics = batch.Where(e => e.Type != TrainerEvent.Checkpoint).ToList();
             try
             {
-
                 if (metrics.Count > 0)
                 {
                     var key = $"{recorderId}:{++sequence}";

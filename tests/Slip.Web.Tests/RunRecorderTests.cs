@@ -9,7 +9,7 @@ using Slip.Web.Live;
 
 namespace Slip.Web.Tests;
 
-/// <summary>The worker's recorder against a store that commits a batch but loses the reply (the connection drops as the server answers).</summary>
+/// <summary>The worker's recorder against a store that loses a commit's reply, and against a lease that passed to another worker.</summary>
 public sealed class RunRecorderTests : IDisposable
 {
     private readonly string file = Path.Combine(Path.GetTempPath(), $"slip-recorder-{Guid.NewGuid():N}.db");
@@ -18,16 +18,7 @@ public sealed class RunRecorderTests : IDisposable
     public async Task ABatchWhoseCommitReplyWasLostIsRetriedWithoutStoringItsPointsTwice()
     {
         var lose = new LoseCommitReplies();
-        var factory = new Factory(new DbContextOptionsBuilder<SqliteSlipDbContext>().UseSqlite($"Data Source={file};Pooling=false").AddInterceptors(lose).Options);
-        long runId;
-        await using (var db = await factory.CreateDbContextAsync())
-        {
-            await db.Database.MigrateAsync();
-            var run = new Run { Name = "lost reply", ConfigJson = SlipAppFactory.TinyRun().ToJson(), Status = RunStatus.Running, CreatedAt = DateTime.UtcNow };
-            db.Runs.Add(run);
-            await db.SaveChangesAsync();
-            runId = run.Id;
-        }
+        var (factory, runId) = await RunningRunAsync(leaseOwner: null, lose);
 
         var hub = new RunEventHub();
         var published = new List<MetricSample>();
@@ -57,16 +48,7 @@ public sealed class RunRecorderTests : IDisposable
     [Fact]
     public async Task AWorkerWhoseLeaseWasTakenStoresNothingMore()
     {
-        var factory = new Factory(new DbContextOptionsBuilder<SqliteSlipDbContext>().UseSqlite($"Data Source={file};Pooling=false").Options);
-        long runId;
-        await using (var db = await factory.CreateDbContextAsync())
-        {
-            await db.Database.MigrateAsync();
-            var run = new Run { Name = "fenced", ConfigJson = SlipAppFactory.TinyRun().ToJson(), Status = RunStatus.Running, CreatedAt = DateTime.UtcNow, LeaseOwner = "host-a/cuda:0" };
-            db.Runs.Add(run);
-            await db.SaveChangesAsync();
-            runId = run.Id;
-        }
+        var (factory, runId) = await RunningRunAsync(leaseOwner: "host-a/cuda:0");
 
         var hub = new RunEventHub();
         var published = new List<MetricSample>();
@@ -104,6 +86,18 @@ public sealed class RunRecorderTests : IDisposable
     }
 
     public void Dispose() => File.Delete(file);
+
+    /// <summary>A migrated store in a temporary file with one running run (holding <paramref name="leaseOwner"/>'s lease).</summary>
+    private async Task<(Factory Factory, long RunId)> RunningRunAsync(string? leaseOwner, params IInterceptor[] interceptors)
+    {
+        var factory = new Factory(new DbContextOptionsBuilder<SqliteSlipDbContext>().UseSqlite($"Data Source={file};Pooling=false").AddInterceptors(interceptors).Options);
+        await using var db = await factory.CreateDbContextAsync();
+        await db.Database.MigrateAsync();
+        var run = new Run { Name = "recorded", ConfigJson = SlipAppFactory.TinyRun().ToJson(), Status = RunStatus.Running, CreatedAt = DateTime.UtcNow, LeaseOwner = leaseOwner };
+        db.Runs.Add(run);
+        await db.SaveChangesAsync();
+        return (factory, run.Id);
+    }
 
     /// <summary>Lets the next commits reach the database, then fails as if their reply never arrived.</summary>
     private sealed class LoseCommitReplies : DbTransactionInterceptor

@@ -62,7 +62,8 @@ export function create(el, dotnet, options) {
     schedule(state);
 }
 
-/// Replaces every trace: [{ name, x, y, color, width, legend, faint, band: { x, lo, hi } }]; x are numbers (unix ms on a time axis).
+/// Replaces every trace: [{ name, x, y, color, width, faint, of, band: { x, lo, hi } }]; x are numbers (unix ms on a time
+/// axis). A faint trace (the raw line under a smoothed one) has no legend entry and is hidden with the line it is `of`.
 export function setData(el, traces, axis) {
     const state = el.chart;
     if (!state) return;
@@ -123,7 +124,7 @@ function button(text, title) {
 }
 
 function renderLegend(state) {
-    const items = state.traces.filter(t => t.legend !== false && t.x.length > 0);
+    const items = state.traces.filter(t => !t.faint && t.x.length > 0);
     state.legend.replaceChildren(...items.map(t => {
         const b = button('', `Hide or show ${t.name}`);
         b.className = 'slip-chart-legend-item';

@@ -11,9 +11,6 @@ namespace Slip.Training;
 /// </summary>
 public sealed class MixedPrecision : IDisposable
 {
-    public const string Fp32 = "fp32";
-    public const string Bf16 = "bf16";
-
     private readonly SlipModel master;
     private readonly (Tensor Master, Tensor Low)[] parameters;
     private readonly (Tensor Master, Tensor Low)[] buffers;
@@ -33,8 +30,6 @@ public sealed class MixedPrecision : IDisposable
 
     /// <summary>The bf16 model that runs forward and backward.</summary>
     public SlipModel Compute { get; }
-
-    public static IReadOnlyList<string> Names { get; } = [Fp32, Bf16];
 
     /// <summary>Master weights (and BatchNorm statistics) into the bf16 copy; done after every optimizer step.</summary>
     public void CopyWeightsToCompute()

@@ -1,3 +1,6 @@
+using Slip.Training.Datasets;
+using Slip.Training.Objectives;
+using Slip.Training.Ssl;
 using static TorchSharp.torch;
 
 namespace Slip.Training;
@@ -35,62 +38,42 @@ public static class ModelInference
         var imageSize = (int)Math.Round(Math.Sqrt(tokens - 1)) * patchSize;
         var depth = Count("visual.blocks.");
         var hasText = state.ContainsKey("token_embedding.weight");
-        var sslMethod = SslMethodOf(state);
-        var hasSsl = sslMethod is not null;
-        var objective = (hasText, hasSsl) switch
-        {
-            (true, true) => Objective.Slip,
-            (true, false) => Objective.Clip,
-            (false, true) => Objective.SimClr,
-            _ => throw new InvalidDataException("The weights hold a vision tower but neither a text tower nor an SSL branch."),
-        };
-
+        var sslMethod = SslMethods.All.FirstOrDefault(m => m.Matches(state));
+        var objective = ObjectiveRegistry.All.FirstOrDefault(o => o.HasText == hasText && o.HasSsl == sslMethod is not null)?.Objective
+            ?? throw new InvalidDataException("The weights hold a vision tower but neither a text tower nor an SSL branch.");
         var config = new RunConfig
         {
             Objective = objective,
             Model = KnownTowers.GetValueOrDefault((width, depth), "custom"),
-            ImageSize = imageSize,
-            PatchSize = patchSize,
-            VisionWidth = (int)width,
-            VisionDepth = depth,
-            VisionHeads = KnownVisionHeads.GetValueOrDefault(width, (int)Math.Max(1, width / 64)),
+            Vision = new VisionConfig
+            {
+                ImageSize = imageSize,
+                PatchSize = patchSize,
+                Width = (int)width,
+                Depth = depth,
+                Heads = KnownVisionHeads.GetValueOrDefault(width, (int)Math.Max(1, width / 64)),
+            },
         };
         if (hasText)
         {
             var embedding = Shape("token_embedding.weight");                    // [V, W]
             config = config with
             {
-                VocabSize = (int)embedding[0],
-                TextWidth = (int)embedding[1],
-                TextLayers = Count("transformer.resblocks."),
-                TextHeads = (int)Math.Max(1, embedding[1] / 64),
-                ContextLength = (int)Shape("positional_embedding")[0],
-                EmbedDim = (int)Shape("image_projection")[1],
-                Tokenizer = embedding[0] == Datasets.ClipBpeTokenizer.VocabSize ? Datasets.Tokenizers.ClipBpe : Datasets.Tokenizers.Byte,
+                Text = new TextConfig
+                {
+                    VocabSize = (int)embedding[0],
+                    Width = (int)embedding[1],
+                    Layers = Count("transformer.resblocks."),
+                    Heads = (int)Math.Max(1, embedding[1] / 64),
+                    ContextLength = (int)Shape("positional_embedding")[0],
+                    EmbedDim = (int)Shape("image_projection")[1],
+                    Tokenizer = embedding[0] == ClipBpeTokenizer.VocabSize ? Tokenizer.ClipBpe : Tokenizer.Byte,
+                },
             };
         }
 
-        config = sslMethod switch
-        {
-            Ssl.SslMethods.SimClr => config with { SslMlpDim = (int)Shape("image_mlp.layer1.weight")[0], SslEmbedDim = (int)Shape("image_mlp.layer3.weight")[0] },
-            Ssl.SslMethods.MocoV3 or Ssl.SslMethods.Byol => Ssl.SslMethods.WithDefaults(config, sslMethod) with
-            {
-                SslMlpDim = (int)Shape("ssl_projector.0.weight")[0],
-                SslEmbedDim = (int)Shape("ssl_predictor.0.weight")[1],
-            },
-            Ssl.SslMethods.Mim => config with { SslMethod = sslMethod },
-            _ => config,
-        };
-        return config;
+        return sslMethod is null ? config : config with { Ssl = sslMethod.Infer(config.Ssl, Shape) };
     }
-
-    /// <summary>Which SSL branch the weights carry, by its modules' keys; null when there is none.</summary>
-    private static string? SslMethodOf(IReadOnlyDictionary<string, Tensor> state) =>
-        state.ContainsKey("image_mlp.layer1.weight") ? Ssl.SslMethods.SimClr
-        : state.ContainsKey("mim_head.weight") ? Ssl.SslMethods.Mim
-        : state.ContainsKey("ssl_projector.6.weight") ? Ssl.SslMethods.MocoV3   // MoCo v3's projector has three Linears
-        : state.ContainsKey("ssl_projector.0.weight") ? Ssl.SslMethods.Byol
-        : null;
 
     private static string Few(IEnumerable<string> keys)
     {

@@ -27,14 +27,14 @@ public sealed class SystemSampler(string device)
         var now = wall.Elapsed;
         var values = new Dictionary<string, double>
         {
-            ["cpu_pct"] = (now - lastWall).TotalSeconds > 0 ? 100 * (cpu - lastCpu).TotalSeconds / (now - lastWall).TotalSeconds : 0,
-            ["rss_mb"] = self.WorkingSet64 / (1024.0 * 1024.0),
+            [MetricNames.CpuPct] = (now - lastWall).TotalSeconds > 0 ? 100 * (cpu - lastCpu).TotalSeconds / (now - lastWall).TotalSeconds : 0,
+            [MetricNames.RssMb] = self.WorkingSet64 / (1024.0 * 1024.0),
         };
         (lastCpu, lastWall) = (cpu, now);
         if (Gpu() is { } g)
         {
-            values["gpu_util_pct"] = g.Util;
-            values["gpu_mem_mb"] = g.MemoryMb;
+            values[MetricNames.GpuUtilPct] = g.Util;
+            values[MetricNames.GpuMemMb] = g.MemoryMb;
         }
 
         return values;

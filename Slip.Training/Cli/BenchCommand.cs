@@ -17,7 +17,7 @@ public static class BenchCommand
     {
         manual_seed(config.Seed);
         var loader = new BatchLoader(Datasets.Sources.SampleSources.Open(config, Datasets.Sources.DataRoots.Unrestricted), config, Tokenizers.Create(config, bpeVocabularyPath));
-        var indices = loader.Order(0).Take(config.BatchSize).ToArray();
+        var indices = loader.Order(0).Take(config.Optim.BatchSize).ToArray();
 
         var dataClock = Stopwatch.StartNew();
         const int dataBatches = 5;
@@ -32,7 +32,7 @@ public static class BenchCommand
         using var model = new SlipModel(config);
         model.train();
         using var optimizer = Trainer.CreateOptimizer(model, config);
-        using var mixed = config.Precision == MixedPrecision.Bf16 ? new MixedPrecision(model, config) : null;
+        using var mixed = config.Optim.Precision == Precision.Bf16 ? new MixedPrecision(model, config) : null;
         var times = new List<double>();
         long rssAfterWarmup = 0;
         var rssTrace = new List<long>();
@@ -65,13 +65,13 @@ public static class BenchCommand
             config.Objective,
             config.ObjectiveLabel,
             config.Model,
-            config.BatchSize,
-            config.ImageSize,
+            config.Optim.BatchSize,
+            config.Vision.ImageSize,
             Threads = get_num_threads(),
             Steps = steps,
             StepMsMean = Math.Round(mean, 1),
             StepMsMedian = Math.Round(times[times.Count / 2], 1),
-            SamplesPerSecond = Math.Round(config.BatchSize * 1000 / mean, 1),
+            SamplesPerSecond = Math.Round(config.Optim.BatchSize * 1000 / mean, 1),
             DataMsPerBatch = Math.Round(dataMs, 1),
             RssMbAfterWarmup = rssAfterWarmup,
             RssMbAtEnd = StatusMegabytes("VmRSS:"),
@@ -92,7 +92,8 @@ public static class BenchCommand
     public static int RunData(RunConfig config, int batches, string? bpeVocabularyPath)
     {
         var loader = new BatchLoader(Datasets.Sources.SampleSources.Open(config, Datasets.Sources.DataRoots.Unrestricted), config, Tokenizers.Create(config, bpeVocabularyPath));
-        var views = (config.Objective is Objective.Clip or Objective.Slip ? 1 : 0) + (config.Objective is Objective.SimClr or Objective.Slip ? 2 : 0);
+        var needs = config.Spec.Needs(config);
+        var views = (needs.ClipView ? 1 : 0) + needs.SslViews;
         var clock = new Stopwatch();
         long samples = 0;
         var seen = 0;
@@ -113,9 +114,9 @@ public static class BenchCommand
         var seconds = clock.Elapsed.TotalSeconds;
         Console.WriteLine(JsonSerializer.Serialize(new
         {
-            config.Dataset,
-            config.ImageSize,
-            config.BatchSize,
+            config.Data.Dataset,
+            config.Vision.ImageSize,
+            config.Optim.BatchSize,
             Cores = Environment.ProcessorCount,
             Batches = seen - 1,
             SamplesPerSecond = Math.Round(samples / seconds, 1),

@@ -66,7 +66,7 @@ public static class CheckpointCommands
             {
                 // Head counts leave no trace in the weights: known towers use the reference's, others width / 64.
                 Console.Error.WriteLine($"Warning: '{checkpoint}' is not a reference tower and has no config.json beside it; "
-                    + $"attention heads were assumed to be {config.VisionHeads} (vision) and {config.TextHeads} (text).");
+                    + $"attention heads were assumed to be {config.Vision.Heads} (vision) and {config.Text.Heads} (text).");
             }
 
             model.eval();
@@ -74,9 +74,9 @@ public static class CheckpointCommands
             if (images is not null)
             {
                 var files = ImageFiles.List(images);
-                var views = files.Select(f => Augmentations.EvalView(ImageFiles.Load(f), config.ImageSize)).ToList();
+                var views = files.Select(f => Augmentations.EvalView(ImageFiles.Load(f), config.Vision.ImageSize)).ToList();
                 using var rows = Encoders.Images(model, views, Encoders.ImageOutput.NormalisedEmbedding, batch: 32);
-                NpyFile.WriteFloat32(Path.Combine(output, "image_embeddings.npy"), rows.data<float>().ToArray(), files.Count, config.EmbedDim);
+                NpyFile.WriteFloat32(Path.Combine(output, "image_embeddings.npy"), rows.data<float>().ToArray(), files.Count, config.Text.EmbedDim);
                 Console.WriteLine($"{files.Count} image embeddings -> {Path.Combine(output, "image_embeddings.npy")}");
             }
 
@@ -84,8 +84,8 @@ public static class CheckpointCommands
             {
                 var tokenizer = Tokenizers.Create(config, bpeVocabularyPath);
                 var lines = File.ReadAllLines(captions).Where(l => !string.IsNullOrWhiteSpace(l)).ToList();
-                using var rows = Encoders.Texts(model, tokenizer, lines, config.ContextLength);
-                NpyFile.WriteFloat32(Path.Combine(output, "text_embeddings.npy"), rows.data<float>().ToArray(), lines.Count, config.EmbedDim);
+                using var rows = Encoders.Texts(model, tokenizer, lines, config.Text.ContextLength);
+                NpyFile.WriteFloat32(Path.Combine(output, "text_embeddings.npy"), rows.data<float>().ToArray(), lines.Count, config.Text.EmbedDim);
                 Console.WriteLine($"{lines.Count} caption embeddings -> {Path.Combine(output, "text_embeddings.npy")}");
             }
         }

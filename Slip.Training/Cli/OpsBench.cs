@@ -12,21 +12,21 @@ public static class OpsBench
 {
     public static int Run(RunConfig config, int repeats)
     {
-        var tokens = ((config.ImageSize / config.PatchSize) * (config.ImageSize / config.PatchSize)) + 1;
-        var width = config.VisionWidth;
-        var headDim = width / config.VisionHeads;
+        var tokens = ((config.Vision.ImageSize / config.Vision.PatchSize) * (config.Vision.ImageSize / config.Vision.PatchSize)) + 1;
+        var width = config.Vision.Width;
+        var headDim = width / config.Vision.Heads;
         var result = new Dictionary<string, object>
         {
-            ["rows"] = config.BatchSize * tokens,
+            ["rows"] = config.Optim.BatchSize * tokens,
             ["width"] = width,
             ["threads"] = get_num_threads(),
         };
         foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
         {
             using var scope = NewDisposeScope();
-            var x = randn(config.BatchSize * tokens, width).to(dtype);                              // [B*T, D]
+            var x = randn(config.Optim.BatchSize * tokens, width).to(dtype);                              // [B*T, D]
             var w = randn(4 * width, width).to(dtype);                                              // [4D, D]
-            var qkv = randn(config.BatchSize, config.VisionHeads, tokens, headDim).to(dtype);      // [B, H, T, D/H]
+            var qkv = randn(config.Optim.BatchSize, config.Vision.Heads, tokens, headDim).to(dtype);      // [B, H, T, D/H]
             var name = dtype == ScalarType.Float32 ? "fp32" : "bf16";
             result[$"{name}LinearMs"] = Time(repeats, () => nn.functional.linear(x, w));
             result[$"{name}LinearForwardBackwardMs"] = Time(repeats, () =>

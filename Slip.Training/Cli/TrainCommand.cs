@@ -44,9 +44,9 @@ public static class TrainCommand
         switch (args[0])
         {
             case "presets":
-                Console.WriteLine("Models:   " + string.Join(", ", RunConfig.ModelPresets));
+                Console.WriteLine("Models:   " + string.Join(", ", ModelPresets.Names));
                 Console.WriteLine("Datasets: " + string.Join(", ", DatasetCatalog.Names));
-                Console.WriteLine("SSL methods (sslMethod): " + string.Join(", ", Ssl.SslMethods.Names));
+                Console.WriteLine("SSL methods (sslMethod): " + string.Join(", ", EnumNames.All<Ssl.SslMethod>()));
                 return ExitCompleted;
             case "validate":
                 var valid = LoadConfig(options);
@@ -230,7 +230,7 @@ public static class TrainCommand
         try
         {
             var resume = options.TryGetValue("resume", out var r) && r == "true";
-            outcome = new Trainer(config, output, Emit, () => Volatile.Read(ref cancelled) == 1, BpeVocabulary(options), resume, Roots(options)).Run();
+            outcome = new Trainer(config, output, Emit, () => Volatile.Read(ref cancelled) == 1, BpeVocabulary(options), resume, Roots(options), TrainerFaults.FromEnvironment()).Run();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -28,9 +28,9 @@ public sealed class BatchLoader
         this.tokenizer = tokenizer ?? ByteTokenizer.Instance;
         this.rank = rank;
         this.world = world;
-        var samples = config.EpochSamples ?? source.Count
+        var samples = config.Data.EpochSamples ?? source.Count
             ?? throw new InvalidOperationException("The dataset's size is unknown (no sizes.json or _stats.json beside the shards): set epochSamples in the run config.");
-        BatchesPerEpoch = (int)Math.Min(int.MaxValue, samples / world / config.BatchSize);
+        BatchesPerEpoch = (int)Math.Min(int.MaxValue, samples / world / config.Optim.BatchSize);
     }
 
     /// <summary>A loader over the built-in synthetic shapes.</summary>
@@ -60,8 +60,8 @@ public sealed class BatchLoader
         {
             try
             {
-                var position = (long)skipBatches * config.BatchSize;
-                var stream = source.Stream(config.Seed, epoch, rank, world, position).Chunk(config.BatchSize).Take(BatchesPerEpoch - skipBatches);
+                var position = (long)skipBatches * config.Optim.BatchSize;
+                var stream = source.Stream(config.Seed, epoch, rank, world, position).Chunk(config.Optim.BatchSize).Take(BatchesPerEpoch - skipBatches);
                 foreach (var samples in ReadAhead(stream, token))
                 {
                     if (token.IsCancellationRequested)
@@ -180,18 +180,17 @@ public sealed class BatchLoader
 
     private TrainingBatch Build(RawSample[] samples, int epoch, long[] positions)
     {
-        var size = config.ImageSize;
+        var size = config.Vision.ImageSize;
         var plane = 3 * size * size;
-        var wantClip = config.Objective is Objective.Clip or Objective.Slip;
-        var wantSsl = config.Objective is Objective.SimClr or Objective.Slip;
-        var wantMim = wantSsl && config.SslMethod == SslMethods.Mim;
-        var grid = size / config.PatchSize;
+        var needs = config.Spec.Needs(config);
+        var wantClip = needs.ClipView;
+        var grid = size / config.Vision.PatchSize;
         var n = samples.Length;
         var clip = wantClip ? new float[n * plane] : null;
-        var aug1 = wantSsl ? new float[n * plane] : null;
-        var aug2 = wantSsl && !wantMim ? new float[n * plane] : null;
-        var mask = wantMim ? new bool[n * grid * grid] : null;
-        var tokens = wantClip ? new long[n * config.ContextLength] : null;
+        var aug1 = needs.SslViews > 0 ? new float[n * plane] : null;
+        var aug2 = needs.SslViews > 1 ? new float[n * plane] : null;
+        var mask = needs.Mask ? new bool[n * grid * grid] : null;
+        var tokens = wantClip ? new long[n * config.Text.ContextLength] : null;
         var ok = new bool[n];
         Parallel.For(0, n, k =>
         {
@@ -205,24 +204,26 @@ public sealed class BatchLoader
 
             ok[k] = true;
             var rng = new Random(unchecked((config.Seed * 73_856_093) ^ (epoch * 19_349_663) ^ (int)(positions[k] * 83_492_791)));
-            if (wantSsl)
+            if (aug1 is not null)
             {
-                Augmentations.SslView(image, size, rng).Pixels.CopyTo(aug1!, k * plane);
-                if (wantMim)
-                {
-                    // MIM reads one view, with BEiT's blockwise mask drawn per sample like the augmentations.
-                    BlockMasking.Generate(grid, config.MaskRatio, rng).CopyTo(mask!, k * grid * grid);
-                }
-                else
-                {
-                    Augmentations.SslView(image, size, rng).Pixels.CopyTo(aug2!, k * plane);
-                }
+                Augmentations.SslView(image, size, rng).Pixels.CopyTo(aug1, k * plane);
+            }
+
+            if (mask is not null)
+            {
+                // MIM reads one view, with BEiT's blockwise mask drawn per sample like the augmentations.
+                BlockMasking.Generate(grid, config.Ssl.MaskRatio, rng).CopyTo(mask, k * grid * grid);
+            }
+
+            if (aug2 is not null)
+            {
+                Augmentations.SslView(image, size, rng).Pixels.CopyTo(aug2, k * plane);
             }
 
             if (wantClip)
             {
                 Augmentations.ClipView(image, size, rng).Pixels.CopyTo(clip!, k * plane);
-                tokenizer.Tokenize(sample.Caption!, config.ContextLength).CopyTo(tokens!, k * config.ContextLength);
+                tokenizer.Tokenize(sample.Caption!, config.Text.ContextLength).CopyTo(tokens!, k * config.Text.ContextLength);
             }
         });
 
@@ -230,7 +231,7 @@ public sealed class BatchLoader
         long[] shape = [keep.Length, 3, size, size];
         return new TrainingBatch(
             clip is null ? null : tensor(Rows(clip, keep, plane), shape),                                         // [B, 3, I, I]
-            tokens is null ? null : tensor(Rows(tokens, keep, config.ContextLength), [keep.Length, config.ContextLength]), // [B, L]
+            tokens is null ? null : tensor(Rows(tokens, keep, config.Text.ContextLength), [keep.Length, config.Text.ContextLength]), // [B, L]
             aug1 is null ? null : tensor(Rows(aug1, keep, plane), shape),
             aug2 is null ? null : tensor(Rows(aug2, keep, plane), shape),
             mask is null ? null : tensor(Rows(mask, keep, grid * grid), [keep.Length, grid * grid]));              // [B, T]
@@ -250,7 +251,7 @@ public sealed class BatchLoader
         }
 
         return sample.Image is not null ? (sample.Image, null)
-            : sample.Encoded is not null ? ImageDecoder.Decode(sample.Encoded, (int)Math.Ceiling(config.ImageSize * 1.5))
+            : sample.Encoded is not null ? ImageDecoder.Decode(sample.Encoded, (int)Math.Ceiling(config.Vision.ImageSize * 1.5))
             : (null, "no image");
     }
 

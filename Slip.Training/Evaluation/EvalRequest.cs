@@ -79,7 +79,7 @@ public sealed record EvalRequest
         }
 
         var needsText = Tasks.Contains(ZeroShotTask) || Tasks.Contains(RetrievalTask);
-        if (needsText && model.Objective == Objective.SimClr)
+        if (needsText && !model.Spec.HasText)
         {
             Add(nameof(Tasks), "This checkpoint is an image-only (SSL) model: it has no text tower for zero-shot classification or retrieval. Choose the linear probe or fine-tuning.");
         }
@@ -89,9 +89,9 @@ public sealed record EvalRequest
             Add(nameof(Checkpoint), $"The checkpoint file '{Checkpoint}' does not exist (was it deleted?).");
         }
 
-        if (ImageSize is { } size && size != model.ImageSize)
+        if (ImageSize is { } size && size != model.Vision.ImageSize)
         {
-            Add(nameof(ImageSize), $"This checkpoint's ViT takes {model.ImageSize} px images ({model.ImageSize / model.PatchSize}x{model.ImageSize / model.PatchSize} patches of {model.PatchSize} px); evaluating at {size} px would need its position embeddings interpolated, which Slip does not do. Use {model.ImageSize} px.");
+            Add(nameof(ImageSize), $"This checkpoint's ViT takes {model.Vision.ImageSize} px images ({model.Vision.ImageSize / model.Vision.PatchSize}x{model.Vision.ImageSize / model.Vision.PatchSize} patches of {model.Vision.PatchSize} px); evaluating at {size} px would need its position embeddings interpolated, which Slip does not do. Use {model.Vision.ImageSize} px.");
         }
 
         if (Limit is <= 1 || TrainLimit is <= 1)

@@ -19,7 +19,7 @@ public static class FineTune
         using var scope = NewDisposeScope();
         var classes = train.Classes.ClassNames.Count;
         using var classifier = new FineTuneClassifier(config, model.Visual, classes);
-        var groups = LayerGroups(classifier, config.VisionDepth, options);
+        var groups = LayerGroups(classifier, config.Vision.Depth, options);
         using var optimizer = optim.AdamW(groups.Select(g => g.Group), options.EffectiveLearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8);
         var rng = new Random(options.Seed);
         var batch = Math.Min(options.BatchSize, train.Labels.Length);
@@ -41,7 +41,7 @@ public static class FineTune
                     optimizer.ParamGroups.ElementAt(g).LearningRate = lr * groups[g].Scale;
                 }
 
-                var images = tensor(chunk.SelectMany(i => TrainView(train.Views[i], config.ImageSize, rng).Pixels).ToArray(), [chunk.Length, 3, config.ImageSize, config.ImageSize]);
+                var images = tensor(chunk.SelectMany(i => TrainView(train.Views[i], config.Vision.ImageSize, rng).Pixels).ToArray(), [chunk.Length, 3, config.Vision.ImageSize, config.Vision.ImageSize]);
                 var (mixed, targets) = Mixing.MixupCutMix(images, chunk.Select(i => train.Labels[i]).ToArray(), classes, options, rng);
                 optimizer.zero_grad();
                 var loss = (-targets * nn.functional.log_softmax(classifier.call(mixed), dim: -1)).sum(-1).mean();
@@ -55,9 +55,9 @@ public static class FineTune
 
         classifier.eval();
         using var _ = no_grad();
-        var logits = cat(test.Views.Chunk(64).Select(c => classifier.call(tensor(c.SelectMany(v => v.Pixels).ToArray(), [c.Length, 3, config.ImageSize, config.ImageSize]))).ToList(), 0);
+        var logits = cat(test.Views.Chunk(64).Select(c => classifier.call(tensor(c.SelectMany(v => v.Pixels).ToArray(), [c.Length, 3, config.Vision.ImageSize, config.Vision.ImageSize]))).ToList(), 0);
         var (top1, top5, perClass) = Metrics.Classification(logits, test.Labels);
-        return new() { ["ft_acc1"] = top1, ["ft_acc5"] = top5, ["ft_mean_per_class_recall"] = perClass };
+        return new() { [MetricNames.FineTuneAcc1] = top1, [MetricNames.FineTuneAcc5] = top5, [MetricNames.FineTunePrefix + MetricNames.MeanPerClassRecall] = perClass };
     }
 
     /// <summary>The lr at an optimizer step: linear from 0 over the warmup, then a cosine from the peak to the minimum.</summary>
@@ -139,8 +139,8 @@ public sealed class FineTuneClassifier : nn.Module<Tensor, Tensor>
 
     public FineTuneClassifier(RunConfig config, VisionTransformer pretrained, int classes) : base(nameof(FineTuneClassifier))
     {
-        visual = new VisionTransformer(config.ImageSize, config.PatchSize, config.VisionWidth, config.VisionDepth, config.VisionHeads);
-        head = nn.Linear(config.VisionWidth, classes);
+        visual = new VisionTransformer(config.Vision.ImageSize, config.Vision.PatchSize, config.Vision.Width, config.Vision.Depth, config.Vision.Heads);
+        head = nn.Linear(config.Vision.Width, classes);
         RegisterComponents();
         using var _ = no_grad();
         visual.load_state_dict(pretrained.state_dict());

@@ -64,6 +64,6 @@ public static class LinearProbe
 
         using var _ = no_grad();
         var (top1, top5, perClass) = Metrics.Classification(testFeatures.matmul(weight.t()) + bias, test.Labels);
-        return new() { ["lp_acc1"] = top1, ["lp_acc5"] = top5, ["lp_mean_per_class_recall"] = perClass };
+        return new() { [MetricNames.LinearProbeAcc1] = top1, [MetricNames.LinearProbeAcc5] = top5, [MetricNames.LinearProbePrefix + MetricNames.MeanPerClassRecall] = perClass };
     }
 }

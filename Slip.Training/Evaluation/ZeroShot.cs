@@ -17,7 +17,7 @@ public static class ZeroShot
         var classifier = Classifier(model, set.Classes, tokenizer, contextLength);               // [C, E]
         var images = Encoders.Images(model, set.Views, Encoders.ImageOutput.NormalisedEmbedding); // [N, E]
         var (top1, top5, perClass) = Metrics.Classification(images.matmul(classifier.t()), set.Labels);
-        return new() { ["acc1"] = top1, ["acc5"] = top5, ["mean_per_class_recall"] = perClass };
+        return new() { [MetricNames.Acc1] = top1, [MetricNames.Acc5] = top5, [MetricNames.MeanPerClassRecall] = perClass };
     }
 
     /// <summary>The [C, E] zero-shot classifier: per class, the re-normalised mean of its normalised template embeddings.</summary>

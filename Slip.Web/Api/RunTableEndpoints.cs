@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
@@ -132,8 +133,10 @@ public static class RunTableEndpoints
         RunConfig config;
         try
         {
-            var merged = body?.Changes is { ValueKind: JsonValueKind.Object } changes ? ConfigDiff.Merge(parent.ConfigJson, changes) : parent.ConfigJson;
-            config = RunConfig.FromJson(merged);
+            // The same cascade as the form: a changed objective, preset, SSL method or tokenizer brings its defaults
+            // for what the changes leave out; everything else stays the parent's.
+            var changes = body?.Changes is { ValueKind: JsonValueKind.Object } given ? JsonNode.Parse(given.GetRawText())!.AsObject() : [];
+            config = ConfigCascade.Derive(RunConfig.FromJson(parent.ConfigJson), changes);
         }
         catch (Exception ex) when (ex is FormatException or JsonException)
         {

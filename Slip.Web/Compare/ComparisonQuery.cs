@@ -12,8 +12,8 @@ namespace Slip.Web.Compare;
 /// </summary>
 public static class ComparisonQuery
 {
-    public const string ZeroShotMetric = "zeroshot_acc1";
-    public const string LinearMetric = "lp_acc1";
+    public const string ZeroShotMetric = MetricNames.ZeroShotAcc1;
+    public const string LinearMetric = MetricNames.LinearProbeAcc1;
 
     public static async Task<IReadOnlyList<RunScores>> LoadAsync(SlipDbContext db, CancellationToken ct = default)
     {
@@ -45,7 +45,7 @@ public static class ComparisonQuery
             double? Score(string evalMetric, string? trainingMetric) =>
                 final.Select(EvaluationResults.Metrics).LastOrDefault(m => m.ContainsKey(evalMetric))?[evalMetric]
                 ?? (trainingMetric is not null && inTraining.TryGetValue((run.Id, trainingMetric), out var v) ? v : null);
-            scores.Add(new RunScores(config.Model, config.ObjectiveLabel, config.Epochs, Score("acc1", ZeroShotMetric), Score(LinearMetric, LinearMetric), Score("ft_acc1", null)));
+            scores.Add(new RunScores(config.Model, config.ObjectiveLabel, config.Optim.Epochs, Score(MetricNames.Acc1, ZeroShotMetric), Score(LinearMetric, LinearMetric), Score(MetricNames.FineTuneAcc1, null)));
         }
 
         return scores;

@@ -49,19 +49,19 @@ public static class CheckpointRetention
     /// </summary>
     public static async Task<IReadOnlyList<int>> ApplyAsync(SlipDbContext db, long runId, RunConfig config, ILogger logger, CancellationToken ct = default)
     {
-        if (config.KeepLastCheckpoints is not { } keepLast)
+        if (config.Checkpoints.KeepLast is not { } keepLast)
         {
             return [];
         }
 
         var checkpoints = await db.Checkpoints.Where(c => c.RunId == runId).OrderBy(c => c.Epoch).ToListAsync(ct);
         var keep = checkpoints.TakeLast(keepLast).Select(c => c.Id).ToHashSet();
-        if (config.KeepEveryCheckpoints is { } every)
+        if (config.Checkpoints.KeepEvery is { } every)
         {
             keep.UnionWith(checkpoints.Where(c => c.Epoch % every == 0).Select(c => c.Id));
         }
 
-        if (config.KeepBestCheckpoint is { Length: > 0 } metric && await BestAsync(db, runId, metric, checkpoints, ct) is { } best)
+        if (config.Checkpoints.KeepBest is { Length: > 0 } metric && await BestAsync(db, runId, metric, checkpoints, ct) is { } best)
         {
             keep.Add(best.Id);
         }

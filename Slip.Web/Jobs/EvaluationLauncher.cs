@@ -64,7 +64,7 @@ public sealed class EvaluationLauncher(IDbContextFactory<SlipDbContext> dbFactor
 
         var model = RunConfig.FromJson(run.ConfigJson);
         var errors = new List<ConfigError>();
-        var dataset = string.IsNullOrWhiteSpace(order.Dataset) ? model.Dataset : order.Dataset.Trim();
+        var dataset = string.IsNullOrWhiteSpace(order.Dataset) ? model.Data.Dataset : order.Dataset.Trim();
         var test = await SourceAsync(dataset, nameof(EvaluationOrder.Dataset), errors, ct);
         var train = string.IsNullOrWhiteSpace(order.TrainDataset) ? null : await SourceAsync(order.TrainDataset.Trim(), nameof(EvaluationOrder.TrainDataset), errors, ct);
         var defaults = new EvalRequest();

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Slip.Data;
 using Slip.Training;
 using Slip.Training.Datasets.Sources;
+using Slip.Training.Ssl;
 using Slip.Web.Datasets;
 using Slip.Web.Hosting;
 using Slip.Web.Live;
@@ -25,14 +26,14 @@ public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBac
     {
         // A registered dataset is chosen by name: its checked source goes into the run's config, so the trainer (and
         // anyone reading config.json later) sees exactly what was read.
-        if (config.Data is null && await datasets.FindAsync(config.Dataset, cancellationToken) is { } registered)
+        if (config.Data.Source is null && await datasets.FindAsync(config.Data.Dataset, cancellationToken) is { } registered)
         {
             // Shards without stats files were counted at registration; that count defines the epoch unless the config does.
-            config = config with { Data = DatasetRegistry.SourceOf(registered), EpochSamples = config.EpochSamples ?? registered.SampleCount };
+            config = config with { Data = config.Data with { Source = DatasetRegistry.SourceOf(registered), EpochSamples = config.Data.EpochSamples ?? registered.SampleCount } };
         }
 
         var errors = config.Validate(await datasets.NamesAsync(cancellationToken)).ToList();
-        if (config.Data is { } data && errors.Count == 0)
+        if (config.Data.Source is { } data && errors.Count == 0)
         {
             // The location is checked where the user is, before anything is queued: inside the data roots, present, readable.
             try
@@ -41,7 +42,7 @@ public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBac
             }
             catch (Exception ex) when (DatasetErrors.IsUserFacing(ex))
             {
-                errors.Add(new ConfigError(nameof(RunConfig.Data), ex.Message));
+                errors.Add(new ConfigError(ConfigKeys.Of(c => c.Data.Source), ex.Message));
             }
         }
 
@@ -61,7 +62,7 @@ public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBac
             Name = string.IsNullOrWhiteSpace(name) ? DefaultName(config) : name.Trim(),
             Objective = config.ObjectiveLabel,
             Model = config.Model,
-            Dataset = config.Dataset,
+            Dataset = config.Data.Dataset,
             ConfigJson = config.ToJson(),
             ClonedFromId = clonedFrom,
             Status = RunStatus.Queued,
@@ -146,5 +147,5 @@ public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBac
         name?.Trim().Length > MaxNameLength ? new ConfigError("Name", $"The name can be at most {MaxNameLength} characters.") : null;
 
     private static string DefaultName(RunConfig config) =>
-        $"{config.Objective.ToString().ToLowerInvariant()}{(config.SslMethod == Slip.Training.Ssl.SslMethods.SimClr ? "" : "-" + config.SslMethod)}-{config.Model.ToLowerInvariant().Replace('/', '-')}-{config.Dataset}-e{config.Epochs}-s{config.Seed}";
+        $"{config.Objective.ToString().ToLowerInvariant()}{(config.Ssl.Method == SslMethod.SimClr ? "" : "-" + EnumNames.Of(config.Ssl.Method))}-{config.Model.ToLowerInvariant().Replace('/', '-')}-{config.Data.Dataset}-e{config.Optim.Epochs}-s{config.Seed}";
 }

@@ -66,12 +66,12 @@ public sealed class TrainingJob(
         await using var db = await dbFactory.CreateDbContextAsync();
         var config = RunConfig.FromJson((await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId)).ConfigJson);
         var last = await db.Checkpoints.AsNoTracking().Where(c => c.RunId == runId).OrderByDescending(c => c.Epoch).FirstOrDefaultAsync();
-        if (config.EvaluateAtEndTasks.Count == 0 || last is null)
+        if (config.Eval.TasksAtEndList.Count == 0 || last is null)
         {
             return;
         }
 
-        var launch = await evaluations.QueueAsync(runId, new EvaluationOrder { CheckpointId = last.Id, Tasks = config.EvaluateAtEndTasks });
+        var launch = await evaluations.QueueAsync(runId, new EvaluationOrder { CheckpointId = last.Id, Tasks = config.Eval.TasksAtEndList });
         if (launch.Errors.Count > 0)
         {
             var reason = "The run succeeded, but its final evaluation was not queued: " + string.Join(" ", launch.Errors.Select(e => e.Message));

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Slip.Web.Runs;
@@ -43,42 +42,5 @@ public static class ConfigDiff
 
         Walk(JsonNode.Parse(string.IsNullOrWhiteSpace(json) ? "{}" : json), "");
         return result;
-    }
-
-    /// <summary>
-    /// A clone's config: <paramref name="parentJson"/> with <paramref name="changes"/> merged in (JSON merge patch: a key
-    /// set to null is removed, so it takes its default).
-    /// </summary>
-    public static string Merge(string parentJson, JsonElement changes)
-    {
-        var parent = JsonNode.Parse(parentJson) as JsonObject ?? [];
-        Apply(parent, JsonNode.Parse(changes.GetRawText()));
-        return parent.ToJsonString();
-    }
-
-    private static void Apply(JsonObject target, JsonNode? patch)
-    {
-        if (patch is not JsonObject changes)
-        {
-            throw new JsonException("The changes must be a JSON object of config keys and their new values.");
-        }
-
-        foreach (var (key, value) in changes)
-        {
-            // The config's own keys are camelCase; accept "LearningRate" as well as "learningRate".
-            var name = target.ContainsKey(key) ? key : target.Select(kv => kv.Key).FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase)) ?? key;
-            if (value is null)
-            {
-                target.Remove(name);
-            }
-            else if (value is JsonObject nested && target[name] is JsonObject existing)
-            {
-                Apply(existing, nested);
-            }
-            else
-            {
-                target[name] = value.DeepClone();
-            }
-        }
     }
 }

@@ -24,7 +24,7 @@ public sealed class AccessibilityTests
         await using (var db = await live.App.DbAsync())
         {
             var config = SlipAppFactory.TinyRun();
-            var run = new Run { Name = "named", Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, CreatedAt = DateTime.UtcNow };
+            var run = new Run { Name = "named", Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Data.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, CreatedAt = DateTime.UtcNow };
             db.Runs.Add(run);
             await db.SaveChangesAsync();
             runId = run.Id;

@@ -19,7 +19,7 @@ public sealed class CompareCurvesTests
             for (var i = 0; i < 50; i++)
             {
                 var config = SlipAppFactory.TinyRun() with { Objective = i % 2 == 0 ? Objective.Clip : Objective.Slip, Seed = i };
-                var run = new Run { Name = $"run {i}", Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, CreatedAt = DateTime.UtcNow };
+                var run = new Run { Name = $"run {i}", Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Data.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, CreatedAt = DateTime.UtcNow };
                 db.Runs.Add(run);
                 await db.SaveChangesAsync();
                 ids.Add(run.Id);

@@ -19,7 +19,7 @@ public sealed class RunsTableTests
             foreach (var (name, objective, tags) in new[] { ("clip baseline", Objective.Clip, ",baseline,"), ("slip ablation", Objective.Slip, ",ablation,") })
             {
                 var config = SlipAppFactory.TinyRun() with { Objective = objective };
-                db.Runs.Add(new Run { Name = name, Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, Tags = tags, CreatedAt = now });
+                db.Runs.Add(new Run { Name = name, Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Data.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, Tags = tags, CreatedAt = now });
             }
 
             await db.SaveChangesAsync();

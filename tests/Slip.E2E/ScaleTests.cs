@@ -16,7 +16,7 @@ public sealed class ScaleTests
         await using (var db = await live.App.DbAsync())
         {
             var config = SlipAppFactory.TinyRun();
-            var run = new Run { Name = "long series", Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, CreatedAt = DateTime.UtcNow };
+            var run = new Run { Name = "long series", Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Data.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, CreatedAt = DateTime.UtcNow };
             db.Runs.Add(run);
             await db.SaveChangesAsync();
             runId = run.Id;

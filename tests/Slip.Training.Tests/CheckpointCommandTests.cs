@@ -63,7 +63,7 @@ public sealed class CheckpointCommandTests : IDisposable
         using (no_grad())
         {
             model.eval();
-            var tokens = tensor(ByteTokenizer.Encode("a blue star", config.ContextLength), [1, config.ContextLength]);
+            var tokens = tensor(ByteTokenizer.Encode("a blue star", config.Text.ContextLength), [1, config.Text.ContextLength]);
             var expected = nn.functional.normalize(model.EncodeText(tokens), dim: -1).data<float>().ToArray();
             Assert.All(expected.Zip(textRows.Skip(32)), p => Assert.Equal(p.First, p.Second, 5));
         }

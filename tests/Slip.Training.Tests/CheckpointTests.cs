@@ -43,7 +43,7 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void WeightsOfAnotherModelAreRefusedAndLeaveTheModelUnchanged()
     {
-        using var simclr = new SlipModel(Micro(Objective.SimClr) with { VisionWidth = 64 });
+        using var simclr = new SlipModel(Micro(Objective.SimClr) with { Vision = Micro(Objective.SimClr).Vision with { Width = 64 } });
         var path = Checkpoints.Save(simclr, Path.Combine(folder, "simclr.pt")).Path;
         using var model = new SlipModel(Micro());
         var before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());

@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Slip.Training.Datasets;
+using Slip.Training.Datasets.Sources;
 
 namespace Slip.Training.Tests;
 
@@ -8,45 +10,73 @@ public class ConfigTests
     public void DefaultConfigIsValid() => Assert.Empty(new RunConfig().Validate(DatasetCatalog.Names));
 
     [Theory]
-    [InlineData(nameof(RunConfig.VisionHeads))]
-    [InlineData(nameof(RunConfig.PatchSize))]
-    [InlineData(nameof(RunConfig.Epochs))]
-    [InlineData(nameof(RunConfig.Dataset))]
-    [InlineData(nameof(RunConfig.TextHeads))]
-    [InlineData(nameof(RunConfig.BatchSize))]
-    [InlineData(nameof(RunConfig.Tokenizer))]
-    [InlineData(nameof(RunConfig.VocabSize))]
-    [InlineData(nameof(RunConfig.UpdateFreq))]
-    [InlineData(nameof(RunConfig.GradClipNorm))]
-    [InlineData(nameof(RunConfig.Precision))]
-    [InlineData(nameof(RunConfig.EvaluateAtEnd))]
-    public void InconsistentValuesAreReportedOnTheirField(string field)
+    [InlineData("vision.heads")]
+    [InlineData("vision.patchSize")]
+    [InlineData("optim.epochs")]
+    [InlineData("data.dataset")]
+    [InlineData("text.heads")]
+    [InlineData("optim.batchSize")]
+    [InlineData("text.vocabSize")]
+    [InlineData("optim.updateFreq")]
+    [InlineData("optim.gradClipNorm")]
+    [InlineData("eval.tasksAtEnd")]
+    [InlineData("checkpoints.keepLast")]
+    public void InconsistentValuesAreReportedOnTheirKey(string key)
     {
-        var bad = field switch
+        var bad = key switch
         {
-            nameof(RunConfig.VisionHeads) => new RunConfig { VisionWidth = 100, VisionHeads = 3 },
-            nameof(RunConfig.PatchSize) => new RunConfig { ImageSize = 30, PatchSize = 4 },
-            nameof(RunConfig.Epochs) => new RunConfig { Epochs = 0 },
-            nameof(RunConfig.Dataset) => new RunConfig { Dataset = "imagenet-21k" },
-            nameof(RunConfig.TextHeads) => new RunConfig { TextWidth = 128, TextHeads = 5 },
-            nameof(RunConfig.Tokenizer) => new RunConfig { Tokenizer = "sentencepiece" },
-            nameof(RunConfig.VocabSize) => new RunConfig { Tokenizer = "clip-bpe", VocabSize = 259 },
-            nameof(RunConfig.UpdateFreq) => new RunConfig { UpdateFreq = 0 },
-            nameof(RunConfig.GradClipNorm) => new RunConfig { GradClipNorm = -1 },
-            nameof(RunConfig.Precision) => new RunConfig { Precision = "fp8" },
-            nameof(RunConfig.EvaluateAtEnd) => new RunConfig { EvaluateAtEnd = "linear_probe,knn" },
-            _ => new RunConfig { BatchSize = 1 },
+            "vision.heads" => new RunConfig { Vision = new VisionConfig { Width = 100, Heads = 3 } },
+            "vision.patchSize" => new RunConfig { Vision = new VisionConfig { ImageSize = 30, PatchSize = 4 } },
+            "optim.epochs" => new RunConfig { Optim = new OptimConfig { Epochs = 0 } },
+            "data.dataset" => new RunConfig { Data = new DataConfig { Dataset = "imagenet-21k" } },
+            "text.heads" => new RunConfig { Text = new TextConfig { Width = 128, Heads = 5 } },
+            "text.vocabSize" => new RunConfig { Text = new TextConfig { Tokenizer = Tokenizer.ClipBpe, VocabSize = 259 } },
+            "optim.updateFreq" => new RunConfig { Optim = new OptimConfig { UpdateFreq = 0 } },
+            "optim.gradClipNorm" => new RunConfig { Optim = new OptimConfig { GradClipNorm = -1 } },
+            "eval.tasksAtEnd" => new RunConfig { Eval = new EvalConfig { TasksAtEnd = "linear_probe,knn" } },
+            "checkpoints.keepLast" => new RunConfig { Checkpoints = new CheckpointConfig { KeepLast = 0 } },
+            _ => new RunConfig { Optim = new OptimConfig { BatchSize = 1 } },
         };
-        var errors = bad.Validate(DatasetCatalog.Names);
-        var error = Assert.Single(errors);
-        Assert.Equal(field, error.Field);
+        var error = Assert.Single(bad.Validate(DatasetCatalog.Names));
+        Assert.Equal(key, error.Field);
+        Assert.Contains(key, ConfigKeys.All.Keys);
     }
 
     [Fact]
-    public void JsonRoundTripKeepsEveryValue()
+    public void JsonRoundTripKeepsEveryValueInNestedParts()
     {
-        var config = new RunConfig { Objective = Objective.Clip, Seed = 7, SslScale = 0.5, EvaluateAtEnd = "zeroshot_classification,finetune" }.WithModelPreset("ViT-B/16");
-        Assert.Equal(config, RunConfig.FromJson(config.ToJson()));
+        var config = new RunConfig { Objective = Objective.Clip, Seed = 7, Ssl = new SslConfig { Scale = 0.5 }, Eval = new EvalConfig { TasksAtEnd = "zeroshot_classification,finetune" } }.WithModelPreset("ViT-B/16");
+        var json = config.ToJson();
+        Assert.Equal(config, RunConfig.FromJson(json));
+        var node = JsonNode.Parse(json)!.AsObject();
+        Assert.Equal(["objective", "model", "seed", "logEvery", "vision", "text", "optim", "data", "ssl", "eval", "checkpoints"], node.Select(kv => kv.Key));
+        Assert.Equal(768, node["vision"]!["width"]!.GetValue<int>());
+        Assert.Equal("simclr", node["ssl"]!["method"]!.GetValue<string>());
+        Assert.Equal("fp32", node["optim"]!["precision"]!.GetValue<string>());
+        Assert.Equal("byte", node["text"]!["tokenizer"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void AConfigStoredFlatByTheEarlierVersionStillLoads()
+    {
+        // Written by `Slip.Training validate` at commit 25068db (the last version with a flat config): a ViT-S/16 CLIP
+        // run on a CSV manifest with retention and evaluation settings, and that version's defaults.
+        var stored = RunConfig.FromJson(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "config", "flat-config-25068db.json")));
+        Assert.Equal(Objective.Clip, stored.Objective);
+        Assert.Equal("ViT-S/16", stored.Model);
+        Assert.Equal((384, 12, 12, 224, 16), (stored.Vision.Width, stored.Vision.Depth, stored.Vision.Heads, stored.Vision.ImageSize, stored.Vision.PatchSize));
+        Assert.Equal((512, 77, 49408), (stored.Text.Width, stored.Text.ContextLength, stored.Text.VocabSize));
+        Assert.Equal((5e-4, 0.5, 3, 128), (stored.Optim.LearningRate, stored.Optim.WeightDecay, stored.Optim.Epochs, stored.Optim.BatchSize));
+        Assert.Equal(Precision.Bf16, stored.Optim.Precision);
+        Assert.Equal(1.0, stored.Optim.GradClipNorm);
+        Assert.Equal((DatasetFormats.Csv, "/data/cc/train.csv"), (stored.Data.Source!.Format, stored.Data.Source.Path));
+        Assert.Equal(("my-cc", 5000L), (stored.Data.Dataset, stored.Data.EpochSamples!.Value));
+        Assert.Equal((2, 1, "zeroshot_acc1"), (stored.Checkpoints.KeepLast!.Value, stored.Checkpoints.KeepEvery!.Value, stored.Checkpoints.KeepBest));
+        Assert.Equal(("linear_probe", 3, 500), (stored.Eval.TasksAtEnd, stored.Eval.ZeroShotEvery, stored.Eval.Samples));
+        Assert.Empty(stored.Validate());
+
+        var defaults = RunConfig.FromJson(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "config", "flat-default-25068db.json")));
+        Assert.Equal(new RunConfig(), defaults);
     }
 
     [Fact]
@@ -54,14 +84,28 @@ public class ConfigTests
     {
         var ex = Assert.Throws<FormatException>(() => RunConfig.FromJson("{ \"epochs\": \"many\" }"));
         Assert.Contains("not valid JSON", ex.Message);
+        Assert.Contains("optim.epochs", ex.Message);
+        Assert.Contains("whole number", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"learningRat": 0.1}""", "Unknown config key 'learningRat'. Did you mean 'optim.learningRate'?")]
+    [InlineData("""{"optim": {"lr": 0.1}}""", "Unknown config key 'optim.lr'")]
+    [InlineData("""{"optim": 3}""", "must be an object")]
+    [InlineData("""{"ssl": {"method": "dino"}}""", "Unknown SSL method 'dino'. Known: simclr, mocov3, byol, mim")]
+    [InlineData("""{"optim": {"precision": "fp8"}}""", "one of fp32, bf16")]
+    public void TyposAndUnknownValuesAreRefusedByName(string json, string message)
+    {
+        var ex = Assert.Throws<FormatException>(() => RunConfig.FromJson(json));
+        Assert.Contains(message, ex.Message);
     }
 
     [Fact]
     public void NamingAPresetInJsonFillsTheShapeAndGivenFieldsWin()
     {
-        var config = RunConfig.FromJson("""{"model": "ViT-B/16", "visionDepth": 6, "Epochs": 3}""");
-        Assert.Equal((768, 6, 12, 224, 3), (config.VisionWidth, config.VisionDepth, config.VisionHeads, config.ImageSize, config.Epochs));
-        Assert.Equal(49408, config.VocabSize);
+        var config = RunConfig.FromJson("""{"model": "ViT-B/16", "vision": {"depth": 6}, "Epochs": 3}""");
+        Assert.Equal((768, 6, 12, 224, 3), (config.Vision.Width, config.Vision.Depth, config.Vision.Heads, config.Vision.ImageSize, config.Optim.Epochs));
+        Assert.Equal(49408, config.Text.VocabSize);
     }
 
     [Theory]
@@ -78,8 +122,8 @@ public class ConfigTests
     public void ReferencePresetsUseTheReferenceTowers()
     {
         var s = new RunConfig().WithModelPreset("ViT-S/16");
-        Assert.Equal((384, 12, 12, 224, 16), (s.VisionWidth, s.VisionDepth, s.VisionHeads, s.ImageSize, s.PatchSize));
-        Assert.Equal((512, 12, 8, 77), (s.TextWidth, s.TextLayers, s.TextHeads, s.ContextLength));
+        Assert.Equal((384, 12, 12, 224, 16), (s.Vision.Width, s.Vision.Depth, s.Vision.Heads, s.Vision.ImageSize, s.Vision.PatchSize));
+        Assert.Equal((512, 12, 8, 77), (s.Text.Width, s.Text.Layers, s.Text.Heads, s.Text.ContextLength));
     }
 
     [Fact]

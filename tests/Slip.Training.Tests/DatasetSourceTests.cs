@@ -9,7 +9,7 @@ namespace Slip.Training.Tests;
 [Collection(GlobalTorchState.Name)]
 public sealed class DatasetSourceTests
 {
-    private static readonly RunConfig Micro = new RunConfig { Objective = Objective.Clip, BatchSize = 8 }.WithModelPreset("Micro");
+    private static readonly RunConfig Micro = new RunConfig { Optim = new OptimConfig { BatchSize = 8 }, Objective = Objective.Clip }.WithModelPreset("Micro");
 
     [Fact]
     public void ShardPatternsExpandAsWebDatasetDoes()
@@ -59,7 +59,7 @@ public sealed class DatasetSourceTests
             ("bad4.txt", Encoding.UTF8.GetBytes("a caption without an image")),
         ]);
         DatasetFiles.Shard(Path.Combine(dir, "00000.tar"), members);
-        var config = Micro with { Data = new DatasetSource { Path = dir }, EpochSamples = 16 };
+        var config = Micro with { Data = Micro.Data with { Source = new DatasetSource { Path = dir }, EpochSamples = 16 } };
         var loader = new BatchLoader(SampleSources.Open(config, new DataRoots([dir])), config);
         var sizes = loader.Epoch(0).Select(b => { using (b) { return b.Size; } }).ToList();
 
@@ -223,14 +223,7 @@ public sealed class DatasetSourceTests
         }
 
         File.WriteAllText(Path.Combine(dir, "train.csv"), lines.ToString());
-        var config = Micro with
-        {
-            Objective = Objective.Slip,
-            Dataset = "my-manifest",
-            Data = new DatasetSource { Format = DatasetFormats.Csv, Path = Path.Combine(dir, "train.csv") },
-            Epochs = 2,
-            LogEvery = 1,
-        };
+        var config = Micro with { Data = Micro.Data with { Dataset = "my-manifest", Source = new DatasetSource { Format = DatasetFormats.Csv, Path = Path.Combine(dir, "train.csv") } }, Optim = Micro.Optim with { Epochs = 2 }, Objective = Objective.Slip, LogEvery = 1 };
         var events = new List<TrainerEvent>();
         var outcome = new Trainer(config, Path.Combine(dir, "out"), events.Add, () => false, dataRoots: new DataRoots([dir])).Run();
         Assert.Equal(TrainingOutcome.Completed, outcome);

@@ -70,7 +70,7 @@ public sealed class EvalRequestTests
     public void TheEvalVerbReadsARequestFileAndReportsProgressAsEvents()
     {
         var dir = DatasetFiles.TempFolder("evalverb");
-        var config = TinyConfigs.Slip(batch: 32) with { Epochs = 1 };
+        var config = TinyConfigs.Slip(batch: 32);
         Assert.Equal(TrainingOutcome.Completed, new Trainer(config, dir, _ => { }, () => false).Run());
         var request = Path.Combine(dir, "request.json");
         File.WriteAllText(request, JsonSerializer.Serialize(new EvalRequest

@@ -42,8 +42,8 @@ public sealed class EvaluationTests
         using var model = new SlipModel(config);
         model.eval();
         var classes = new Datasets.Sources.ClassCaptions(["red circle", "blue star"], ["a {}.", "a photo of a {}."]);
-        using var classifier = ZeroShot.Classifier(model, classes, ByteTokenizer.Instance, config.ContextLength);
-        using var blue = Encoders.Texts(model, ByteTokenizer.Instance, ["a blue star.", "a photo of a blue star."], config.ContextLength);
+        using var classifier = ZeroShot.Classifier(model, classes, ByteTokenizer.Instance, config.Text.ContextLength);
+        using var blue = Encoders.Texts(model, ByteTokenizer.Instance, ["a blue star.", "a photo of a blue star."], config.Text.ContextLength);
         using var expected = nn.functional.normalize(blue.mean([0]), dim: 0);
         Assert.True(classifier[1].allclose(expected, atol: 1e-6));
         Assert.True(classifier.norm(1).allclose(ones(2), atol: 1e-5));
@@ -53,7 +53,7 @@ public sealed class EvaluationTests
     public void EvalVerbWritesClipBenchmarkShapedResultsForATrainedCheckpoint()
     {
         var dir = Directory.CreateTempSubdirectory("slip-eval-").FullName;
-        var config = TinyConfigs.Slip(batch: 32) with { Epochs = 1 };
+        var config = TinyConfigs.Slip(batch: 32);
         Assert.Equal(TrainingOutcome.Completed, new Trainer(config, dir, _ => { }, () => false).Run());
         var output = Path.Combine(dir, "results.json");
         var code = TrainCommand.Run(["eval", "--checkpoint", Path.Combine(dir, "epoch_001.pt"), "--dataset", "shapes-mini", "--probe-epochs", "5", "--out", output]);

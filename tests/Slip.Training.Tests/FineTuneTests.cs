@@ -15,7 +15,7 @@ public sealed class FineTuneTests
         var config = TinyConfigs.Slip();
         using var model = new SlipModel(config);
         using var classifier = new FineTuneClassifier(config, model.Visual, classes: 5);
-        var depth = config.VisionDepth;
+        var depth = config.Vision.Depth;
         var groups = FineTune.LayerGroups(classifier, depth, new FineTuneOptions { LayerDecay = 0.5 });
         var scaleOf = groups.SelectMany(g => g.Names.Select(n => (n, g.Scale, Decay: g.Group.Options.weight_decay > 0))).ToDictionary(x => x.n);
 
@@ -109,8 +109,8 @@ public sealed class FineTuneTests
         var config = TinyConfigs.Slip();
         using var model = new SlipModel(config);
         var roots = Datasets.Sources.DataRoots.Unrestricted;
-        var train = EvalSet.Load("shapes", null, train: true, config.ImageSize, 1024, roots);
-        var test = EvalSet.Load("shapes", null, train: false, config.ImageSize, 256, roots);
+        var train = EvalSet.Load("shapes", null, train: true, config.Vision.ImageSize, 1024, roots);
+        var test = EvalSet.Load("shapes", null, train: false, config.Vision.ImageSize, 256, roots);
         var epochs = new List<int>();
         var metrics = FineTune.Evaluate(model, config, train, test, new FineTuneOptions
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Slip.Training.Datasets;
 using Slip.Training.Models;
+using Slip.Training.Ssl;
 using static TorchSharp.torch;
 
 namespace Slip.Training.Tests;
@@ -26,15 +27,7 @@ public sealed class ParityTests
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, $"{name}_expected.json")));
         var root = json.RootElement;
-        var config = new RunConfig
-        {
-            Objective = Enum.Parse<Objective>(root.GetProperty("objective").GetString()!),
-            SslMethod = root.GetProperty("sslMethod").GetString()!,
-            SslTemperature = root.GetProperty("sslTemperature").GetDouble(),
-            SslMomentum = root.GetProperty("sslMomentum").GetDouble(),
-            LearningRate = root.GetProperty("learningRate").GetDouble(),
-            WeightDecay = root.GetProperty("weightDecay").GetDouble(),
-        }.WithModelPreset("Micro");
+        var config = new RunConfig { Ssl = new SslConfig { Method = Enum.Parse<SslMethod>(root.GetProperty("sslMethod").GetString()!, ignoreCase: true), Temperature = root.GetProperty("sslTemperature").GetDouble(), Momentum = root.GetProperty("sslMomentum").GetDouble() }, Optim = new OptimConfig { LearningRate = root.GetProperty("learningRate").GetDouble(), WeightDecay = root.GetProperty("weightDecay").GetDouble() }, Objective = Enum.Parse<Objective>(root.GetProperty("objective").GetString()!) }.WithModelPreset("Micro");
         var inputs = root.GetProperty("inputs");
         var mask = FloatTensor(inputs.GetProperty("mask")).to(ScalarType.Bool);
         using var batch = new TrainingBatch(

@@ -29,9 +29,9 @@ public sealed class PublishedCheckpointTests
         var micro = new RunConfig().WithModelPreset("Micro");
 
         Assert.Equal(Objective.Slip, config.Objective);
-        Assert.Equal((micro.ImageSize, micro.PatchSize, micro.VisionWidth, micro.VisionDepth), (config.ImageSize, config.PatchSize, config.VisionWidth, config.VisionDepth));
-        Assert.Equal((micro.TextWidth, micro.TextLayers, micro.ContextLength, micro.VocabSize), (config.TextWidth, config.TextLayers, config.ContextLength, config.VocabSize));
-        Assert.Equal((micro.EmbedDim, micro.SslMlpDim, micro.SslEmbedDim), (config.EmbedDim, config.SslMlpDim, config.SslEmbedDim));
+        Assert.Equal((micro.Vision.ImageSize, micro.Vision.PatchSize, micro.Vision.Width, micro.Vision.Depth), (config.Vision.ImageSize, config.Vision.PatchSize, config.Vision.Width, config.Vision.Depth));
+        Assert.Equal((micro.Text.Width, micro.Text.Layers, micro.Text.ContextLength, micro.Text.VocabSize), (config.Text.Width, config.Text.Layers, config.Text.ContextLength, config.Text.VocabSize));
+        Assert.Equal((micro.Text.EmbedDim, micro.Ssl.MlpDim, micro.Ssl.EmbedDim), (config.Text.EmbedDim, config.Ssl.MlpDim, config.Ssl.EmbedDim));
 
         using var model = new SlipModel(config);
         Checkpoints.Load(model, path);
@@ -55,11 +55,11 @@ public sealed class PublishedCheckpointTests
             var inferred = ModelInference.InferConfig(model.state_dict());
             Assert.Equal(preset, inferred.Model);
             Assert.Equal(objective, inferred.Objective);
-            Assert.Equal(reference.VisionHeads, inferred.VisionHeads);
+            Assert.Equal(reference.Vision.Heads, inferred.Vision.Heads);
             if (objective != Objective.SimClr)
             {
-                Assert.Equal((reference.TextHeads, reference.ContextLength, 49408), (inferred.TextHeads, inferred.ContextLength, inferred.VocabSize));
-                Assert.Equal("clip-bpe", inferred.Tokenizer);
+                Assert.Equal((reference.Text.Heads, reference.Text.ContextLength, 49408), (inferred.Text.Heads, inferred.Text.ContextLength, inferred.Text.VocabSize));
+                Assert.Equal(Tokenizer.ClipBpe, inferred.Text.Tokenizer);
             }
         }
         finally

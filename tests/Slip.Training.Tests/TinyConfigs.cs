@@ -1,15 +1,23 @@
+using Slip.Training.Ssl;
 
 namespace Slip.Training.Tests;
 
 /// <summary>Small, fast configs for tests.</summary>
 internal static class TinyConfigs
 {
-    public static RunConfig Slip(int batch = 8) => new RunConfig
+    /// <summary>A Micro SLIP run on shapes-mini for one epoch, with an SSL method's defaults and optionally bf16.</summary>
+    public static RunConfig Slip(int batch = 8, SslMethod method = SslMethod.SimClr, int epochs = 1, Precision precision = Precision.Fp32, int updateFreq = 1)
     {
-        Objective = Objective.Slip,
-        Dataset = "shapes-mini",
-        Epochs = 1,
-        BatchSize = batch,
-        LogEvery = 2,
-    }.WithModelPreset("Micro");
+        var config = new RunConfig
+        {
+            Objective = Objective.Slip,
+            Data = new DataConfig { Dataset = "shapes-mini" },
+            Optim = new OptimConfig { Epochs = epochs, BatchSize = batch, Precision = precision, UpdateFreq = updateFreq },
+            LogEvery = 2,
+        }.WithModelPreset("Micro");
+        return config with { Ssl = SslMethods.Of(method).WithDefaults(config.Ssl) };
+    }
+
+    /// <summary>The config with CLIP's BPE tokenizer and its vocabulary.</summary>
+    public static RunConfig WithBpe(this RunConfig config) => config with { Text = config.Text with { Tokenizer = Tokenizer.ClipBpe, VocabSize = Datasets.ClipBpeTokenizer.VocabSize } };
 }

@@ -57,15 +57,15 @@ public sealed class ApiTests
     {
         await using var app = new SlipAppFactory();
         using var client = app.CreateClient();
-        var bad = SlipAppFactory.TinyRun() with { Epochs = 0, ImageSize = 30, Dataset = "laion-5b" };
+        var bad = SlipAppFactory.TinyRun() with { Optim = SlipAppFactory.TinyRun().Optim with { Epochs = 0 }, Vision = SlipAppFactory.TinyRun().Vision with { ImageSize = 30 }, Data = SlipAppFactory.TinyRun().Data with { Dataset = "laion-5b" } };
 
         var response = await client.PostAsJsonAsync("/api/runs", new LaunchRequest(null, JsonSerializer.SerializeToElement(bad, RunConfig.JsonOptions)), RunConfig.JsonOptions);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
-        Assert.Contains("between 1 and 10000", errors.GetProperty("Epochs")[0].GetString());
-        Assert.Contains("not divisible by patch size", errors.GetProperty("PatchSize")[0].GetString());
-        Assert.Contains("Unknown dataset 'laion-5b'", errors.GetProperty("Dataset")[0].GetString());
+        Assert.Contains("between 1 and 10000", errors.GetProperty("optim.epochs")[0].GetString());
+        Assert.Contains("not divisible by patch size", errors.GetProperty("vision.patchSize")[0].GetString());
+        Assert.Contains("Unknown dataset 'laion-5b'", errors.GetProperty("data.dataset")[0].GetString());
         await using var db = await app.DbAsync();
         Assert.Equal(0, await db.Runs.CountAsync());
     }
@@ -75,17 +75,13 @@ public sealed class ApiTests
     {
         await using var app = new SlipAppFactory();
         using var client = app.CreateClient();
-        var sneaky = SlipAppFactory.TinyRun() with
-        {
-            Dataset = "passwords",
-            Data = new Slip.Training.Datasets.Sources.DatasetSource { Format = "csv", Path = "/etc/passwd" },
-        };
+        var sneaky = SlipAppFactory.TinyRun() with { Data = SlipAppFactory.TinyRun().Data with { Dataset = "passwords", Source = new Slip.Training.Datasets.Sources.DatasetSource { Format = "csv", Path = "/etc/passwd" } } };
 
         var response = await client.PostAsJsonAsync("/api/runs", new LaunchRequest(null, JsonSerializer.SerializeToElement(sneaky, RunConfig.JsonOptions)), RunConfig.JsonOptions);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
-        Assert.Contains("outside the data roots", errors.GetProperty("Data")[0].GetString());
+        Assert.Contains("outside the data roots", errors.GetProperty("data.source")[0].GetString());
         await using var db = await app.DbAsync();
         Assert.Equal(0, await db.Runs.CountAsync());
     }

@@ -17,7 +17,7 @@ public sealed class CheckpointRetentionTests
     {
         await using var app = new SlipAppFactory(workers: true);
         using var client = app.CreateClient();
-        var config = SlipAppFactory.TinyRun(epochs: 5) with { KeepLastCheckpoints = 1, KeepEveryCheckpoints = 2 };
+        var config = SlipAppFactory.TinyRun(epochs: 5) with { Checkpoints = SlipAppFactory.TinyRun(epochs: 5).Checkpoints with { KeepLast = 1, KeepEvery = 2 } };
         var response = await client.PostAsJsonAsync("/api/runs", new LaunchRequest("retained", JsonSerializer.SerializeToElement(config, RunConfig.JsonOptions)), RunConfig.JsonOptions);
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
         Assert.Equal(RunStatus.Succeeded, (await app.WaitForRunAsync(id, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, TimeSpan.FromSeconds(120))).Status);

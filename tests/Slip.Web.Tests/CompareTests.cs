@@ -51,7 +51,7 @@ public sealed class CompareTests
             foreach (var (objective, seed, zeroShot) in new[] { (Objective.Clip, 0, 20.0), (Objective.Slip, 0, 30.0) })
             {
                 var config = SlipAppFactory.TinyRun(epochs: 2) with { Objective = objective, Seed = seed };
-                var run = new Run { Name = $"{objective}", Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, CreatedAt = DateTime.UtcNow };
+                var run = new Run { Name = $"{objective}", Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Data.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, CreatedAt = DateTime.UtcNow };
                 db.Runs.Add(run);
                 await db.SaveChangesAsync();
                 await MetricIngest.WriteAsync(db, run.Id, [new("zeroshot_acc1", 4, 1, zeroShot - 5, DateTime.UtcNow), new("zeroshot_acc1", 8, 2, zeroShot, DateTime.UtcNow), new("lp_acc1", 8, 2, zeroShot + 10, DateTime.UtcNow)]);

@@ -21,7 +21,7 @@ public sealed class CurveComparisonTests
             foreach (var (objective, seed, value) in new[] { (Objective.Clip, 0, 4.0), (Objective.Clip, 1, 6.0), (Objective.Slip, 0, 1.0), (Objective.Slip, 1, double.NaN) })
             {
                 var config = SlipAppFactory.TinyRun() with { Objective = objective, Seed = seed };
-                var run = new Run { Name = $"{objective}-{seed}", Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, CreatedAt = DateTime.UtcNow };
+                var run = new Run { Name = $"{objective}-{seed}", Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Data.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, CreatedAt = DateTime.UtcNow };
                 db.Runs.Add(run);
                 await db.SaveChangesAsync();
                 ids.Add(run.Id);

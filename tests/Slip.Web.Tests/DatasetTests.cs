@@ -76,14 +76,14 @@ public sealed class DatasetTests
         var registry = app.Get<DatasetRegistry>();
         Assert.Empty((await registry.RegisterAsync(new DatasetRegistration("shapes-wds", null, new DatasetSource { Path = shards }))).Errors);
 
-        var config = SlipAppFactory.TinyRun() with { Dataset = "shapes-wds", BatchSize = 8 };
+        var config = SlipAppFactory.TinyRun() with { Data = SlipAppFactory.TinyRun().Data with { Dataset = "shapes-wds" }, Optim = SlipAppFactory.TinyRun().Optim with { BatchSize = 8 } };
         var launch = await app.Get<RunLauncher>().LaunchAsync("on shards", config);
         Assert.Empty(launch.Errors);
         var run = await app.WaitForRunAsync(launch.RunId!.Value, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, TimeSpan.FromMinutes(2));
         Assert.True(run.Status == RunStatus.Succeeded, run.Error);
         var stored = RunConfig.FromJson(run.ConfigJson);
-        Assert.Equal(shards, stored.Data!.Path);
-        Assert.Equal(40, stored.EpochSamples);
+        Assert.Equal(shards, stored.Data.Source!.Path);
+        Assert.Equal(40, stored.Data.EpochSamples);
         Assert.Equal(5, run.TotalSteps); // 40 samples / batch 8, one epoch
     }
 }

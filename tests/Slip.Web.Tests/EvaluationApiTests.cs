@@ -19,7 +19,7 @@ public sealed class EvaluationApiTests
     {
         await using var app = new SlipAppFactory(workers: true);
         using var client = app.CreateClient();
-        var launched = await client.PostAsJsonAsync("/api/runs", new LaunchRequest("evaluated", JsonSerializer.SerializeToElement(SlipAppFactory.TinyRun() with { Objective = Objective.Clip, EvaluateAtEnd = "linear_probe" }, RunConfig.JsonOptions)), RunConfig.JsonOptions);
+        var launched = await client.PostAsJsonAsync("/api/runs", new LaunchRequest("evaluated", JsonSerializer.SerializeToElement(SlipAppFactory.TinyRun() with { Eval = SlipAppFactory.TinyRun().Eval with { TasksAtEnd = "linear_probe" }, Objective = Objective.Clip }, RunConfig.JsonOptions)), RunConfig.JsonOptions);
         var runId = (await launched.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
         Assert.Equal(RunStatus.Succeeded, (await app.WaitForRunAsync(runId, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, TimeSpan.FromSeconds(90))).Status);
         long checkpointId;
@@ -113,7 +113,7 @@ public sealed class EvaluationApiTests
     private static async Task<(long RunId, Checkpoint Checkpoint)> RunWithCheckpointAsync(SlipAppFactory app, RunConfig config)
     {
         await using var db = await app.DbAsync();
-        var run = new Run { Name = "r", Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, CreatedAt = DateTime.UtcNow };
+        var run = new Run { Name = "r", Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Data.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, CreatedAt = DateTime.UtcNow };
         db.Runs.Add(run);
         await db.SaveChangesAsync();
         var path = Path.Combine(app.DataDirectory, $"run{run.Id}.pt");

@@ -17,7 +17,7 @@ public sealed class ResumeTests
     /// <summary>Two epochs of 8 steps; a first attempt waits after step 12 (mid-epoch 2, after the epoch 1 checkpoint at step 8).</summary>
     private static SlipAppFactory PausingApp(bool workers = false, string? dataDirectory = null, Dictionary<string, string?>? more = null)
     {
-        var settings = new Dictionary<string, string?> { [$"Slip:TrainerEnvironment:{Trainer.FaultPauseAfterStepVariable}"] = "12" };
+        var settings = new Dictionary<string, string?> { [$"Slip:TrainerEnvironment:{TrainerFaults.PauseAfterStepVariable}"] = "12" };
         if (dataDirectory is not null)
         {
             settings["Slip:DataDirectory"] = dataDirectory;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
 using Slip.Training;
+using Slip.Training.Ssl;
 using Slip.Web.Components.Shared;
 
 namespace Slip.Web.Tests;
@@ -79,7 +80,7 @@ public sealed class RunFormTests
 
         var submission = Assert.Single(submitted);
         Assert.Equal("my ablation", submission.Name);
-        Assert.Equal((3, 16, 7, 0.5, Objective.Slip, "Tiny"), (submission.Config.Epochs, submission.Config.BatchSize, submission.Config.Seed, submission.Config.SslScale, submission.Config.Objective, submission.Config.Model));
+        Assert.Equal((3, 16, 7, 0.5, Objective.Slip, "Tiny"), (submission.Config.Optim.Epochs, submission.Config.Optim.BatchSize, submission.Config.Seed, submission.Config.Ssl.Scale, submission.Config.Objective, submission.Config.Model));
         Assert.Empty(submission.Config.Validate(Datasets));
     }
 
@@ -99,19 +100,19 @@ public sealed class RunFormTests
         SetNumber(form, "update-freq", "4");
         form.Find("button[data-testid=launch]").Click();
         var config = Assert.Single(submitted).Config;
-        Assert.Equal((4, 1.5), (config.UpdateFreq, config.GradClipNorm!.Value));
+        Assert.Equal((4, 1.5), (config.Optim.UpdateFreq, config.Optim.GradClipNorm!.Value));
     }
 
     [Fact]
     public void ChoosingClipBpeGivesTheModelCLIPsVocabulary()
     {
-        var model = new RunFormModel { Tokenizer = "clip-bpe" };
-        var config = model.ToConfig();
-        Assert.Equal(49408, config.VocabSize);
-        Assert.Null(config.GradClipNorm);
-        Assert.Empty(config.Validate(Datasets));
-        model.Tokenizer = "byte";
-        Assert.Equal(259, model.ToConfig().VocabSize);
+        var model = new RunFormModel();
+        model.Set("text.tokenizer", Tokenizer.ClipBpe);
+        Assert.Equal(49408, model.Config.Text.VocabSize);
+        Assert.Null(model.Config.Optim.GradClipNorm);
+        Assert.Empty(model.Config.Validate(Datasets));
+        model.Set("text.tokenizer", Tokenizer.Byte);
+        Assert.Equal(259, model.Config.Text.VocabSize);
     }
 
     [Fact]
@@ -135,7 +136,7 @@ public sealed class RunFormTests
         ctx.Services.AddMudServices();
         var form = ctx.Render<RunForm>(p => p
             .Add(f => f.Datasets, Datasets)
-            .Add(f => f.ServerErrors, [new ConfigError("Dataset", "Unknown dataset 'x'.")]));
+            .Add(f => f.ServerErrors, [new ConfigError("data.dataset", "Unknown dataset 'x'.")]));
         Assert.Contains("Unknown dataset 'x'.", form.Markup);
     }
 
@@ -143,14 +144,15 @@ public sealed class RunFormTests
     public void ChoosingAnSslMethodBringsItsDefaultsAndReachesTheConfig()
     {
         var model = new RunFormModel();
-        model.ApplySslMethod("mocov3");
-        var config = model.ToConfig();
-        Assert.Equal(("mocov3", 0.2, 0.99, "SLIP (MoCo v3)"), (config.SslMethod, config.SslTemperature, config.SslMomentum, config.ObjectiveLabel));
-        model.ApplySslMethod("byol");
-        Assert.Equal((0.2, 0.996), (model.SslTemperature, model.SslMomentum));
-        model.ApplyObjective(Objective.Clip);
-        Assert.Equal("simclr", model.SslMethod);
-        Assert.Empty(model.ToConfig().Validate(Datasets));
+        model.Set("ssl.method", SslMethod.MocoV3);
+        Assert.Equal((SslMethod.MocoV3, 0.2, 0.99, "SLIP (MoCo v3)"), (model.Config.Ssl.Method, model.Config.Ssl.Temperature, model.Config.Ssl.Momentum, model.Config.ObjectiveLabel));
+
+        // Whatever was chosen before, a method's defaults are those of the cascade: the form means what {"ssl": {"method": "byol"}} means.
+        model.Set("ssl.method", SslMethod.Byol);
+        Assert.Equal(RunConfig.FromJson("""{"ssl": {"method": "byol"}}"""), model.Config);
+        model.Set("objective", Objective.Clip);
+        Assert.Equal(SslMethod.SimClr, model.Config.Ssl.Method);
+        Assert.Empty(model.Config.Validate(Datasets));
     }
 
     [Fact]
@@ -184,6 +186,6 @@ public sealed class RunFormTests
             Assert.NotEmpty(submitted);
         }, TimeSpan.FromSeconds(10));
         var config = Assert.Single(submitted).Config;
-        Assert.Equal((2, 3, 5), (config.ZeroShotEvery, config.KeepLastCheckpoints, config.KeepEveryCheckpoints));
+        Assert.Equal((2, 3, 5), (config.Eval.ZeroShotEvery, config.Checkpoints.KeepLast, config.Checkpoints.KeepEvery));
     }
 }

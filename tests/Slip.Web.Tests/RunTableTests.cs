@@ -15,7 +15,7 @@ public sealed class RunTableTests
     private static async Task<long> AddRunAsync(SlipAppFactory app, string name, RunConfig config, RunStatus status, string tags = "", string notes = "", params MetricRow[] metrics)
     {
         await using var db = await app.DbAsync();
-        var run = new Run { Name = name, Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Dataset, ConfigJson = config.ToJson(), Status = status, Tags = tags, Notes = notes, CreatedAt = DateTime.UtcNow };
+        var run = new Run { Name = name, Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Data.Dataset, ConfigJson = config.ToJson(), Status = status, Tags = tags, Notes = notes, CreatedAt = DateTime.UtcNow };
         db.Runs.Add(run);
         await db.SaveChangesAsync();
         await MetricIngest.WriteAsync(db, run.Id, metrics);
@@ -68,7 +68,7 @@ public sealed class RunTableTests
     public async Task LabelsAreValidatedAndACloneChangesOneKnobAndRemembersItsParent()
     {
         await using var app = new SlipAppFactory();
-        var parent = await AddRunAsync(app, "parent", SlipAppFactory.TinyRun() with { EpochSamples = 64 }, RunStatus.Succeeded);
+        var parent = await AddRunAsync(app, "parent", SlipAppFactory.TinyRun() with { Data = SlipAppFactory.TinyRun().Data with { EpochSamples = 64 } }, RunStatus.Succeeded);
         using var client = app.CreateClient();
 
         var labelled = await client.PatchAsJsonAsync($"/api/runs/{parent}", new RunLabelsRequest(["Baseline", " seed-0 ", "baseline"], "first try"));
@@ -88,12 +88,12 @@ public sealed class RunTableTests
         var child = (await cloned.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
         var diff = await client.GetFromJsonAsync<JsonElement>($"/api/runs/{parent}/diff/{child}");
         var only = Assert.Single(diff.EnumerateArray());
-        Assert.Equal(("learningRate", "0.003", "0.006"), (only.GetProperty("key").GetString(), only.GetProperty("left").GetString(), only.GetProperty("right").GetString()));
+        Assert.Equal(("optim.learningRate", "0.003", "0.006"), (only.GetProperty("key").GetString(), only.GetProperty("left").GetString(), only.GetProperty("right").GetString()));
         await using (var db = await app.DbAsync())
         {
             var run = await db.Runs.SingleAsync(r => r.Id == child);
             Assert.Equal((parent, "lr x2", RunStatus.Queued), (run.ClonedFromId, run.Name, run.Status));
-            Assert.Equal(64, RunConfig.FromJson(run.ConfigJson).EpochSamples);   // what the form does not show is kept
+            Assert.Equal(64, RunConfig.FromJson(run.ConfigJson).Data.EpochSamples);   // what the form does not show is kept
         }
 
         var refused = await client.PostAsJsonAsync($"/api/runs/{parent}/clone", new CloneRequest(null, JsonSerializer.SerializeToElement(new { epochs = 0 })));

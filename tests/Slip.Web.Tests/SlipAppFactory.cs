@@ -181,14 +181,7 @@ public sealed class SlipAppFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>A run config small enough to train in a few seconds on two cores.</summary>
-    public static RunConfig TinyRun(int epochs = 1) => new RunConfig
-    {
-        Objective = Objective.Slip,
-        Dataset = "shapes-mini",
-        Epochs = epochs,
-        BatchSize = 32,
-        LogEvery = 2,
-    }.WithModelPreset("Micro");
+    public static RunConfig TinyRun(int epochs = 1) => new RunConfig { Data = new DataConfig { Dataset = "shapes-mini" }, Optim = new OptimConfig { Epochs = epochs, BatchSize = 32 }, Objective = Objective.Slip, LogEvery = 2 }.WithModelPreset("Micro");
 }
 
 /// <summary>Tests that start a host run one at a time: Hangfire and trainers share two cores.</summary>

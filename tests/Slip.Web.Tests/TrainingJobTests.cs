@@ -16,7 +16,7 @@ public sealed class TrainingJobTests
             Name = "job test",
             Objective = config.Objective.ToString(),
             Model = config.Model,
-            Dataset = config.Dataset,
+            Dataset = config.Data.Dataset,
             ConfigJson = config.ToJson(),
             Status = RunStatus.Queued,
             CreatedAt = DateTime.UtcNow,
@@ -97,7 +97,7 @@ public sealed class TrainingJobTests
     {
         await using var app = new SlipAppFactory(extra: new Dictionary<string, string?>
         {
-            [$"Slip:TrainerEnvironment:{Trainer.FaultNanAtStepVariable}"] = "5",
+            [$"Slip:TrainerEnvironment:{TrainerFaults.NanAtStepVariable}"] = "5",
         });
         _ = app.Server;
         var runId = await CreateRunAsync(app, SlipAppFactory.TinyRun());

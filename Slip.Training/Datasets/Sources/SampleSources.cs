@@ -9,9 +9,9 @@ public static class SampleSources
     /// </summary>
     public static ISampleSource Open(RunConfig config, DataRoots roots, bool train = true)
     {
-        if (config.Data is not { } data)
+        if (config.Data.Source is not { } data)
         {
-            return new ShapesSource(DatasetCatalog.Load(config.Dataset, train, config.ImageSize));
+            return new ShapesSource(DatasetCatalog.Load(config.Data.Dataset, train, config.Vision.ImageSize));
         }
 
         return Open(data, roots);

@@ -1,154 +1,98 @@
+using System.Collections.Concurrent;
+using System.Linq.Expressions;
+using System.Text.Json.Nodes;
 using Slip.Training;
-using Slip.Training.Ssl;
 
 namespace Slip.Web.Components.Shared;
 
-/// <summary>The editable state of the New Run form; <see cref="ToConfig"/> turns it into the immutable run config.</summary>
+/// <summary>
+/// The New Run form's state: what the user (or the cloned run) gave, as config keys and values, and the config the
+/// cascade makes of it (<see cref="ConfigCascade"/>, the same function the CLI and the API use). Fields bind by config
+/// key, so the form holds no copy of the config's fields and its errors use the config's key names.
+/// </summary>
 public sealed class RunFormModel
 {
-    public string? Name { get; set; }
-    public Objective Objective { get; set; } = Objective.Slip;
-    public string Model { get; set; } = "Tiny";
-    public string Dataset { get; set; } = "shapes";
-    public int Epochs { get; set; } = 2;
-    public int BatchSize { get; set; } = 64;
-    public double LearningRate { get; set; } = 3e-3;
-    public double WeightDecay { get; set; } = 0.1;
-    public double SslScale { get; set; } = 1.0;
-    public string SslMethod { get; set; } = SslMethods.SimClr;
-    public double SslTemperature { get; set; } = 0.1;
-    public double SslMomentum { get; set; } = 0.99;
-    public double MaskRatio { get; set; } = 0.4;
-    public int Seed { get; set; }
-    public int ImageSize { get; set; }
-    public int PatchSize { get; set; }
-    public int VisionWidth { get; set; }
-    public int VisionDepth { get; set; }
-    public int VisionHeads { get; set; }
-    public int UpdateFreq { get; set; } = 1;
+    private static readonly ConcurrentDictionary<string, Func<RunConfig, object?>> Getters = new();
+    private JsonObject given;
+    private IReadOnlyList<string>? datasets;
 
-    /// <summary>Zero-shot evaluation every N epochs on the held-out split; 0 turns it off.</summary>
-    public int ZeroShotEvery { get; set; } = 1;
+    /// <summary>A fresh form: nothing given, so exactly the config <c>{}</c> gives everywhere.</summary>
+    public RunFormModel() : this([])
+    {
+    }
 
-    /// <summary>Evaluation tasks queued on the final checkpoint when the run succeeds.</summary>
-    public IReadOnlyList<string> EvaluateAtEnd { get; set; } = [];
-
-    /// <summary>Checkpoint retention: keep the latest this many; 0 keeps every checkpoint.</summary>
-    public int KeepLastCheckpoints { get; set; }
-
-    /// <summary>Checkpoint retention: also keep every this many epochs; 0 for none.</summary>
-    public int KeepEveryCheckpoints { get; set; }
-
-    /// <summary>0 means no clipping (the reference's choice).</summary>
-    public double GradClipNorm { get; set; }
-
-    public string Precision { get; set; } = MixedPrecision.Fp32;
-    public string Tokenizer { get; set; } = Slip.Training.Datasets.Tokenizers.Byte;
-
-    public RunFormModel() => ApplyPreset("Tiny");
-
-    /// <summary>
-    /// The config the form edits: a fresh one, or a cloned run's, whose fields the form does not show (the dataset
-    /// source, evaluation settings, text tower) are kept as they were.
-    /// </summary>
-    public RunConfig Base { get; private set; } = new();
+    private RunFormModel(JsonObject given)
+    {
+        this.given = given;
+        Config = ConfigCascade.Resolve(given);
+    }
 
     /// <summary>A form filled from an existing run's config, for cloning it with a knob changed.</summary>
-    public static RunFormModel FromConfig(RunConfig config) => new()
-    {
-        Base = config,
-        Objective = config.Objective,
-        Model = config.Model,
-        Dataset = config.Dataset,
-        Epochs = config.Epochs,
-        BatchSize = config.BatchSize,
-        LearningRate = config.LearningRate,
-        WeightDecay = config.WeightDecay,
-        SslScale = config.SslScale,
-        SslMethod = config.SslMethod,
-        SslTemperature = config.SslTemperature,
-        SslMomentum = config.SslMomentum,
-        MaskRatio = config.MaskRatio,
-        Seed = config.Seed,
-        ImageSize = config.ImageSize,
-        PatchSize = config.PatchSize,
-        VisionWidth = config.VisionWidth,
-        VisionDepth = config.VisionDepth,
-        VisionHeads = config.VisionHeads,
-        UpdateFreq = config.UpdateFreq,
-        ZeroShotEvery = config.ZeroShotEvery,
-        EvaluateAtEnd = config.EvaluateAtEndTasks,
-        GradClipNorm = config.GradClipNorm ?? 0,
-        KeepLastCheckpoints = config.KeepLastCheckpoints ?? 0,
-        KeepEveryCheckpoints = config.KeepEveryCheckpoints ?? 0,
-        Precision = config.Precision,
-        Tokenizer = config.Tokenizer,
-    };
+    public static RunFormModel FromConfig(RunConfig config) => new(ConfigJson.ToNode(config));
 
-    /// <summary>Sets the model shape fields from a preset.</summary>
-    public void ApplyPreset(string preset)
-    {
-        var shape = new RunConfig().WithModelPreset(preset);
-        Model = preset;
-        (ImageSize, PatchSize, VisionWidth, VisionDepth, VisionHeads) = (shape.ImageSize, shape.PatchSize, shape.VisionWidth, shape.VisionDepth, shape.VisionHeads);
-    }
+    public string? Name { get; set; }
 
-    /// <summary>Sets the objective and the reference's learning rate and weight decay for it.</summary>
-    public void ApplyObjective(Objective objective)
+    /// <summary>The config the form currently stands for.</summary>
+    public RunConfig Config { get; private set; }
+
+    /// <summary>The problems with <see cref="Config"/> and the name, from the last <see cref="Validate"/>.</summary>
+    public IReadOnlyList<ConfigError> Errors { get; private set; } = [];
+
+    /// <summary>The keys that have a field of their own on the form (the others' errors are listed under it).</summary>
+    public HashSet<string> FieldKeys { get; } = ["Name"];
+
+    /// <summary>Shows problems found elsewhere (the server, after a launch attempt) as the form's own.</summary>
+    public void ShowErrors(IReadOnlyList<ConfigError> errors) => Errors = errors;
+
+    /// <summary>The key of a config property: <c>Key(c => c.Optim.Epochs)</c> is "optim.epochs".</summary>
+    public static string Key<T>(Expression<Func<RunConfig, T>> property) => ConfigKeys.Of(property);
+
+    /// <summary>The current value at a config key.</summary>
+    public object? Value(string key) => Getters.GetOrAdd(key, Getter)(Config);
+
+    /// <summary>Whether a key means anything for the chosen objective and SSL method (others are greyed out).</summary>
+    public bool Applies(string key) => Config.Spec.Applies(key, Config);
+
+    /// <summary>Sets a key as the user gave it (null: back to its default), through the cascade.</summary>
+    public void Set(string key, object? value) => (given, Config) = With(key, value);
+
+    /// <summary>Re-validates the config and the name against the datasets a user may choose.</summary>
+    public IReadOnlyList<ConfigError> Validate(IReadOnlyList<string> knownDatasets)
     {
-        Objective = objective;
-        (LearningRate, WeightDecay) = RunConfig.RecipeDefaults(objective);
-        if (objective == Objective.Clip)
+        datasets = knownDatasets;
+        var errors = Config.Validate(knownDatasets).ToList();
+        if (Slip.Web.Jobs.RunLauncher.ValidateName(Name) is { } nameError)
         {
-            ApplySslMethod(SslMethods.SimClr);
+            errors.Add(nameError);
         }
+
+        return Errors = errors;
     }
 
-    /// <summary>Sets the SSL method and that method's temperature and momentum defaults.</summary>
-    public void ApplySslMethod(string method)
+    /// <summary>The error a key would have if it held <paramref name="value"/> (MudBlazor asks this on blur).</summary>
+    public string? Check(string key, object? value) => With(key, value).Config.Validate(datasets).FirstOrDefault(e => e.Field == key)?.Message;
+
+    public string? ErrorOf(string key) => Errors.FirstOrDefault(e => e.Field == key)?.Message;
+
+    private (JsonObject Given, RunConfig Config) With(string key, object? value)
     {
-        var defaults = SslMethods.WithDefaults(new RunConfig { SslTemperature = SslTemperature, SslMomentum = SslMomentum }, method);
-        (SslMethod, SslTemperature, SslMomentum) = (method, defaults.SslTemperature, defaults.SslMomentum);
+        var change = new JsonObject();
+        ConfigJson.Set(change, key, value is null ? null : System.Text.Json.JsonSerializer.SerializeToNode(value, RunConfig.JsonOptions));
+        var next = ConfigCascade.Change(given, change);
+        return (next, ConfigCascade.Resolve(next));
     }
 
-    public RunFormModel Clone() => (RunFormModel)MemberwiseClone();
+    private static Func<RunConfig, object?> Getter(string key)
+    {
+        var parameter = Expression.Parameter(typeof(RunConfig));
+        Expression body = parameter;
+        foreach (var name in key.Split('.'))
+        {
+            body = Expression.Property(body, char.ToUpperInvariant(name[0]) + name[1..]);
+        }
 
-    public RunConfig ToConfig() => (Base with
-    {
-        Objective = Objective,
-        Dataset = Dataset,
-        // Another dataset than the cloned run's: its source is resolved again at launch.
-        Data = Dataset == Base.Dataset ? Base.Data : null,
-        EpochSamples = Dataset == Base.Dataset ? Base.EpochSamples : null,
-    }).WithModelPreset(Model) with
-    {
-        UpdateFreq = UpdateFreq,
-        ZeroShotEvery = ZeroShotEvery,
-        EvaluateAtEnd = string.Join(',', EvaluateAtEnd),
-        KeepLastCheckpoints = KeepLastCheckpoints > 0 ? KeepLastCheckpoints : null,
-        KeepEveryCheckpoints = KeepEveryCheckpoints > 0 ? KeepEveryCheckpoints : null,
-        GradClipNorm = GradClipNorm == 0 ? null : GradClipNorm,
-        Precision = Precision,
-        Tokenizer = Tokenizer,
-        // CLIP's BPE needs its 49,408-token embedding whatever the preset's text size.
-        VocabSize = Tokenizer == Slip.Training.Datasets.Tokenizers.ClipBpe ? Slip.Training.Datasets.ClipBpeTokenizer.VocabSize
-            : new RunConfig().WithModelPreset(Model).VocabSize,
-        Epochs = Epochs,
-        BatchSize = BatchSize,
-        LearningRate = LearningRate,
-        WeightDecay = WeightDecay,
-        SslScale = SslScale,
-        SslMethod = SslMethod,
-        SslTemperature = SslTemperature,
-        SslMomentum = SslMomentum,
-        MaskRatio = MaskRatio,
-        Seed = Seed,
-        ImageSize = ImageSize,
-        PatchSize = PatchSize,
-        VisionWidth = VisionWidth,
-        VisionDepth = VisionDepth,
-        VisionHeads = VisionHeads,
-    };
+        return Expression.Lambda<Func<RunConfig, object?>>(Expression.Convert(body, typeof(object)), parameter).Compile();
+    }
 }
 
 /// <summary>What the form hands to its page when the user launches a valid run.</summary>

@@ -1,0 +1,72 @@
+using System.Reflection;
+using System.Text.Json.Serialization;
+
+namespace Slip.Training;
+
+/// <summary>Arithmetic precision of forward and backward passes (<c>optim.precision</c>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Precision>))]
+public enum Precision
+{
+    /// <summary>Everything in float32.</summary>
+    [JsonStringEnumMemberName("fp32")] Fp32,
+
+    /// <summary>Forward and backward in bfloat16 on fp32 master weights (for GPUs and CPUs with bf16 units).</summary>
+    [JsonStringEnumMemberName("bf16")] Bf16,
+}
+
+/// <summary>The caption tokenizers a run can use (<c>text.tokenizer</c>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Tokenizer>))]
+public enum Tokenizer
+{
+    /// <summary>The built-in byte-level tokenizer (vocabulary 259); needs no file.</summary>
+    [JsonStringEnumMemberName("byte")] Byte,
+
+    /// <summary>CLIP's BPE (vocabulary 49,408), read from a vocabulary file the user configures.</summary>
+    [JsonStringEnumMemberName("clip-bpe")] ClipBpe,
+}
+
+/// <summary>The names a closed set's members have in JSON, on the command line and in the dashboard.</summary>
+public static class EnumNames
+{
+    /// <summary>The member's JSON name: its <see cref="JsonStringEnumMemberNameAttribute"/>, or its C# name.</summary>
+    public static string Of<T>(T value) where T : struct, Enum =>
+        typeof(T).GetField(value.ToString())?.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? value.ToString();
+
+    /// <summary>Every member's JSON name, in declaration order.</summary>
+    public static IReadOnlyList<string> All<T>() where T : struct, Enum => Enum.GetValues<T>().Select(Of).ToList();
+
+    /// <summary>The member a JSON name (or C# name, either case) stands for.</summary>
+    public static bool TryParse<T>(string? name, out T value) where T : struct, Enum
+    {
+        foreach (var candidate in Enum.GetValues<T>())
+        {
+            if (string.Equals(Of(candidate), name, StringComparison.OrdinalIgnoreCase) || string.Equals(candidate.ToString(), name, StringComparison.OrdinalIgnoreCase))
+            {
+                value = candidate;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+}
+
+/// <summary>Marks a closed set's member with the type that implements it, so the enum itself is the registry.</summary>
+[AttributeUsage(AttributeTargets.Field)]
+public sealed class ImplementedByAttribute(Type type) : Attribute
+{
+    public Type Type { get; } = type;
+}
+
+/// <summary>One instance of each member's <see cref="ImplementedByAttribute"/> type, built once.</summary>
+internal static class Implementations<TEnum, TSpec> where TEnum : struct, Enum where TSpec : class
+{
+    private static readonly Dictionary<TEnum, TSpec> Instances = Enum.GetValues<TEnum>().ToDictionary(
+        v => v,
+        v => (TSpec)Activator.CreateInstance(typeof(TEnum).GetField(v.ToString())!.GetCustomAttribute<ImplementedByAttribute>()!.Type)!);
+
+    public static TSpec Of(TEnum value) => Instances[value];
+
+    public static IReadOnlyList<TSpec> All { get; } = Enum.GetValues<TEnum>().Select(v => Instances[v]).ToList();
+}

@@ -1,0 +1,164 @@
+using System.Text.Json.Nodes;
+using Slip.Training.Datasets;
+using Slip.Training.Objectives;
+using Slip.Training.Ssl;
+
+namespace Slip.Training;
+
+/// <summary>
+/// The one place defaults are applied, in order: the model preset, the objective's recipe, the SSL method's defaults,
+/// the tokenizer's vocabulary, then the user's values. The CLI, the API, the New Run form and clones all build configs
+/// here, so a knob means the same thing wherever it is set.
+/// </summary>
+public static class ConfigCascade
+{
+    /// <summary>One level of the cascade: the key that chooses it, the values it can take, and the defaults each brings.</summary>
+    private sealed record Level(string Key, IReadOnlyList<string> Values, Func<RunConfig, string, RunConfig> Apply);
+
+    private static readonly Level[] Levels =
+    [
+        new(ConfigKeys.Of(c => c.Model), ModelPresets.Names, (c, preset) => c.WithModelPreset(preset)),
+        new(ConfigKeys.Of(c => c.Objective), EnumNames.All<Objective>(), (c, name) => ObjectiveRegistry.Of(Parse<Objective>(name, "objective")).WithRecipe(c)),
+        new(ConfigKeys.Of(c => c.Ssl.Method), EnumNames.All<SslMethod>(), (c, name) => c with { Ssl = SslMethods.Of(Parse<SslMethod>(name, "SSL method")).WithDefaults(c.Ssl) }),
+        new(ConfigKeys.Of(c => c.Text.Tokenizer), EnumNames.All<Tokenizer>(), (c, name) => Parse<Tokenizer>(name, "tokenizer") == Tokenizer.ClipBpe
+            ? c with { Text = c.Text with { Tokenizer = Tokenizer.ClipBpe, VocabSize = ClipBpeTokenizer.VocabSize } }
+            : c with { Text = c.Text with { Tokenizer = Tokenizer.Byte } }),
+    ];
+
+    private static readonly Lazy<Dictionary<string, IReadOnlySet<string>>> DependentKeys = new(() => Levels.ToDictionary(l => l.Key, DependentsOf));
+
+    /// <summary>The keys that choose defaults for others (model, objective, ssl.method, text.tokenizer).</summary>
+    public static IReadOnlyList<string> Roots { get; } = Levels.Select(l => l.Key).ToList();
+
+    /// <summary>The keys whose defaults a root key chooses: changing the root resets them unless they are changed too.</summary>
+    public static IReadOnlySet<string> Dependents(string root) => DependentKeys.Value.TryGetValue(root, out var keys) ? keys : new HashSet<string>();
+
+    /// <summary>
+    /// The config a user means by <paramref name="given"/> (canonical, see <see cref="ConfigJson.Normalize"/>): every
+    /// level's defaults in order, chosen by the given roots or their defaults, then the given values on top.
+    /// </summary>
+    public static RunConfig Resolve(JsonObject given)
+    {
+        var config = new RunConfig();
+        var baseline = ConfigJson.ToNode(config);
+        foreach (var level in Levels)
+        {
+            var source = ConfigJson.TryGet(given, level.Key, out var value) && value is not null ? value : ConfigJson.TryGet(baseline, level.Key, out var fallback) ? fallback : null;
+            try
+            {
+                config = level.Apply(config, Text(source, level.Key));
+            }
+            catch (ArgumentException ex)
+            {
+                throw new FormatException(ex.Message, ex);
+            }
+        }
+
+        var merged = ConfigJson.ToNode(config);
+        foreach (var (key, value) in ConfigJson.Flatten(given))
+        {
+            ConfigJson.Set(merged, key, value?.DeepClone());
+        }
+
+        return ConfigJson.FromNode(merged);
+    }
+
+    /// <summary>
+    /// <paramref name="given"/> with <paramref name="changes"/> applied (both canonical): a changed root key drops the
+    /// values it chooses defaults for, unless they are changed too; a key changed to null is dropped, taking its default.
+    /// </summary>
+    public static JsonObject Change(JsonObject given, JsonObject changes)
+    {
+        var result = (JsonObject)given.DeepClone();
+        var changed = ConfigJson.Flatten(changes);
+        var rootChanged = false;
+        foreach (var root in Roots)
+        {
+            if (changed.TryGetValue(root, out var next) && !(ConfigJson.TryGet(given, root, out var before) && JsonNode.DeepEquals(before, next)))
+            {
+                rootChanged = true;
+                foreach (var dependent in Dependents(root).Where(k => !changed.ContainsKey(k)))
+                {
+                    ConfigJson.Remove(result, dependent);
+                }
+            }
+        }
+
+        foreach (var (key, value) in changed)
+        {
+            if (value is null)
+            {
+                ConfigJson.Remove(result, key);
+            }
+            else
+            {
+                ConfigJson.Set(result, key, value.DeepClone());
+            }
+        }
+
+        if (rootChanged)
+        {
+            DropWhatNoLongerApplies(result, changed);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Values given earlier for knobs the changed objective or SSL method does not read (an SSL method once the objective
+    /// is CLIP, MoCo's temperature once the method is MIM) go back to their defaults, so they cannot stand in the way.
+    /// </summary>
+    private static void DropWhatNoLongerApplies(JsonObject given, Dictionary<string, JsonNode?> changed)
+    {
+        RunConfig config;
+        try
+        {
+            config = Resolve(given);
+        }
+        catch (FormatException)
+        {
+            return;   // Resolve will say what is wrong when the config is used.
+        }
+
+        foreach (var key in ConfigJson.Flatten(given).Keys.Where(k => !changed.ContainsKey(k) && !config.Spec.Applies(k, config)))
+        {
+            ConfigJson.Remove(given, key);
+        }
+    }
+
+    /// <summary>A clone of <paramref name="parent"/> with <paramref name="changes"/> (nested or flat keys), through the cascade.</summary>
+    public static RunConfig Derive(RunConfig parent, JsonObject changes) => Resolve(Change(ConfigJson.ToNode(parent), ConfigJson.Normalize(changes)));
+
+    private static IReadOnlySet<string> DependentsOf(Level level)
+    {
+        var baseline = ConfigJson.Flatten(ConfigJson.ToNode(new RunConfig()));
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var value in level.Values)
+        {
+            foreach (var (key, after) in ConfigJson.Flatten(ConfigJson.ToNode(level.Apply(new RunConfig(), value))))
+            {
+                if (key != level.Key && !JsonNode.DeepEquals(after, baseline.GetValueOrDefault(key)))
+                {
+                    keys.Add(key);
+                }
+            }
+        }
+
+        return keys;
+    }
+
+    private static string Text(JsonNode? node, string key)
+    {
+        try
+        {
+            return node?.GetValue<string>() ?? throw new FormatException($"The config key '{key}' has a value of the wrong type: it needs a name.");
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new FormatException($"The config key '{key}' has a value of the wrong type: it needs a name, not {node!.ToJsonString()}.", ex);
+        }
+    }
+
+    private static T Parse<T>(string name, string what) where T : struct, Enum =>
+        EnumNames.TryParse<T>(name, out var value) ? value : throw new FormatException($"Unknown {what} '{name}'. Known: {string.Join(", ", EnumNames.All<T>())}.");
+}

@@ -1,0 +1,41 @@
+namespace Slip.Training;
+
+/// <summary>
+/// The names of every metric Slip logs, in one place: the trainer and objectives write them, the Run page, Compare and
+/// checkpoint retention read them.
+/// </summary>
+public static class MetricNames
+{
+    // Losses and accuracies of a training step (ObjectiveSpec.Losses).
+    public const string Loss = "loss";
+    public const string ClipLoss = "clip_loss";
+    public const string ClipAcc = "clip_acc";
+    public const string SslLoss = "ssl_loss";
+    public const string SslAcc = "ssl_acc";
+
+    // What the trainer adds to each metrics line.
+    public const string LearningRate = "lr";
+    public const string LogitScale = "logit_scale";
+    public const string GradNorm = "grad_norm";
+    public const string DataWaitPct = "data_wait_pct";
+    public const string DataSkipped = "data_skipped";
+    public const string ImagesPerSecond = "images_per_s";
+    public const string CpuPct = "cpu_pct";
+    public const string RssMb = "rss_mb";
+    public const string GpuUtilPct = "gpu_util_pct";
+    public const string GpuMemMb = "gpu_mem_mb";
+
+    // Evaluation: zero-shot classification (bare in clip_benchmark results, prefixed during training), probe, fine-tune.
+    public const string Acc1 = "acc1";
+    public const string Acc5 = "acc5";
+    public const string MeanPerClassRecall = "mean_per_class_recall";
+    public const string ZeroShotPrefix = "zeroshot_";
+    public const string ZeroShotAcc1 = ZeroShotPrefix + Acc1;
+    public const string ZeroShotAcc5 = ZeroShotPrefix + Acc5;
+    public const string LinearProbePrefix = "lp_";
+    public const string LinearProbeAcc1 = LinearProbePrefix + Acc1;
+    public const string LinearProbeAcc5 = LinearProbePrefix + Acc5;
+    public const string FineTunePrefix = "ft_";
+    public const string FineTuneAcc1 = FineTunePrefix + Acc1;
+    public const string FineTuneAcc5 = FineTunePrefix + Acc5;
+}

@@ -1,0 +1,59 @@
+using Slip.Training.Datasets;
+using Slip.Training.Evaluation;
+using Slip.Training.Models;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Slip.Training;
+
+/// <summary>What one training run holds while it trains: data, model, optimizer, schedule, and where it is.</summary>
+internal sealed class TrainingSession : IDisposable
+{
+    public TrainingSession(RunConfig config, ICaptionTokenizer tokenizer, BatchLoader loader)
+    {
+        Tokenizer = tokenizer;
+        Loader = loader;
+        StepsPerEpoch = loader.BatchesPerEpoch / config.Optim.UpdateFreq;
+        TotalSteps = (long)StepsPerEpoch * config.Optim.Epochs;
+        Model = new SlipModel(config);
+        Model.train();
+        Optimizer = Trainer.CreateOptimizer(Model, config);
+        Mixed = config.Optim.Precision == Precision.Bf16 ? new MixedPrecision(Model, config) : null;
+        Schedule = new LearningRateSchedule(config.Optim.LearningRate, config.Optim.LearningRateStart, config.Optim.LearningRateEnd,
+            (long)Math.Round(config.Optim.WarmupEpochs * StepsPerEpoch), TotalSteps);
+        System = new SystemSampler(cuda.is_available() ? "cuda:0" : "cpu");
+    }
+
+    public ICaptionTokenizer Tokenizer { get; }
+    public BatchLoader Loader { get; }
+    public int StepsPerEpoch { get; }
+    public long TotalSteps { get; }
+    public SlipModel Model { get; }
+    public AdamW Optimizer { get; }
+
+    /// <summary>The bf16 copy that computes, when the run is bf16; <see cref="Model"/> then holds the fp32 master weights.</summary>
+    public MixedPrecision? Mixed { get; }
+
+    public LearningRateSchedule Schedule { get; }
+    public SystemSampler System { get; }
+    public MetricWindow Window { get; } = new();
+
+    /// <summary>Optimizer steps taken so far, over all attempts.</summary>
+    public long Step { get; set; }
+
+    /// <summary>The step this attempt started from (0, or where a resumed run continues).</summary>
+    public long StartStep { get; set; }
+
+    /// <summary>The epoch the current step is in.</summary>
+    public int Epoch => (int)(Step / StepsPerEpoch);
+
+    /// <summary>The held-out evaluation set, loaded on first use.</summary>
+    public EvalSet? HeldOut { get; set; }
+
+    public void Dispose()
+    {
+        Mixed?.Dispose();
+        Optimizer.Dispose();
+        Model.Dispose();
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using Slip.Training.Ssl;
+
+namespace Slip.Training.Tests;
+
+/// <summary>The one cascade: preset, objective recipe, SSL method defaults, tokenizer, then the user's values.</summary>
+public class CascadeTests
+{
+    [Fact]
+    public void EachObjectiveGetsTheReferenceRecipeUnlessTheUserGivesOne()
+    {
+        var clip = RunConfig.FromJson("""{"objective": "Clip"}""");
+        Assert.Equal((5e-4, 0.5), (clip.Optim.LearningRate, clip.Optim.WeightDecay));
+        var simclr = RunConfig.FromJson("""{"objective": "SimClr"}""");
+        Assert.Equal((3.2e-3, 0.1), (simclr.Optim.LearningRate, simclr.Optim.WeightDecay));
+        var slip = RunConfig.FromJson("""{}""");
+        Assert.Equal((3e-3, 0.1), (slip.Optim.LearningRate, slip.Optim.WeightDecay));
+        var given = RunConfig.FromJson("""{"objective": "Clip", "optim": {"learningRate": 1e-3}}""");
+        Assert.Equal((1e-3, 0.5), (given.Optim.LearningRate, given.Optim.WeightDecay));
+    }
+
+    [Fact]
+    public void TheSslMethodBringsItsTemperatureAndMomentumAndTheTokenizerItsVocabulary()
+    {
+        var moco = RunConfig.FromJson("""{"ssl": {"method": "mocov3"}}""");
+        Assert.Equal((0.2, 0.99), (moco.Ssl.Temperature, moco.Ssl.Momentum));
+        var byol = RunConfig.FromJson("""{"sslMethod": "byol", "sslMomentum": 0.9}""");
+        Assert.Equal((SslMethod.Byol, 0.9), (byol.Ssl.Method, byol.Ssl.Momentum));
+        Assert.Equal(49408, RunConfig.FromJson("""{"text": {"tokenizer": "clip-bpe"}}""").Text.VocabSize);
+    }
+
+    [Fact]
+    public void ChangingARootResetsWhatItChoosesAndKeepsTheRest()
+    {
+        var parent = RunConfig.FromJson("""{"objective": "Slip", "model": "Tiny", "optim": {"epochs": 7}, "ssl": {"method": "mocov3"}}""");
+        var clip = ConfigCascade.Derive(parent, JsonNode.Parse("""{"objective": "Clip", "ssl": {"method": "simclr"}}""")!.AsObject());
+        Assert.Equal((5e-4, 0.5, 7), (clip.Optim.LearningRate, clip.Optim.WeightDecay, clip.Optim.Epochs));
+        Assert.Equal(0.1, clip.Ssl.Temperature);
+        var bigger = ConfigCascade.Derive(parent, JsonNode.Parse("""{"model": "Small", "learningRate": 1e-4}""")!.AsObject());
+        Assert.Equal((192, 64, 1e-4, 7), (bigger.Vision.Width, bigger.Vision.ImageSize, bigger.Optim.LearningRate, bigger.Optim.Epochs));
+        var same = ConfigCascade.Derive(parent with { Optim = parent.Optim with { LearningRate = 9e-4 } }, JsonNode.Parse("""{"objective": "Slip"}""")!.AsObject());
+        Assert.Equal(9e-4, same.Optim.LearningRate);
+    }
+
+    [Fact]
+    public void EveryRootNamesTheKeysItChooses()
+    {
+        Assert.Equal(["optim.learningRate", "optim.weightDecay"], ConfigCascade.Dependents("objective").Order());
+        Assert.Equal(["ssl.momentum", "ssl.temperature"], ConfigCascade.Dependents("ssl.method").Order());
+        Assert.Equal(["text.vocabSize"], ConfigCascade.Dependents("text.tokenizer"));
+        Assert.Contains("vision.width", ConfigCascade.Dependents("model"));
+        Assert.Contains("ssl.mlpDim", ConfigCascade.Dependents("model"));
+    }
+}

@@ -1,3 +1,3 @@
 using Slip.Training.Cli;
 
-return TrainCommand.Run(args);
+return SlipCli.Run(args);

@@ -39,7 +39,7 @@ public static class OpsBench
         }
 
         Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result, RunConfig.JsonOptions));
-        return TrainCommand.ExitCompleted;
+        return ExitCodes.Completed;
     }
 
     /// <summary>Median milliseconds of <paramref name="repeats"/> calls after three warm-up calls.</summary>

@@ -17,7 +17,7 @@ public sealed class CheckpointCommandTests : IDisposable
     public void ExportWritesSafetensorsWithTheReferenceNamesThatLoadBack()
     {
         var exported = Path.Combine(folder, "model.safetensors");
-        Assert.Equal(0, CheckpointCommands.Export(Release, exported));
+        Assert.Equal(0, CheckpointVerbs.Export(Release, exported));
 
         var (model, config, contents) = Checkpoints.Open(exported);
         using (model)
@@ -46,7 +46,7 @@ public sealed class CheckpointCommandTests : IDisposable
         File.WriteAllLines(captions, ["a red circle", "", "a blue star"]);
         var output = Path.Combine(folder, "out");
 
-        Assert.Equal(0, CheckpointCommands.Embed(Release, images, captions, output, bpeVocabularyPath: null));
+        Assert.Equal(0, CheckpointVerbs.Embed(Release, images, captions, output, bpeVocabularyPath: null));
 
         var (imageRows, imageShape) = ReadNpy(Path.Combine(output, "image_embeddings.npy"));
         var (textRows, textShape) = ReadNpy(Path.Combine(output, "text_embeddings.npy"));
@@ -77,7 +77,7 @@ public sealed class CheckpointCommandTests : IDisposable
         Console.SetOut(output);
         try
         {
-            Assert.Equal(0, CheckpointCommands.Inspect(Release));
+            Assert.Equal(0, CheckpointVerbs.Inspect(Release));
         }
         finally
         {

@@ -241,8 +241,8 @@ public sealed class DatasetSourceTests
     {
         var dir = DatasetFiles.TempFolder("verb");
         DatasetFiles.Shard(Path.Combine(dir, "00000.tar"), DatasetFiles.Samples(0, 4));
-        Assert.Equal(Cli.TrainCommand.ExitCompleted, Cli.TrainCommand.Run(["dataset", "--format", "webdataset", "--path", Path.Combine(dir, "00000.tar"), "--data-roots", dir]));
-        Assert.Equal(Cli.TrainCommand.ExitUsage, Cli.TrainCommand.Run(["dataset", "--format", "csv", "--path", "/etc/passwd", "--data-roots", dir]));
-        Assert.Equal(Cli.TrainCommand.ExitUsage, Cli.TrainCommand.Run(["dataset", "--format", "csv"]));
+        Assert.Equal(Cli.ExitCodes.Completed, Cli.SlipCli.Run(["dataset", "--format", "webdataset", "--path", Path.Combine(dir, "00000.tar"), "--data-roots", dir]));
+        Assert.Equal(Cli.ExitCodes.Usage, Cli.SlipCli.Run(["dataset", "--format", "csv", "--path", "/etc/passwd", "--data-roots", dir]));
+        Assert.Equal(Cli.ExitCodes.Usage, Cli.SlipCli.Run(["dataset", "--format", "csv"]));
     }
 }

@@ -87,14 +87,14 @@ public sealed class EvalRequestTests
         int code;
         try
         {
-            code = TrainCommand.Run(["eval", "--request", request, "--events", "--out", output]);
+            code = SlipCli.Run(["eval", "--request", request, "--events", "--out", output]);
         }
         finally
         {
             Console.SetOut(stdout);
         }
 
-        Assert.Equal(TrainCommand.ExitCompleted, code);
+        Assert.Equal(ExitCodes.Completed, code);
         var lines = events.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(TrainerEvent.TryParse).OfType<TrainerEvent>().ToList();
         Assert.Equal(TrainerEvent.Started, lines[0].Type);
         Assert.Equal(TrainerEvent.Completed, lines[^1].Type);
@@ -112,14 +112,14 @@ public sealed class EvalRequestTests
         Console.SetOut(events);
         try
         {
-            code = TrainCommand.Run(["eval", "--request", request, "--events"]);
+            code = SlipCli.Run(["eval", "--request", request, "--events"]);
         }
         finally
         {
             Console.SetOut(stdout);
         }
 
-        Assert.Equal(TrainCommand.ExitUsage, code);
+        Assert.Equal(ExitCodes.Usage, code);
         var failed = events.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(TrainerEvent.TryParse).Last(e => e is not null)!;
         Assert.Equal(TrainerEvent.Failed, failed.Type);
         Assert.Contains("ImageSize: This checkpoint's ViT takes 16 px", failed.Message);

@@ -56,8 +56,8 @@ public sealed class EvaluationTests
         var config = TinyConfigs.Slip(batch: 32);
         Assert.Equal(TrainingOutcome.Completed, new Trainer(config, dir, _ => { }, () => false).Run());
         var output = Path.Combine(dir, "results.json");
-        var code = TrainCommand.Run(["eval", "--checkpoint", Path.Combine(dir, "epoch_001.pt"), "--dataset", "shapes-mini", "--probe-epochs", "5", "--out", output]);
-        Assert.Equal(TrainCommand.ExitCompleted, code);
+        var code = SlipCli.Run(["eval", "--checkpoint", Path.Combine(dir, "epoch_001.pt"), "--dataset", "shapes-mini", "--probe-epochs", "5", "--out", output]);
+        Assert.Equal(ExitCodes.Completed, code);
 
         var results = JsonDocument.Parse(File.ReadAllText(output)).RootElement.EnumerateArray().ToList();
         Assert.Equal(new EvalRequest().Tasks, results.Select(r => r.GetProperty("task").GetString()));
@@ -68,8 +68,8 @@ public sealed class EvaluationTests
         Assert.True(Metric(1, "lp_acc5") >= Metric(1, "lp_acc1"));
         Assert.True(Metric(2, "text_retrieval_recall@10") >= Metric(2, "text_retrieval_recall@1"));
 
-        Assert.Equal(TrainCommand.ExitUsage, TrainCommand.Run(["eval", "--checkpoint", Path.Combine(dir, "missing.pt")]));
-        Assert.Equal(TrainCommand.ExitUsage, TrainCommand.Run(["eval", "--checkpoint", Path.Combine(dir, "epoch_001.pt"), "--tasks", "nonsense"]));
+        Assert.Equal(ExitCodes.Usage, SlipCli.Run(["eval", "--checkpoint", Path.Combine(dir, "missing.pt")]));
+        Assert.Equal(ExitCodes.Usage, SlipCli.Run(["eval", "--checkpoint", Path.Combine(dir, "epoch_001.pt"), "--tasks", "nonsense"]));
         Directory.Delete(dir, recursive: true);
     }
 }

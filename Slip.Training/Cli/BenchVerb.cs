@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Slip.Training.Datasets;
@@ -9,10 +10,57 @@ namespace Slip.Training.Cli;
 /// <summary>
 /// <c>bench --config run.json [--steps 20] [--warmup 3]</c>: times the data pipeline (decode + augment one batch)
 /// and the training step (forward, backward, AdamW) separately on the config's model and dataset, and prints one
-/// JSON object. Same model code and step as training, without checkpoints or events.
+/// JSON object. Same model code and step as training, without checkpoints or events. <c>--ops</c> times single
+/// operations instead (<see cref="OpsBench"/>), <c>--data-only</c> the data path alone.
 /// </summary>
-public static class BenchCommand
+internal static class BenchVerb
 {
+    public static Command Create()
+    {
+        var config = CliOptions.Config();
+        var steps = CliOptions.Number("--steps", "Timed steps (with --ops: repeats; with --data-only: batches).", 20, "a whole number above 0", n => n > 0);
+        var warmup = CliOptions.Number("--warmup", "Untimed steps first.", 3, "a whole number, 0 or more", n => n >= 0);
+        var threads = CliOptions.Threads();
+        var ops = new Option<bool>("--ops") { Description = "Time the vision tower's main operations in fp32 and bf16 instead." };
+        var dataOnly = new Option<bool>("--data-only") { Description = "Time the data path alone (read, decode, augment, tokenize)." };
+        var bpeVocabulary = CliOptions.BpeVocabulary();
+        var command = new Command("bench", "Time the data pipeline and the training step on a config's model and dataset.")
+        {
+            config, steps, warmup, threads, ops, dataOnly, bpeVocabulary,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(ops) && result.GetValue(dataOnly))
+            {
+                result.AddError("Choose one of --ops and --data-only.");
+            }
+        });
+        command.SetAction(parsed =>
+        {
+            var run = CliOptions.LoadConfig(parsed.GetRequiredValue(config));
+            if (run is null)
+            {
+                return ExitCodes.Usage;
+            }
+
+            CliOptions.SetThreads(parsed, threads);
+            var vocabulary = CliOptions.BpeVocabularyPath(parsed, bpeVocabulary);
+            try
+            {
+                return parsed.GetValue(ops) ? OpsBench.Run(run, parsed.GetValue(steps))
+                    : parsed.GetValue(dataOnly) ? RunData(run, parsed.GetValue(steps), vocabulary)
+                    : Run(run, parsed.GetValue(steps), parsed.GetValue(warmup), vocabulary);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException || ExitCodes.IsInputOutput(ex))
+            {
+                // A config the bench cannot run (no BPE vocabulary, say) is refused; a file it cannot read is a failure.
+                Console.Error.WriteLine(ex.Message);
+                return ExitCodes.For(ex);
+            }
+        });
+        return command;
+    }
+
     public static int Run(RunConfig config, int steps, int warmup, string? bpeVocabularyPath)
     {
         manual_seed(config.Seed);
@@ -81,7 +129,7 @@ public static class BenchCommand
             Parameters = model.parameters().Sum(p => p.numel()),
         };
         Console.WriteLine(JsonSerializer.Serialize(result, RunConfig.JsonOptions));
-        return TrainCommand.ExitCompleted;
+        return ExitCodes.Completed;
     }
 
     /// <summary>
@@ -125,7 +173,7 @@ public static class BenchCommand
             MsPerBatch = Math.Round(1000 * seconds / Math.Max(1, seen - 1), 1),
             loader.Skipped,
         }, RunConfig.JsonOptions));
-        return TrainCommand.ExitCompleted;
+        return ExitCodes.Completed;
     }
 
     /// <summary>A memory field of /proc/self/status (VmRSS, VmHWM; tab- and space-padded), or the working set elsewhere.</summary>

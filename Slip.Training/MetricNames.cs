@@ -38,4 +38,10 @@ public static class MetricNames
     public const string FineTunePrefix = "ft_";
     public const string FineTuneAcc1 = FineTunePrefix + Acc1;
     public const string FineTuneAcc5 = FineTunePrefix + Acc5;
+
+    /// <summary>Image-to-text retrieval recall at k (clip_benchmark's name).</summary>
+    public static string TextRetrievalRecallAt(int k) => $"text_retrieval_recall@{k}";
+
+    /// <summary>Text-to-image retrieval recall at k (clip_benchmark's name).</summary>
+    public static string ImageRetrievalRecallAt(int k) => $"image_retrieval_recall@{k}";
 }

@@ -20,8 +20,8 @@ public static class Retrieval
         var result = new Dictionary<string, double>();
         foreach (var k in new[] { 1, 5, 10 })
         {
-            result[$"text_retrieval_recall@{k}"] = Metrics.RecallAt(scores, (image, caption) => image == caption, k);
-            result[$"image_retrieval_recall@{k}"] = Metrics.RecallAt(scores.t(), (caption, image) => image == caption, k);
+            result[MetricNames.TextRetrievalRecallAt(k)] = Metrics.RecallAt(scores, (image, caption) => image == caption, k);
+            result[MetricNames.ImageRetrievalRecallAt(k)] = Metrics.RecallAt(scores.t(), (caption, image) => image == caption, k);
         }
 
         return result;

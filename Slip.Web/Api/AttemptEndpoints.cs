@@ -1,12 +1,10 @@
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Web.Jobs;
+using Slip.Web.Runs;
 using Slip.Web.Security;
 
 namespace Slip.Web.Api;
-
-/// <summary>One attempt as the API returns it.</summary>
-public sealed record AttemptView(int Number, long FromStep, string? Worker, DateTime StartedAt, DateTime? FinishedAt, string Status, string? Error, long SupersededPoints);
 
 /// <summary>Resuming a run (a new attempt, same run id) and its attempt history.</summary>
 public static class AttemptEndpoints
@@ -39,11 +37,6 @@ public static class AttemptEndpoints
             return SlipEndpoints.NotFound($"Run {id} does not exist.");
         }
 
-        return Results.Ok(await AttemptsOfAsync(db, id, ct));
+        return Results.Ok(await RunPageQuery.AttemptsAsync(db, id, ct));
     }
-
-    public static Task<List<AttemptView>> AttemptsOfAsync(SlipDbContext db, long runId, CancellationToken ct = default) =>
-        db.RunAttempts.AsNoTracking().Where(a => a.RunId == runId).OrderBy(a => a.Number)
-            .Select(a => new AttemptView(a.Number, a.FromStep, a.Worker, a.StartedAt, a.FinishedAt, a.Status.ToString(), a.Error, a.SupersededPoints))
-            .ToListAsync(ct);
 }

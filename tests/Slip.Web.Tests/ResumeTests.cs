@@ -70,7 +70,7 @@ public sealed class ResumeTests
         Assert.Equal((8L, 16L), (summary.Count, summary.LastStep));
         Assert.Equal([1, 2], await after.Checkpoints.Where(c => c.RunId == runId).OrderBy(c => c.Epoch).Select(c => c.Epoch).ToListAsync());
 
-        var attempts = await AttemptEndpoints.AttemptsOfAsync(after, runId);
+        var attempts = await Slip.Web.Runs.RunPageQuery.AttemptsAsync(after, runId);
         Assert.Equal(2, attempts.Count);
         Assert.Equal(("Failed", 0L), (attempts[0].Status, attempts[0].FromStep));
         Assert.Contains("killed by signal 9", attempts[0].Error);
@@ -108,7 +108,7 @@ public sealed class ResumeTests
         var points = (await after.MetricPoints.Where(p => p.RunId == runId).ToListAsync()).Select(p => (p.Name, p.Step, p.Value)).ToList();
         Assert.All(acknowledged, p => Assert.Contains(p, points));   // nothing stored before the restart was lost
         Assert.Equal(AllLossSteps, points.Where(p => p.Item1 == "loss").Select(p => p.Item2).Order());
-        var attempts = await AttemptEndpoints.AttemptsOfAsync(after, runId);
+        var attempts = await Slip.Web.Runs.RunPageQuery.AttemptsAsync(after, runId);
         Assert.Equal(["Failed", "Succeeded"], attempts.Select(a => a.Status));
         Assert.Contains("shut down", attempts[0].Error);
         Assert.Equal(12L, attempts[1].FromStep);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Slip.Training;
 
 namespace Slip.Web.Runs;
 
@@ -21,9 +22,21 @@ public static class ConfigDiff
             .ToList();
     }
 
-    /// <summary>A config as dotted key paths and their JSON values.</summary>
+    /// <summary>
+    /// A config as dotted key paths and their JSON values. A run config is read through <see cref="RunConfig.FromJson"/>
+    /// first, so a config stored flat and one stored in parts compare key for key (<c>optim.learningRate</c>).
+    /// </summary>
     public static Dictionary<string, string?> Flatten(string json)
     {
+        try
+        {
+            json = RunConfig.FromJson(json).ToJson();
+        }
+        catch (FormatException)
+        {
+            // Not a run config (or one this version cannot read): compared as the JSON it is.
+        }
+
         var result = new Dictionary<string, string?>(StringComparer.Ordinal);
         void Walk(JsonNode? node, string path)
         {

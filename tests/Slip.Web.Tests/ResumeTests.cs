@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
-using Slip.Web.Api;
 using Slip.Web.Jobs;
 
 namespace Slip.Web.Tests;

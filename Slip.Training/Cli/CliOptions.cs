@@ -14,7 +14,7 @@ namespace Slip.Training.Cli;
 internal static class CliOptions
 {
     /// <summary><c>--config run.json</c>: a run config file that exists (its content is checked by <see cref="LoadConfig"/>).</summary>
-    public static Option<string> Config() => ExistingFile("--config", "The run config (JSON; see RunConfig.cs): every field optional.", "Config file", required: true, helpName: "run.json");
+    public static Option<string> Config() => ExistingFile("--config", "The run config (JSON in parts; see the README's Run configs): every key optional.", "Config file", required: true, helpName: "run.json");
 
     /// <summary><c>--threads n</c>: libtorch's CPU threads; all cores when not given.</summary>
     public static Option<int?> Threads() => Number<int>("--threads", "CPU threads for libtorch (default: all cores).", "a whole number above 0", n => n > 0);

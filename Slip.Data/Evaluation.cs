@@ -2,9 +2,10 @@ namespace Slip.Data;
 
 /// <summary>
 /// An evaluation of one of a run's checkpoints (zero-shot, linear probe, fine-tuning, retrieval), queued and run like
-/// training: what was asked, where it stands and, once done, its results in clip_benchmark's JSON shape.
+/// training (under a lease, by a supervised child process): what was asked, where it stands and, once done, its results
+/// in clip_benchmark's JSON shape.
 /// </summary>
-public class Evaluation
+public class Evaluation : ILeasedWork
 {
     public long Id { get; set; }
 
@@ -46,6 +47,11 @@ public class Evaluation
 
     /// <summary>What the evaluator is doing now ("linear probe epoch 12/90").</summary>
     public string? Phase { get; set; }
+
+    /// <summary>The worker that holds the evaluation while its evaluator runs (see <see cref="ILeasedWork"/>); null when no one does.</summary>
+    public string? LeaseOwner { get; set; }
+
+    public DateTime? LeaseExpiresAt { get; set; }
 
     public bool CancelRequested { get; set; }
 

@@ -1,7 +1,7 @@
 namespace Slip.Data;
 
 /// <summary>One training run: its immutable config, where it stands, and the lease that keeps it to one trainer.</summary>
-public class Run
+public class Run : ILeasedWork
 {
     public long Id { get; set; }
 

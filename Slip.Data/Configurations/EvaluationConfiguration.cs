@@ -15,6 +15,7 @@ internal sealed class EvaluationConfiguration : IEntityTypeConfiguration<Evaluat
         evaluation.Property(e => e.Worker).HasMaxLength(256);
         evaluation.Property(e => e.JobId).HasMaxLength(128);
         evaluation.Property(e => e.Phase).HasMaxLength(256);
+        evaluation.Property(e => e.LeaseOwner).HasMaxLength(256);
         evaluation.HasIndex(e => e.RunId);
         evaluation.HasOne<Run>().WithMany(r => r.Evaluations).HasForeignKey(e => e.RunId).OnDelete(DeleteBehavior.Cascade);
         evaluation.HasOne<Checkpoint>().WithMany().HasForeignKey(e => e.CheckpointId).OnDelete(DeleteBehavior.SetNull);

@@ -72,6 +72,7 @@ public static class SlipServiceCollectionExtensions
         services.AddSingleton<JobQueue>();
         services.AddSingleton<CheckpointIntegrity>();
         services.AddSingleton<RunResumer>();
+        services.AddSingleton<ChildProcessSupervisor>();
         services.AddSingleton<Slip.Web.Datasets.DatasetRegistry>();
         services.AddTransient<TrainingJob>();
         services.AddTransient<EvaluationJob>();

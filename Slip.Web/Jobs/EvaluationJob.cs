@@ -4,154 +4,136 @@ using Hangfire.Server;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Slip.Data;
-using Slip.Training;
 using Slip.Web.Hosting;
 using Slip.Web.Live;
 
 namespace Slip.Web.Jobs;
 
 /// <summary>
-/// The Hangfire job that runs one evaluation: claims it, checks the checkpoint is still the file that was recorded
-/// (sha256), runs the CLI's <c>eval --request --events</c> as a child process on the worker's device, records its
-/// progress and results, and stops it when cancelled.
+/// The Hangfire job that runs one evaluation, through the <see cref="ChildProcessSupervisor"/> (a lease, a heartbeat,
+/// store retry, cancel) as training does: what is particular to evaluation is here. Before the evaluator starts, the
+/// checkpoint must still be the file that was recorded (sha256); the CLI's <c>eval --request --events</c> runs on the
+/// worker's device, an <see cref="EvaluationRecorder"/> stores its progress, and its results file is stored with the
+/// outcome. Evaluations are not resumed: one that is interrupted fails with the reason.
 /// </summary>
 public sealed class EvaluationJob(
     IDbContextFactory<SlipDbContext> dbFactory,
     RunEventHub hub,
-    WorkerRegistry workers,
+    ChildProcessSupervisor supervisor,
     CheckpointIntegrity integrity,
     IOptions<SlipOptions> options,
     ILogger<EvaluationJob> logger)
 {
-    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
+    // Fields, not captured parameters: the nested work reads them.
+    private readonly IDbContextFactory<SlipDbContext> dbFactory = dbFactory;
+    private readonly RunEventHub hub = hub;
+    private readonly CheckpointIntegrity integrity = integrity;
+    private readonly IOptions<SlipOptions> options = options;
+    private readonly ILogger<EvaluationJob> logger = logger;
 
     [Queue("training")]
     [AutomaticRetry(Attempts = 0)]
-    public async Task RunAsync(long evaluationId, PerformContext? context, CancellationToken cancellationToken)
+    public Task RunAsync(long evaluationId, PerformContext? context, CancellationToken cancellationToken) =>
+        supervisor.RunAsync(new Evaluating(this, evaluationId), context, cancellationToken);
+
+    /// <summary>One delivery's run of evaluation <paramref name="evaluationId"/>.</summary>
+    private sealed class Evaluating(EvaluationJob job, long evaluationId) : ISupervisedWork<Evaluation>
     {
-        var worker = context?.ServerId ?? $"{WorkerRegistry.HostName}/cpu";
-        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-        var now = DateTime.UtcNow;
-        var claimed = await db.Evaluations
-            .Where(e => e.Id == evaluationId && e.Status == RunStatus.Queued && !e.CancelRequested)
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, RunStatus.Running).SetProperty(e => e.StartedAt, now).SetProperty(e => e.Worker, worker), CancellationToken.None);
-        var evaluation = await db.Evaluations.AsNoTracking().SingleOrDefaultAsync(e => e.Id == evaluationId, CancellationToken.None);
-        if (evaluation is null || claimed == 0)
+        private Evaluation? evaluation;
+        private string resultsPath = "";
+        private string? results;
+
+        public long Id => evaluationId;
+
+        public string Name => $"Evaluation {evaluationId}";
+
+        public string WhileRunning => "this evaluation was running";
+
+        private long RunId => evaluation?.RunId ?? 0;
+
+        /// <summary>Reads the evaluation (what it asks never changes), then takes it with its lease, atomically.</summary>
+        public async Task<bool> ClaimAsync(SlipDbContext db, LeaseClaim lease)
         {
-            logger.LogInformation("Evaluation {EvaluationId} was not started by this delivery: it is {Status}.", evaluationId, evaluation?.Status.ToString() ?? "missing");
-            return;
+            evaluation = await db.Evaluations.AsNoTracking().SingleOrDefaultAsync(e => e.Id == evaluationId);
+            if (evaluation is null)
+            {
+                return false;
+            }
+
+            return await db.Evaluations
+                .Where(e => e.Id == evaluationId && e.Status == RunStatus.Queued && !e.CancelRequested && (e.LeaseExpiresAt == null || e.LeaseExpiresAt < lease.Now))
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(e => e.Status, RunStatus.Running)
+                    .SetProperty(e => e.StartedAt, lease.Now)
+                    .SetProperty(e => e.Worker, lease.Worker)
+                    .SetProperty(e => e.LeaseOwner, lease.Worker)
+                    .SetProperty(e => e.LeaseExpiresAt, lease.ExpiresAt)) == 1;
         }
 
-        hub.Publish(new RunUpdate(evaluation.RunId, EvaluationChanged: true));
-        var (status, error, results) = await EvaluateAsync(evaluation, workers.DeviceOf(context?.ServerId), cancellationToken);
-        await FinishAsync(db, evaluation, status, error, results);
-    }
-
-    private async Task<(RunStatus Status, string? Error, string? Results)> EvaluateAsync(Evaluation evaluation, string device, CancellationToken cancellationToken)
-    {
-        await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))
+        public async Task<ChildCommand> PrepareAsync()
         {
             // The file must still be the one recorded (length and sha256) before its weights are trusted.
-            var checkpoint = await db.Checkpoints.AsNoTracking().SingleOrDefaultAsync(c => c.Id == evaluation.CheckpointId, CancellationToken.None);
+            Checkpoint? checkpoint = null;
+            await StoreRetry.RunAsync(async () =>
+            {
+                await using var db = await job.dbFactory.CreateDbContextAsync();
+                checkpoint = await db.Checkpoints.AsNoTracking().SingleOrDefaultAsync(c => c.Id == evaluation!.CheckpointId);
+            }, job.logger, $"evaluation {evaluationId}'s checkpoint", CancellationToken.None);
             var problem = checkpoint is null
-                ? $"Checkpoint {evaluation.CheckpointId} of run {evaluation.RunId} no longer exists."
-                : await integrity.ProblemAsync(checkpoint, CancellationToken.None);
+                ? $"Checkpoint {evaluation!.CheckpointId} of run {RunId} no longer exists."
+                : await job.integrity.ProblemAsync(checkpoint, CancellationToken.None);
             if (problem is not null)
             {
-                return (RunStatus.Failed, problem + " It was not evaluated.", null);
+                return ChildCommand.Refused(problem + " It was not evaluated.");
             }
+
+            var directory = Path.Combine(job.options.Value.RunsDirectory, RunId.ToString(CultureInfo.InvariantCulture), "evaluations", evaluationId.ToString(CultureInfo.InvariantCulture));
+            Directory.CreateDirectory(directory);
+            var requestPath = Path.Combine(directory, "request.json");
+            resultsPath = Path.Combine(directory, "results.json");
+            await File.WriteAllTextAsync(requestPath, evaluation!.RequestJson, CancellationToken.None);
+            return new ChildCommand(["eval", "--request", requestPath, "--events", "--out", resultsPath], directory);
         }
 
-        var directory = Path.Combine(options.Value.RunsDirectory, evaluation.RunId.ToString(CultureInfo.InvariantCulture), "evaluations", evaluation.Id.ToString(CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(directory);
-        var requestPath = Path.Combine(directory, "request.json");
-        var resultsPath = Path.Combine(directory, "results.json");
-        await File.WriteAllTextAsync(requestPath, evaluation.RequestJson, CancellationToken.None);
+        public EventRecorder StartRecorder(string worker, CancellationToken giveUp) =>
+            new EvaluationRecorder(job.dbFactory, job.hub, job.logger, evaluationId, RunId, giveUp, leaseOwner: worker);
 
-        TrainerProcess evaluator;
-        try
+        public async Task<SupervisedOutcome> CompletedAsync()
         {
-            evaluator = TrainerProcess.Start(options.Value, ["eval", "--request", requestPath, "--events", "--out", resultsPath], directory, device);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            return (RunStatus.Failed, ex.Message, null);
-        }
-
-        await using var _ = evaluator;
-        using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var watcher = evaluator.StopWhenAsync(() => IsCancelRequestedAsync(evaluation.Id), TimeSpan.FromSeconds(options.Value.CancelGraceSeconds), stopWatching.Token);
-        string? failure = null;
-        var completed = false;
-        var lastProgress = DateTime.MinValue;
-        await foreach (var e in evaluator.EventsAsync(CancellationToken.None))
-        {
-            switch (e.Type)
+            if (!File.Exists(resultsPath))
             {
-                case TrainerEvent.Progress or TrainerEvent.Started when DateTime.UtcNow - lastProgress > ProgressInterval:
-                    lastProgress = DateTime.UtcNow;
-                    await RecordProgressAsync(evaluation, e);
-                    break;
-                case TrainerEvent.Failed:
-                    failure = e.Message;
-                    break;
-                case TrainerEvent.Completed:
-                    completed = true;
-                    break;
+                return new SupervisedOutcome(RunStatus.Failed, $"The evaluator finished without writing its results ({resultsPath}).");
             }
+
+            results = await File.ReadAllTextAsync(resultsPath, CancellationToken.None);
+            return new SupervisedOutcome(RunStatus.Succeeded, null);
         }
 
-        await evaluator.WaitForExitAsync(CancellationToken.None);
-        await stopWatching.CancelAsync();
-        await watcher;
-        if (await IsCancelRequestedAsync(evaluation.Id))
-        {
-            return (RunStatus.Cancelled, null, null);
-        }
+        public Task<int> WriteOutcomeAsync(SlipDbContext db, SupervisedOutcome outcome, string? leaseOwner) =>
+            SetFinalAsync(db, evaluationId, outcome.Status, outcome.Error, results, leaseOwner);
 
-        if (completed && evaluator.ExitCode == 0 && File.Exists(resultsPath))
-        {
-            return (RunStatus.Succeeded, null, await File.ReadAllTextAsync(resultsPath, CancellationToken.None));
-        }
+        public void Publish(RunStatus status, string? error) => job.hub.Publish(new RunUpdate(RunId, EvaluationChanged: true));
 
-        return (RunStatus.Failed, failure ?? (cancellationToken.IsCancellationRequested ? "The worker shut down while this evaluation ran." : evaluator.DescribeExit()), null);
+        /// <summary>Nothing: an evaluation that was interrupted stays failed (it keeps no state to resume from; queue it again).</summary>
+        public Task AfterOutcomeAsync(SupervisedOutcome outcome) => Task.CompletedTask;
     }
 
-    private async Task<bool> IsCancelRequestedAsync(long evaluationId)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync();
-        return await db.Evaluations.Where(e => e.Id == evaluationId).Select(e => e.CancelRequested).SingleOrDefaultAsync();
-    }
-
-    private async Task RecordProgressAsync(Evaluation evaluation, TrainerEvent e)
-    {
-        var progress = e.TotalSteps > 0 ? Math.Clamp((double)e.Step / e.TotalSteps, 0, 1) : 0;
-        var phase = e.Message is { Length: > 256 } long_ ? long_[..256] : e.Message;
-        await using (var db = await dbFactory.CreateDbContextAsync())
-        {
-            await db.Evaluations.Where(x => x.Id == evaluation.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.Progress, progress).SetProperty(x => x.Phase, phase));
-        }
-
-        hub.Publish(new RunUpdate(evaluation.RunId, EvaluationChanged: true));
-    }
-
-    private async Task FinishAsync(SlipDbContext db, Evaluation evaluation, RunStatus status, string? error, string? results)
-    {
-        await SetFinalAsync(db, evaluation.Id, status, error, results);
-        logger.LogInformation("Evaluation {EvaluationId} of run {RunId} finished: {Status} {Error}", evaluation.Id, evaluation.RunId, status, error);
-        hub.Publish(new RunUpdate(evaluation.RunId, EvaluationChanged: true));
-    }
-
-    internal static Task<int> SetFinalAsync(SlipDbContext db, long evaluationId, RunStatus status, string? error, string? results = null)
+    /// <summary>
+    /// Ends the evaluation with <paramref name="status"/> (and its results when it succeeded) and frees its lease: only
+    /// while <paramref name="leaseOwner"/> holds it (whoever does when null). Returns the evaluations ended (0 or 1).
+    /// </summary>
+    internal static Task<int> SetFinalAsync(SlipDbContext db, long evaluationId, RunStatus status, string? error, string? results = null, string? leaseOwner = null)
     {
         var now = DateTime.UtcNow;
         var done = status == RunStatus.Succeeded;
-        return db.Evaluations.Where(e => e.Id == evaluationId).ExecuteUpdateAsync(s => s
+        return db.Evaluations.Where(e => e.Id == evaluationId && (leaseOwner == null || e.LeaseOwner == leaseOwner)).ExecuteUpdateAsync(s => s
             .SetProperty(e => e.Status, status)
             .SetProperty(e => e.Error, error)
             .SetProperty(e => e.ResultsJson, results)
             .SetProperty(e => e.Progress, e => done ? 1 : e.Progress)
             .SetProperty(e => e.Phase, e => done ? null : e.Phase)
-            .SetProperty(e => e.FinishedAt, now));
+            .SetProperty(e => e.FinishedAt, now)
+            .SetProperty(e => e.LeaseOwner, (string?)null)
+            .SetProperty(e => e.LeaseExpiresAt, (DateTime?)null));
     }
 }

@@ -5,17 +5,24 @@ using Slip.Web.Hosting;
 namespace Slip.Web.Jobs;
 
 /// <summary>
-/// Keeps a training run's lease while its trainer runs: every <see cref="WorkerOptions.HeartbeatInterval"/> it moves
-/// the lease's expiry one <see cref="WorkerOptions.HeartbeatTimeout"/> ahead, but only while this worker still holds
-/// it. If the run was taken away (its lease expired during an outage and the run was failed or resumed elsewhere),
-/// the trainer is stopped, so two trainers never train one run. A beat that cannot reach the store is tried again
-/// at the next interval.
+/// Keeps a run's or an evaluation's lease while its child process runs: every
+/// <see cref="WorkerOptions.HeartbeatInterval"/> it moves the lease's expiry one <see cref="WorkerOptions.HeartbeatTimeout"/>
+/// ahead, but only while this worker still holds it. If the row was taken away (its lease expired during an outage and
+/// it was failed, or resumed elsewhere), the child is stopped, so two processes never work on one row. A beat that
+/// cannot reach the store is tried again at the next interval.
 /// </summary>
-public sealed class LeaseHeartbeat(IDbContextFactory<SlipDbContext> dbFactory, long runId, string worker, WorkerOptions workers, ILogger logger)
+public sealed class LeaseHeartbeat<TRow>(IDbContextFactory<SlipDbContext> dbFactory, long id, string name, string worker, WorkerOptions workers, ILogger logger)
+    where TRow : class, ILeasedWork
 {
-    public bool Lost { get; private set; }
+    private volatile bool lost;
 
-    public async Task BeatAsync(Action stopTrainer, CancellationToken stop)
+    /// <summary>The worker that holds (or held) the lease.</summary>
+    public string Worker => worker;
+
+    /// <summary>True once a renewal found the lease gone; the child was then stopped.</summary>
+    public bool Lost => lost;
+
+    public async Task BeatAsync(Action stopChild, CancellationToken stop)
     {
         try
         {
@@ -29,14 +36,14 @@ public sealed class LeaseHeartbeat(IDbContextFactory<SlipDbContext> dbFactory, l
                 }
                 catch (Exception ex) when (StoreRetry.IsStoreFault(ex) && !stop.IsCancellationRequested)
                 {
-                    logger.LogWarning("Run {RunId}: heartbeat failed ({Reason}); trying again in {Seconds} s.", runId, ex.GetBaseException().Message, workers.HeartbeatInterval.TotalSeconds);
+                    logger.LogWarning("{Work}: heartbeat failed ({Reason}); trying again in {Seconds} s.", name, ex.GetBaseException().Message, workers.HeartbeatInterval.TotalSeconds);
                     continue;
                 }
 
                 if (!held)
                 {
-                    Lost = true;
-                    stopTrainer();
+                    lost = true;   // before stopping: a child started after this sees it and stops itself
+                    stopChild();
                     return;
                 }
             }
@@ -50,8 +57,8 @@ public sealed class LeaseHeartbeat(IDbContextFactory<SlipDbContext> dbFactory, l
     {
         await using var db = await dbFactory.CreateDbContextAsync(stop);
         var expires = DateTime.UtcNow + workers.HeartbeatTimeout;
-        return await db.Runs
-            .Where(r => r.Id == runId && r.Status == RunStatus.Running && r.LeaseOwner == worker)
+        return await db.Set<TRow>()
+            .Where(r => r.Id == id && r.Status == RunStatus.Running && r.LeaseOwner == worker)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAt, expires), stop) == 1;
     }
 }

@@ -6,11 +6,15 @@ using Slip.Web.Live;
 
 namespace Slip.Web.Jobs;
 
+/// <summary>A run or evaluation the <see cref="LeaseMonitor"/> failed: <paramref name="Kind"/> is <see cref="JobQueue.RunKind"/> or <see cref="JobQueue.EvaluationKind"/>.</summary>
+public sealed record LostLease(string Kind, long Id, string Reason);
+
 /// <summary>
-/// On every Slip host: finds running runs whose lease expired (their worker stopped beating: the machine died, the
-/// network dropped, the process hung) and marks them Failed with that reason, then resumes them elsewhere when
-/// <see cref="WorkerOptions.ResumeInterrupted"/> is on. A run whose trainer this host is running is left to its
-/// heartbeat. Taking the lease away first makes a worker that comes back stop its trainer rather than train on.
+/// On every Slip host: finds running runs and evaluations whose lease expired (their worker stopped beating: the
+/// machine died, the network dropped, the process hung) and marks them Failed with that reason. Runs are then resumed
+/// elsewhere when <see cref="WorkerOptions.ResumeInterrupted"/> is on; evaluations are not (they keep no state to
+/// resume from: queue them again). Work whose child process this host is running is left to its heartbeat. Taking the
+/// lease away first makes a worker that comes back stop its child rather than work on.
 /// </summary>
 public sealed class LeaseMonitor(
     IDbContextFactory<SlipDbContext> dbFactory,
@@ -40,36 +44,59 @@ public sealed class LeaseMonitor(
         }
     }
 
-    /// <summary>Fails (and resumes, if configured) every run whose lease has expired; returns their ids.</summary>
-    public async Task<IReadOnlyList<long>> SweepAsync(CancellationToken cancellationToken = default)
+    /// <summary>Fails (and resumes, if configured and a run) everything whose lease has expired; returns what it failed.</summary>
+    public async Task<IReadOnlyList<LostLease>> SweepAsync(CancellationToken cancellationToken = default)
     {
-        var workers = options.Value.Workers;
-        var now = DateTime.UtcNow;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var expired = await db.Runs.AsNoTracking()
+        var lost = new List<LostLease>();
+        foreach (var (id, reason) in await TakeExpiredAsync<Run>(db, "run was stopped", cancellationToken))
+        {
+            await TrainingJob.SetFinalAsync(db, id, RunStatus.Failed, reason);
+            logger.LogWarning("Run {RunId}: {Reason}", id, reason);
+            hub.Publish(new RunUpdate(id, Status: RunStatus.Failed, Error: reason));
+            lost.Add(new LostLease(JobQueue.RunKind, id, reason));
+            await resumer.ResumeInterruptedAsync(id, cancellationToken);
+        }
+
+        foreach (var (id, reason) in await TakeExpiredAsync<Evaluation>(db, "evaluation was stopped. Evaluations are not resumed: queue it again", cancellationToken))
+        {
+            await EvaluationJob.SetFinalAsync(db, id, RunStatus.Failed, reason);
+            logger.LogWarning("Evaluation {EvaluationId}: {Reason}", id, reason);
+            var runId = await db.Evaluations.Where(e => e.Id == id).Select(e => e.RunId).SingleAsync(cancellationToken);
+            hub.Publish(new RunUpdate(runId, EvaluationChanged: true));
+            lost.Add(new LostLease(JobQueue.EvaluationKind, id, reason));
+        }
+
+        return lost;
+    }
+
+    /// <summary>
+    /// Takes away the lease of every running <typeparamref name="TRow"/> whose lease expired and whose child this host
+    /// does not run, each with one conditional update (another host's monitor, or a late renewal, may get there
+    /// first); returns those taken, with the reason they fail.
+    /// </summary>
+    private async Task<List<(long Id, string Reason)>> TakeExpiredAsync<TRow>(SlipDbContext db, string consequence, CancellationToken cancellationToken)
+        where TRow : class, ILeasedWork
+    {
+        var timeout = options.Value.Workers.HeartbeatTimeout;
+        var now = DateTime.UtcNow;
+        var expired = await db.Set<TRow>().AsNoTracking()
             .Where(r => r.Status == RunStatus.Running && r.LeaseExpiresAt != null && r.LeaseExpiresAt < now)
             .Select(r => new { r.Id, r.Worker, r.LeaseExpiresAt })
             .ToListAsync(cancellationToken);
-        var failed = new List<long>();
-        foreach (var run in expired.Where(r => active.ProcessIdOf(r.Id) is null))
+        var taken = new List<(long, string)>();
+        foreach (var row in expired.Where(r => active.ProcessIdOf<TRow>(r.Id) is null))
         {
-            var taken = await db.Runs
-                .Where(r => r.Id == run.Id && r.Status == RunStatus.Running && r.LeaseExpiresAt < now)
+            var took = await db.Set<TRow>()
+                .Where(r => r.Id == row.Id && r.Status == RunStatus.Running && r.LeaseExpiresAt < now)
                 .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseOwner, (string?)null).SetProperty(r => r.LeaseExpiresAt, (DateTime?)null), cancellationToken);
-            if (taken == 0)
+            if (took == 1)
             {
-                continue;   // renewed, or another host's monitor got there first
+                var lastBeat = row.LeaseExpiresAt!.Value - timeout;
+                taken.Add((row.Id, $"The worker {row.Worker} stopped sending heartbeats (last at {lastBeat:yyyy-MM-dd HH:mm:ss} UTC; timeout {timeout.TotalSeconds:0} s); the {consequence}."));
             }
-
-            var lastBeat = run.LeaseExpiresAt!.Value - workers.HeartbeatTimeout;
-            var reason = $"The worker {run.Worker} stopped sending heartbeats (last at {lastBeat:yyyy-MM-dd HH:mm:ss} UTC; timeout {workers.HeartbeatTimeout.TotalSeconds:0} s); the run was stopped.";
-            await TrainingJob.SetFinalAsync(db, run.Id, RunStatus.Failed, reason);
-            logger.LogWarning("Run {RunId}: {Reason}", run.Id, reason);
-            hub.Publish(new RunUpdate(run.Id, Status: RunStatus.Failed, Error: reason));
-            failed.Add(run.Id);
-            await resumer.ResumeInterruptedAsync(run.Id, cancellationToken);
         }
 
-        return failed;
+        return taken;
     }
 }

@@ -9,7 +9,8 @@ namespace Slip.Web.Jobs;
 /// training when it stopped (it crashed, or was killed) are marked Failed with that reason, and resumed from their
 /// saved state when Slip:Workers:ResumeInterrupted is on. Queued runs whose job is gone (always the case with the
 /// in-memory queue) are queued again. Runs on other hosts are left to their leases (<see cref="LeaseMonitor"/>).
-/// Evaluations are reconciled the same way (they restart from scratch: they are short and keep no state).
+/// Evaluations are reconciled the same way, except that those this host was running stay Failed: they keep no state to
+/// resume from (queue them again); those on other hosts are left to their leases too.
 /// </summary>
 public sealed class StartupReconciler(
     IDbContextFactory<SlipDbContext> dbFactory,
@@ -55,7 +56,7 @@ public sealed class StartupReconciler(
         await ReconcileEvaluationsAsync(db, monitoring, cancellationToken);
     }
 
-    /// <summary>The same for evaluations: those this host was running fail with the reason, queued ones whose job is gone are queued again.</summary>
+    /// <summary>The same for evaluations: those this host was running fail with the reason (and are not resumed), queued ones whose job is gone are queued again.</summary>
     private async Task ReconcileEvaluationsAsync(SlipDbContext db, Hangfire.Storage.IMonitoringApi monitoring, CancellationToken cancellationToken)
     {
         var launcher = services.GetRequiredService<EvaluationLauncher>();
@@ -66,7 +67,9 @@ public sealed class StartupReconciler(
             {
                 if (WorkerRegistry.IsThisHost(evaluation.Worker) || evaluation.Worker is null)
                 {
-                    await EvaluationJob.SetFinalAsync(db, evaluation.Id, RunStatus.Failed, "The server restarted while this evaluation ran; queue it again.");
+                    // Not resumed, unlike a run: an evaluation keeps no state to continue from.
+                    await EvaluationJob.SetFinalAsync(db, evaluation.Id, RunStatus.Failed, $"The worker {evaluation.Worker} restarted while this evaluation was running; evaluations are not resumed: queue it again.");
+                    logger.LogWarning("Evaluation {EvaluationId} was running when this host stopped; marked Failed.", evaluation.Id);
                 }
 
                 continue;

@@ -60,13 +60,13 @@ public sealed class RunsTableTests
                 """);
             Assert.Empty(unnamed);
 
-            // The dark theme applies at once and is remembered across a reload.
+            // The dark theme applies at once and is remembered across a reload (of /runs, the list's other address).
             const string Background = "() => getComputedStyle(document.documentElement).getPropertyValue('--mud-palette-background').trim()";
             var light = await page.EvaluateAsync<string>(Background);
             await page.Locator("[data-testid=theme-menu] button").First.ClickAsync();
             await page.Locator("[data-testid=theme-dark]").ClickAsync();
             await page.WaitForFunctionAsync($"() => ({Background})() !== '{light}'");
-            await page.ReloadAsync();
+            await page.GotoAsync("/runs");   // a fresh load, at the runs list's other address
             await page.Locator("[data-testid=runs-table]").GetByText("slip ablation").WaitForAsync();
             await page.WaitForFunctionAsync($"() => ({Background})() !== '{light}'");
             await Browser.ScreenshotAsync(page, "runs-table-dark");

@@ -1,0 +1,132 @@
+using System.Threading.Channels;
+using Slip.Training;
+
+namespace Slip.Web.Jobs;
+
+/// <summary>
+/// Records what a child process reports, in order, off the loop that reads its output: when the store is unreachable
+/// (PostgreSQL restarting) the events wait in memory and are written with backoff once it is back, while the child
+/// keeps working. Consecutive events are stored as one batch. Once a write finds that this worker no longer holds the
+/// lease, nothing more is stored (the heartbeat is stopping the child). <see cref="RunRecorder"/> stores a run's
+/// points and checkpoints, <see cref="EvaluationRecorder"/> an evaluation's progress.
+/// </summary>
+public abstract class EventRecorder
+{
+    private const int MaxBatchEvents = 2_000;
+    private readonly Channel<TrainerEvent> events = Channel.CreateUnbounded<TrainerEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Lock gate = new();
+    private readonly string name;
+    private Task? writer;
+    private long pending;
+
+    /// <param name="logger">Where outages and refusals are logged.</param>
+    /// <param name="name">"Run 12", "Evaluation 7": how log lines name what is recorded.</param>
+    /// <param name="giveUp">Stops retrying (the host is shutting down): what is still in memory then was never acknowledged.</param>
+    /// <param name="leaseOwner">The worker whose lease fences the writes; null for none.</param>
+    protected EventRecorder(ILogger logger, string name, CancellationToken giveUp, string? leaseOwner)
+    {
+        Logger = logger;
+        GiveUp = giveUp;
+        this.name = name;
+        LeaseOwner = leaseOwner;
+    }
+
+    protected ILogger Logger { get; }
+
+    /// <summary>The worker whose lease fences the writes; null for none.</summary>
+    protected string? LeaseOwner { get; }
+
+    protected CancellationToken GiveUp { get; }
+
+    /// <summary>True once a batch was refused because another worker (or no one) holds the lease: nothing more is stored.</summary>
+    public bool Fenced { get; private set; }
+
+    /// <summary>Events accepted but not yet stored.</summary>
+    public long Pending => Interlocked.Read(ref pending);
+
+    public void Post(TrainerEvent e)
+    {
+        Interlocked.Increment(ref pending);
+        events.Writer.TryWrite(e);
+        StartWriting();
+    }
+
+    /// <summary>Waits until everything posted is stored (or the recorder gave up); rethrows a write that failed for a reason other than the store's.</summary>
+    public Task CompleteAsync()
+    {
+        events.Writer.TryComplete();
+        return StartWriting();
+    }
+
+    /// <summary>Whether <paramref name="e"/> closes its batch (the events before it are stored first, then it alone).</summary>
+    protected virtual bool EndsBatch(TrainerEvent e) => false;
+
+    /// <summary>
+    /// Stores one batch; store faults are retried with <see cref="RetryAsync"/>. Throws <see cref="LeaseLost"/>'s
+    /// exception, having stored nothing of the batch, when the lease is someone else's.
+    /// </summary>
+    protected abstract Task StoreAsync(IReadOnlyList<TrainerEvent> batch);
+
+    /// <summary>Tells pages about a batch once it is stored.</summary>
+    protected abstract void Publish(IReadOnlyList<TrainerEvent> batch);
+
+    /// <summary>Runs <paramref name="write"/> until the store takes it (or the host stops).</summary>
+    protected Task RetryAsync(Func<Task> write, string what) => StoreRetry.RunAsync(write, Logger, what, GiveUp);
+
+    /// <summary>The exception a write throws when the lease is no longer this worker's.</summary>
+    protected static Exception LeaseLost() => new LeaseLostException();
+
+    /// <summary>The writer starts with the first event, once the derived recorder is fully constructed.</summary>
+    private Task StartWriting()
+    {
+        lock (gate)
+        {
+            return writer ??= Task.Run(WriteLoopAsync, CancellationToken.None);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<TrainerEvent>();
+        while (await events.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatchEvents && events.Reader.TryRead(out var e))
+            {
+                batch.Add(e);
+                if (EndsBatch(e))
+                {
+                    break;
+                }
+            }
+
+            if (Fenced)
+            {
+                Interlocked.Add(ref pending, -batch.Count);
+                continue;   // the row is someone else's now: its events are dropped, as the child is being stopped
+            }
+
+            try
+            {
+                await StoreAsync(batch);
+            }
+            catch (LeaseLostException)
+            {
+                Fenced = true;
+                Logger.LogWarning("{Work}: the worker {Worker} no longer holds its lease; its latest {Count} events and any after them are not stored.", name, LeaseOwner, batch.Count);
+                Interlocked.Add(ref pending, -batch.Count);
+                continue;
+            }
+            catch (OperationCanceledException) when (GiveUp.IsCancellationRequested)
+            {
+                Logger.LogWarning("{Work}: the host stopped while the store was unreachable; {Count} events were not stored.", name, Pending);
+                return;
+            }
+
+            Interlocked.Add(ref pending, -batch.Count);
+            Publish(batch);
+        }
+    }
+
+    private sealed class LeaseLostException : Exception;
+}

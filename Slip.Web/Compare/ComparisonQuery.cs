@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
-using Slip.Web.Jobs;
+using Slip.Web.Evaluations;
 
 namespace Slip.Web.Compare;
 

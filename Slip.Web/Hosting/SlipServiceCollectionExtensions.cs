@@ -5,9 +5,11 @@ using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using MudBlazor.Services;
 using Slip.Data;
-using Slip.Web.Jobs;
+using Slip.Web.Evaluations;
 using Slip.Web.Live;
+using Slip.Web.Runs;
 using Slip.Web.Security;
+using Slip.Web.Workers;
 
 namespace Slip.Web.Hosting;
 
@@ -152,6 +154,7 @@ public static class SlipServiceCollectionExtensions
         services.AddHangfire((sp, cfg) => cfg
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
+            .UseTypeResolver(MovedJobTypes.Resolve)
             .UseRecommendedSerializerSettings()
             .UseStorage(sp.GetRequiredService<JobStorage>()));
 

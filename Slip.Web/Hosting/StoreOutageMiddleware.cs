@@ -1,5 +1,3 @@
-using Slip.Web.Jobs;
-
 namespace Slip.Web.Hosting;
 
 /// <summary>

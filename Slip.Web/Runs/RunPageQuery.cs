@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
-using Slip.Web.Jobs;
 
 namespace Slip.Web.Runs;
 

@@ -29,7 +29,7 @@ public sealed class CircuitUserRevalidation(ILoggerFactory loggers, UserStore us
             var user = await users.FindAsync(id, cancellationToken);
             return user is not null && principal.IsInRole(user.Role);
         }
-        catch (Exception ex) when (Jobs.StoreRetry.IsStoreFault(ex))
+        catch (Exception ex) when (Hosting.StoreRetry.IsStoreFault(ex))
         {
             return true;   // the store is unreachable: the page keeps its user until the next check can answer
         }

@@ -118,13 +118,13 @@ public sealed class LaunchRunTests
             // Launched elsewhere (the API): the open Runs page shows it without a reload.
             using var client = live.ApiClient();
             var config = JsonSerializer.SerializeToElement(SlipAppFactory.TinyRun(epochs: 500), Slip.Training.RunConfig.JsonOptions);
-            var created = await client.PostAsJsonAsync("/api/runs", new Slip.Web.Api.LaunchRequest("long run", config));
+            var created = await client.PostAsJsonAsync("/api/runs", new Slip.Web.Runs.LaunchRequest("long run", config));
             Assert.True(created.IsSuccessStatusCode);
             await page.GetByText("long run").WaitForAsync();
             await page.Locator("[data-testid=run-status]", new PageLocatorOptions { HasTextString = "Running" }).WaitForAsync();
 
             // The queue view shows it running on this host's CPU worker, and a second run queued behind it.
-            var queuedBehind = await client.PostAsJsonAsync("/api/runs", new Slip.Web.Api.LaunchRequest("waiting run", config));
+            var queuedBehind = await client.PostAsJsonAsync("/api/runs", new Slip.Web.Runs.LaunchRequest("waiting run", config));
             Assert.True(queuedBehind.IsSuccessStatusCode);
             await page.Locator("[data-testid=nav-queue]").ClickAsync();
             await page.Locator("[data-testid=running]").GetByText("long run").WaitForAsync();

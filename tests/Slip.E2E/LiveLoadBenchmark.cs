@@ -8,8 +8,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Slip.Data;
 using Slip.Training;
-using Slip.Web.Jobs;
 using Slip.Web.Live;
+using Slip.Web.Runs;
 using Slip.Web.Tests;
 using Xunit.Abstractions;
 

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
-using Slip.Web.Api;
+using Slip.Web.Runs;
 
 namespace Slip.Web.Tests;
 
@@ -23,7 +23,7 @@ public sealed class ApiTests
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
         var run = await app.WaitForRunAsync(id, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, TimeSpan.FromSeconds(90));
         Assert.Equal(RunStatus.Succeeded, run.Status);
-        Assert.StartsWith(Slip.Web.Jobs.WorkerRegistry.ServerName("cpu"), run.Worker);
+        Assert.StartsWith(Slip.Web.Workers.WorkerRegistry.ServerName("cpu"), run.Worker);
 
         await using var db = await app.DbAsync();
         var checkpoint = await db.Checkpoints.SingleAsync(c => c.RunId == id);

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Slip.Web.Api;
+using Slip.Web.Runs;
 using Slip.Web.Security;
 
 namespace Slip.Web.Tests;

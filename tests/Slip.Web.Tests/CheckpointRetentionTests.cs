@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
-using Slip.Web.Api;
+using Slip.Web.Runs;
 
 namespace Slip.Web.Tests;
 

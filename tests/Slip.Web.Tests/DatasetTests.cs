@@ -7,7 +7,7 @@ using Slip.Tests;
 using Slip.Training;
 using Slip.Training.Datasets.Sources;
 using Slip.Web.Datasets;
-using Slip.Web.Jobs;
+using Slip.Web.Runs;
 
 namespace Slip.Web.Tests;
 

@@ -5,8 +5,8 @@ using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
 using Slip.Training.Evaluation;
-using Slip.Web.Api;
-using Slip.Web.Jobs;
+using Slip.Web.Evaluations;
+using Slip.Web.Runs;
 
 namespace Slip.Web.Tests;
 

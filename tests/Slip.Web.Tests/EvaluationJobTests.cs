@@ -7,8 +7,9 @@ using Slip.Data;
 using Slip.Training;
 using Slip.Training.Evaluation;
 using Slip.Training.Models;
+using Slip.Web.Evaluations;
 using Slip.Web.Hosting;
-using Slip.Web.Jobs;
+using Slip.Web.Workers;
 
 namespace Slip.Web.Tests;
 

@@ -4,8 +4,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Slip.Training;
-using Slip.Web.Api;
 using Slip.Web.Components.Shared;
+using Slip.Web.Runs;
 
 namespace Slip.Web.Tests;
 

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Slip.Data;
 using Slip.Training;
-using Slip.Web.Api;
+using Slip.Web.Runs;
 
 namespace Slip.Web.Tests;
 
@@ -117,12 +117,12 @@ public sealed class PostgresAppTests : IAsyncLifetime
             ["ConnectionStrings:Slip"] = throughProxy,
         });
         _ = app.Server;
-        var id = (await app.Get<Slip.Web.Jobs.RunLauncher>().LaunchAsync("through a restart", SlipAppFactory.TinyRun(epochs: 8))).RunId!.Value;
+        var id = (await app.Get<Slip.Web.Runs.RunLauncher>().LaunchAsync("through a restart", SlipAppFactory.TinyRun(epochs: 8))).RunId!.Value;
         var before = await app.WaitForRunAsync(id, r => r.Step >= 4, TimeSpan.FromSeconds(90));
         Assert.Equal(RunStatus.Running, before.Status);
 
         await proxy.OutageAsync(TimeSpan.FromSeconds(6));
-        Assert.NotNull(app.Get<Slip.Web.Jobs.ActiveTrainers>().ProcessIdOf(id));   // the trainer trained on through the outage
+        Assert.NotNull(app.Get<Slip.Web.Workers.ActiveTrainers>().ProcessIdOf(id));   // the trainer trained on through the outage
 
         var run = await app.WaitForRunAsync(id, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, TimeSpan.FromSeconds(120));
         Assert.Equal(RunStatus.Succeeded, run.Status);
@@ -167,7 +167,7 @@ public sealed class PostgresAppTests : IAsyncLifetime
         }
 
         var server = Assert.Single(storage.GetMonitoringApi().Servers());
-        Assert.StartsWith(Slip.Web.Jobs.WorkerRegistry.ServerName("cpu"), server.Name);
+        Assert.StartsWith(Slip.Web.Workers.WorkerRegistry.ServerName("cpu"), server.Name);
         Assert.Contains("training", server.Queues);
 
         using var client = dashboard.CreateClient();
@@ -175,7 +175,7 @@ public sealed class PostgresAppTests : IAsyncLifetime
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
         var run = await dashboard.WaitForRunAsync(id, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, TimeSpan.FromSeconds(90));
         Assert.Equal(RunStatus.Succeeded, run.Status);
-        Assert.StartsWith(Slip.Web.Jobs.WorkerRegistry.ServerName("cpu"), run.Worker);
+        Assert.StartsWith(Slip.Web.Workers.WorkerRegistry.ServerName("cpu"), run.Worker);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/runs/{id}/checkpoints/latest/download")).StatusCode);   // written by the worker, served by the dashboard
     }
 

@@ -1,6 +1,7 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
-using Slip.Web.Jobs;
+using Slip.Web.Runs;
+using Slip.Web.Workers;
 
 namespace Slip.Web.Tests;
 

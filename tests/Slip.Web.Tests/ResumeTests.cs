@@ -3,7 +3,8 @@ using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
-using Slip.Web.Jobs;
+using Slip.Web.Runs;
+using Slip.Web.Workers;
 
 namespace Slip.Web.Tests;
 

@@ -4,8 +4,8 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Slip.Data;
 using Slip.Training;
-using Slip.Web.Jobs;
 using Slip.Web.Live;
+using Slip.Web.Runs;
 
 namespace Slip.Web.Tests;
 

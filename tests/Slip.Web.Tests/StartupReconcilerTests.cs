@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
-using Slip.Web.Jobs;
+using Slip.Web.Workers;
 
 namespace Slip.Web.Tests;
 

@@ -1,7 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
-using Slip.Web.Jobs;
+using Slip.Web.Runs;
+using Slip.Web.Workers;
 
 namespace Slip.Web.Tests;
 

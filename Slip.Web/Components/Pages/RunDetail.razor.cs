@@ -6,7 +6,6 @@ using Slip.Data;
 using Slip.Training;
 using Slip.Web.Components.Shared;
 using Slip.Web.Datasets;
-using Slip.Web.Jobs;
 using Slip.Web.Live;
 using Slip.Web.Runs;
 using Slip.Web.Security;

@@ -61,7 +61,7 @@ public sealed class RunFormModel
     {
         datasets = knownDatasets;
         var errors = Config.Validate(knownDatasets).ToList();
-        if (Slip.Web.Jobs.RunLauncher.ValidateName(Name) is { } nameError)
+        if (Slip.Web.Runs.RunLauncher.ValidateName(Name) is { } nameError)
         {
             errors.Add(nameError);
         }

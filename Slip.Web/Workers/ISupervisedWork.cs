@@ -1,6 +1,6 @@
 using Slip.Data;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Workers;
 
 /// <summary>The lease a worker takes with its claim: who holds it, and until when unless it is renewed.</summary>
 public sealed record LeaseClaim(string Worker, DateTime Now, DateTime ExpiresAt);

@@ -1,9 +1,11 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
+using Slip.Web.Evaluations;
 using Slip.Web.Live;
+using Slip.Web.Runs;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Workers;
 
 /// <summary>A queued or running job as the queue view shows it: a run's training or an evaluation.</summary>
 public sealed record QueueEntry(string Kind, long Id, long RunId, string Name, RunStatus Status, DateTime? QueuedAt, string? Worker, double Progress, TimeSpan? Eta);

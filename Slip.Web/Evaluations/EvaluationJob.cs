@@ -6,8 +6,10 @@ using Microsoft.Extensions.Options;
 using Slip.Data;
 using Slip.Web.Hosting;
 using Slip.Web.Live;
+using Slip.Web.Runs;
+using Slip.Web.Workers;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Evaluations;
 
 /// <summary>
 /// The Hangfire job that runs one evaluation, through the <see cref="ChildProcessSupervisor"/> (a lease, a heartbeat,

@@ -1,9 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
-using Slip.Web.Jobs;
+using Slip.Web.Api;
 using Slip.Web.Security;
 
-namespace Slip.Web.Api;
+namespace Slip.Web.Evaluations;
 
 /// <summary>The evaluation API: queue an evaluation of a run's checkpoint, list a run's evaluations, read one, cancel one, download its results.</summary>
 public static class EvaluationEndpoints
@@ -23,7 +23,7 @@ public static class EvaluationEndpoints
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (!await db.Runs.AnyAsync(r => r.Id == id, ct))
         {
-            return SlipEndpoints.NotFound($"Run {id} does not exist.");
+            return ApiResults.NotFound($"Run {id} does not exist.");
         }
 
         var evaluations = await db.Evaluations.AsNoTracking().Where(e => e.RunId == id).OrderBy(e => e.Id).ToListAsync(ct);
@@ -34,13 +34,13 @@ public static class EvaluationEndpoints
     {
         if (order is null)
         {
-            return SlipEndpoints.Invalid([new Training.ConfigError(nameof(EvaluationOrder.CheckpointId), "Say which checkpoint to evaluate (checkpointId).")]);
+            return ApiResults.Invalid([new Training.ConfigError(nameof(EvaluationOrder.CheckpointId), "Say which checkpoint to evaluate (checkpointId).")]);
         }
 
         var launch = await launcher.QueueAsync(id, order, ct);
-        return !launch.RunFound ? SlipEndpoints.NotFound($"Run {id} does not exist.")
+        return !launch.RunFound ? ApiResults.NotFound($"Run {id} does not exist.")
             : launch.EvaluationId is { } evaluationId ? Results.Created($"/api/evaluations/{evaluationId}", new { Id = evaluationId })
-            : SlipEndpoints.Invalid(launch.Errors);
+            : ApiResults.Invalid(launch.Errors);
     }
 
     private static async Task<IResult> GetAsync(long id, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
@@ -48,7 +48,7 @@ public static class EvaluationEndpoints
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Evaluations.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct) is { } evaluation
             ? Results.Ok(View(evaluation))
-            : SlipEndpoints.NotFound($"Evaluation {id} does not exist.");
+            : ApiResults.NotFound($"Evaluation {id} does not exist.");
     }
 
     private static async Task<IResult> CancelAsync(long id, EvaluationLauncher launcher, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
@@ -61,7 +61,7 @@ public static class EvaluationEndpoints
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var status = await db.Evaluations.Where(e => e.Id == id).Select(e => (RunStatus?)e.Status).SingleOrDefaultAsync(ct);
         return status is null
-            ? SlipEndpoints.NotFound($"Evaluation {id} does not exist.")
+            ? ApiResults.NotFound($"Evaluation {id} does not exist.")
             : Results.Problem($"Evaluation {id} is already {status}; only queued or running evaluations can be cancelled.", statusCode: StatusCodes.Status409Conflict);
     }
 
@@ -71,9 +71,9 @@ public static class EvaluationEndpoints
         var evaluation = await db.Evaluations.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct);
         return evaluation switch
         {
-            null => SlipEndpoints.NotFound($"Evaluation {id} does not exist."),
+            null => ApiResults.NotFound($"Evaluation {id} does not exist."),
             { ResultsJson: { } json } => Results.File(System.Text.Encoding.UTF8.GetBytes(json), "application/json", $"run{evaluation.RunId}-eval{evaluation.Id}.json"),
-            _ => SlipEndpoints.NotFound($"Evaluation {id} has no results: it is {evaluation.Status}."),
+            _ => ApiResults.NotFound($"Evaluation {id} has no results: it is {evaluation.Status}."),
         };
     }
 

@@ -2,22 +2,20 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Slip.Data;
 using Slip.Training;
-using Slip.Web.Datasets;
+using Slip.Web.Api;
 using Slip.Web.Hosting;
-using Slip.Web.Jobs;
 using Slip.Web.Security;
 
-namespace Slip.Web.Api;
+namespace Slip.Web.Runs;
 
-/// <summary>Request body of POST /api/runs: an optional name and a run config (fields left out take their defaults, shapes their model preset's).</summary>
+/// <summary>Request body of POST /api/runs: an optional name and a run config (keys left out take the cascade's defaults).</summary>
 public sealed record LaunchRequest(string? Name, System.Text.Json.JsonElement? Config);
 
-/// <summary>The HTTP API: launch, inspect and cancel runs, read metrics, download checkpoints.</summary>
-public static class SlipEndpoints
+/// <summary>The runs API: launch, inspect, cancel and delete runs, read their metrics, download their checkpoints.</summary>
+public static class RunEndpoints
 {
-    public static IEndpointRouteBuilder MapSlipApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapRunApi(this RouteGroupBuilder api)
     {
-        var api = app.MapGroup("/api");
         api.MapGet("/runs/{id:long}", GetRunAsync);
         api.MapPost("/runs", LaunchAsync).RequireAuthorization(Policies.Operate);
         api.MapPost("/runs/{id:long}/cancel", CancelAsync).RequireAuthorization(Policies.Operate);
@@ -27,15 +25,7 @@ public static class SlipEndpoints
         api.MapGet("/runs/{id:long}/summaries", SummariesAsync);
         api.MapGet("/checkpoints/{id:long}/download", DownloadAsync);
         api.MapGet("/runs/{id:long}/checkpoints/{alias}/download", AliasDownloadAsync);
-        api.MapGet("/datasets", ListDatasetsAsync);
-        api.MapPost("/datasets", RegisterDatasetAsync).RequireAuthorization(Policies.Operate);
-        api.MapGet("/datasets/{name}", GetDatasetAsync);
-        api.MapGet("/datasets/{name}/preview/{index:int}.png", PreviewImageAsync);
-        api.MapEvaluationApi();
-        api.MapRunTableApi();
-        api.MapCompareApi();
-        api.MapAttemptApi();
-        return app;
+        return api;
     }
 
     private static async Task<IResult> GetRunAsync(long id, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
@@ -44,7 +34,7 @@ public static class SlipEndpoints
         var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
         if (run is null)
         {
-            return NotFound($"Run {id} does not exist.");
+            return ApiResults.NotFound($"Run {id} does not exist.");
         }
 
         var checkpoints = await db.Checkpoints.AsNoTracking().Where(c => c.RunId == id).OrderBy(c => c.Epoch)
@@ -90,7 +80,7 @@ public static class SlipEndpoints
         var result = await launcher.LaunchAsync(request.Name, config, cancellationToken: ct);
         return result.RunId is { } id
             ? Results.Created($"/api/runs/{id}", new { Id = id })
-            : Invalid(result.Errors);
+            : ApiResults.Invalid(result.Errors);
     }
 
     private static async Task<IResult> CancelAsync(long id, RunLauncher launcher, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
@@ -103,14 +93,14 @@ public static class SlipEndpoints
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var status = await db.Runs.Where(r => r.Id == id).Select(r => (RunStatus?)r.Status).SingleOrDefaultAsync(ct);
         return status is null
-            ? NotFound($"Run {id} does not exist.")
+            ? ApiResults.NotFound($"Run {id} does not exist.")
             : Results.Problem($"Run {id} is already {status}; only queued or running runs can be cancelled.", statusCode: StatusCodes.Status409Conflict);
     }
 
     private static async Task<IResult> DeleteAsync(long id, RunLauncher launcher, CancellationToken ct)
     {
         var (found, problem) = await launcher.DeleteAsync(id, ct);
-        return !found ? NotFound(problem!)
+        return !found ? ApiResults.NotFound(problem!)
             : problem is not null ? Results.Problem(problem, statusCode: StatusCodes.Status409Conflict)
             : Results.NoContent();
     }
@@ -120,7 +110,7 @@ public static class SlipEndpoints
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (!await db.Runs.AnyAsync(r => r.Id == id, ct))
         {
-            return NotFound($"Run {id} does not exist.");
+            return ApiResults.NotFound($"Run {id} does not exist.");
         }
 
         var points = await MetricQueries.SeriesAsync(db, id, name);
@@ -144,12 +134,12 @@ public static class SlipEndpoints
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (!await db.Runs.AnyAsync(r => r.Id == id, ct))
         {
-            return NotFound($"Run {id} does not exist.");
+            return ApiResults.NotFound($"Run {id} does not exist.");
         }
 
         if (!await db.MetricSummaries.AnyAsync(s => s.RunId == id && s.Name == name, ct))
         {
-            return NotFound($"Run {id} has no metric '{name}'.");
+            return ApiResults.NotFound($"Run {id} has no metric '{name}'.");
         }
 
         var series = smooth is null
@@ -164,16 +154,15 @@ public static class SlipEndpoints
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (!await db.Runs.AnyAsync(r => r.Id == id, ct))
         {
-            return NotFound($"Run {id} does not exist.");
+            return ApiResults.NotFound($"Run {id} does not exist.");
         }
 
         var summaries = await db.MetricSummaries.AsNoTracking().Where(s => s.RunId == id).OrderBy(s => s.Name).ToListAsync(ct);
         return Results.Ok(summaries.Select(s => new { s.Name, s.Count, s.FirstStep, s.LastStep, s.Last, s.LastTime, s.Min, s.MinStep, s.Max, s.MaxStep, s.Best, s.BestStep }));
     }
 
-    /// <summary>A checkpoint by alias (latest, epoch-N, best:METRIC): a redirect to its download, which serves ranges and its sha256 as ETag.</summary>
     /// <summary>
-    /// Serves the checkpoint an alias names directly (not a redirect, which HTTP clients follow without the
+    /// A checkpoint by alias (latest, epoch-N, best:METRIC). Serves the checkpoint an alias names directly (not a redirect, which HTTP clients follow without the
     /// Authorization header); Content-Location says which checkpoint it was.
     /// </summary>
     private static async Task<IResult> AliasDownloadAsync(long id, string alias, HttpContext http, IDbContextFactory<SlipDbContext> dbFactory, IOptions<SlipOptions> options, CheckpointIntegrity integrity, CancellationToken ct)
@@ -181,7 +170,7 @@ public static class SlipEndpoints
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (!await db.Runs.AnyAsync(r => r.Id == id, ct))
         {
-            return NotFound($"Run {id} does not exist.");
+            return ApiResults.NotFound($"Run {id} does not exist.");
         }
 
         if (await CheckpointRetention.ResolveAsync(db, id, alias, ct) is { } checkpoint)
@@ -190,7 +179,7 @@ public static class SlipEndpoints
             return await DownloadAsync(checkpoint.Id, dbFactory, options, integrity, ct);
         }
 
-        return NotFound($"Run {id} has no checkpoint '{alias}'. Aliases: latest, epoch-N, best:METRIC (a metric logged at checkpoint steps, such as zeroshot_acc1).");
+        return ApiResults.NotFound($"Run {id} has no checkpoint '{alias}'. Aliases: latest, epoch-N, best:METRIC (a metric logged at checkpoint steps, such as zeroshot_acc1).");
     }
 
     private static async Task<IResult> DownloadAsync(long id, IDbContextFactory<SlipDbContext> dbFactory, IOptions<SlipOptions> options, CheckpointIntegrity integrity, CancellationToken ct)
@@ -199,7 +188,7 @@ public static class SlipEndpoints
         var checkpoint = await db.Checkpoints.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct);
         if (checkpoint is null)
         {
-            return NotFound($"Checkpoint {id} does not exist.");
+            return ApiResults.NotFound($"Checkpoint {id} does not exist.");
         }
 
         // Serve only files under the runs folder, whatever the row says, following links (a link out is refused).
@@ -207,7 +196,7 @@ public static class SlipEndpoints
         var path = Slip.Training.Datasets.Sources.DataRoots.RealPath(checkpoint.FilePath);
         if (!path.StartsWith(root, StringComparison.Ordinal) || !File.Exists(path))
         {
-            return NotFound($"The file of checkpoint {id} is no longer on disk.");
+            return ApiResults.NotFound($"The file of checkpoint {id} is no longer on disk.");
         }
 
         // A truncated or corrupted file is refused with the reason rather than served as if it were the checkpoint.
@@ -219,49 +208,4 @@ public static class SlipEndpoints
         return Results.File(path, "application/octet-stream", $"run{checkpoint.RunId}-epoch{checkpoint.Epoch:D3}.pt",
             enableRangeProcessing: true, entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{checkpoint.Sha256}\""));
     }
-
-    private static async Task<IResult> ListDatasetsAsync(DatasetRegistry registry, CancellationToken ct) =>
-        Results.Ok((await registry.ListAsync(ct)).Select(DatasetView));
-
-    private static async Task<IResult> RegisterDatasetAsync(DatasetRegistration? registration, DatasetRegistry registry, CancellationToken ct)
-    {
-        var result = await registry.RegisterAsync(registration ?? new DatasetRegistration(null, null, null), ct);
-        return result.Dataset is { } dataset
-            ? Results.Created($"/api/datasets/{Uri.EscapeDataString(dataset.Name)}", DatasetView(dataset))
-            : Invalid(result.Errors);
-    }
-
-    private static async Task<IResult> GetDatasetAsync(string name, DatasetRegistry registry, CancellationToken ct) =>
-        await registry.FindAsync(name, ct) is { } dataset ? Results.Ok(DatasetView(dataset)) : NotFound($"No dataset named '{name}' is registered.");
-
-    private static async Task<IResult> PreviewImageAsync(string name, int index, DatasetRegistry registry, CancellationToken ct)
-    {
-        if (await registry.FindAsync(name, ct) is not { } dataset)
-        {
-            return NotFound($"No dataset named '{name}' is registered.");
-        }
-
-        return registry.PreviewImage(dataset, index) is { } png
-            ? Results.File(png, "image/png")
-            : NotFound($"Preview sample {index} of '{name}' has no image (or the dataset is no longer readable).");
-    }
-
-    private static object DatasetView(RegisteredDataset d) => new
-    {
-        d.Id,
-        d.Name,
-        d.Format,
-        d.Location,
-        d.SampleCount,
-        d.Description,
-        d.CreatedAt,
-        Source = DatasetRegistry.SourceOf(d),
-        Preview = DatasetRegistry.PreviewOf(d),
-    };
-
-    internal static IResult NotFound(string detail) => Results.Problem(detail, statusCode: StatusCodes.Status404NotFound);
-
-    /// <summary>A 400 validation problem with each error under its field.</summary>
-    internal static IResult Invalid(IEnumerable<ConfigError> errors) =>
-        Results.ValidationProblem(errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
 }

@@ -1,8 +1,10 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
+using Slip.Web.Evaluations;
+using Slip.Web.Runs;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Workers;
 
 /// <summary>
 /// At start-up: applies migrations, then reconciles runs with the queue so a restart loses none. Runs this host was

@@ -1,8 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
-using Slip.Web.Compare;
+using Slip.Web.Api;
 
-namespace Slip.Web.Api;
+namespace Slip.Web.Compare;
 
 /// <summary>Comparisons: the paper-style table of finished runs, and overlays of one metric across chosen runs.</summary>
 public static class CompareEndpoints
@@ -52,7 +52,7 @@ public static class CompareEndpoints
         var known = await db.Runs.Where(r => ids.Contains(r.Id)).Select(r => r.Id).ToListAsync(ct);
         if (ids.Except(known).ToList() is { Count: > 0 } unknown)
         {
-            return SlipEndpoints.NotFound($"Run {string.Join(", ", unknown)} does not exist.");
+            return ApiResults.NotFound($"Run {string.Join(", ", unknown)} does not exist.");
         }
 
         var overlay = await CurveComparison.LoadAsync(db, ids.Distinct().ToList(), metric, string.IsNullOrWhiteSpace(group) ? null : group, ct: ct);

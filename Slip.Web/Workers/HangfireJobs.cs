@@ -1,6 +1,6 @@
 using Hangfire.Storage;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Workers;
 
 /// <summary>What Hangfire's storage says about a job: its current state, and whether it will still run.</summary>
 public static class HangfireJobs

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Slip.Data;
 using Slip.Training;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Runs;
 
 /// <summary>
 /// Whether a checkpoint file is still the one recorded: its length and sha256. Hashes are cached by (path, length,

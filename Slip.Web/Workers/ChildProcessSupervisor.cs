@@ -5,7 +5,7 @@ using Slip.Data;
 using Slip.Training;
 using Slip.Web.Hosting;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Workers;
 
 /// <summary>
 /// The one skeleton of a job that runs the trainer CLI as a child process, for training and evaluation alike (decision

@@ -9,7 +9,7 @@ using Slip.Web.Datasets;
 using Slip.Web.Hosting;
 using Slip.Web.Live;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Runs;
 
 /// <summary>The outcome of a launch: the new run's id, or the problems with its config (nothing was queued).</summary>
 public sealed record LaunchResult(long? RunId, IReadOnlyList<ConfigError> Errors)

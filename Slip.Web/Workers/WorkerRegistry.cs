@@ -1,4 +1,4 @@
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Workers;
 
 /// <summary>
 /// The training workers of this host: one Hangfire server per device, named "host/device". A job finds the device

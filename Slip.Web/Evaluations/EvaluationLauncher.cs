@@ -10,8 +10,9 @@ using Slip.Training.Evaluation;
 using Slip.Web.Datasets;
 using Slip.Web.Hosting;
 using Slip.Web.Live;
+using Slip.Web.Runs;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Evaluations;
 
 /// <summary>
 /// What a user asks for when evaluating one of a run's checkpoints: the dataset (built-in or registered; the run's own

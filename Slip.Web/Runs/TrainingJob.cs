@@ -4,10 +4,12 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Slip.Data;
 using Slip.Training;
+using Slip.Web.Evaluations;
 using Slip.Web.Hosting;
 using Slip.Web.Live;
+using Slip.Web.Workers;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Runs;
 
 /// <summary>
 /// The Hangfire job that trains one run, through the <see cref="ChildProcessSupervisor"/>: what is particular to

@@ -1,10 +1,12 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Slip.Data;
+using Slip.Web.Evaluations;
 using Slip.Web.Hosting;
 using Slip.Web.Live;
+using Slip.Web.Runs;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Workers;
 
 /// <summary>A run or evaluation the <see cref="LeaseMonitor"/> failed: <paramref name="Kind"/> is <see cref="JobQueue.RunKind"/> or <see cref="JobQueue.EvaluationKind"/>.</summary>
 public sealed record LostLease(string Kind, long Id, string Reason);

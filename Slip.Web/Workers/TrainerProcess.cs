@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Slip.Training;
 using Slip.Web.Hosting;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Workers;
 
 /// <summary>
 /// The trainer CLI as a child process, so a native crash fails the run and not the server. Streams its JSON-lines

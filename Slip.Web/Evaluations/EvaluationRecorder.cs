@@ -2,12 +2,13 @@ using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
 using Slip.Web.Live;
+using Slip.Web.Workers;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Evaluations;
 
 /// <summary>
 /// Records an evaluation's progress (the fraction done and what the evaluator is doing) off the loop that reads its
-/// output, as <see cref="RunRecorder"/> records a run's: a store outage is ridden out in memory, and a write is fenced
+/// output, as <see cref="Runs.RunRecorder"/> records a run's: a store outage is ridden out in memory, and a write is fenced
 /// by the evaluation's lease. Only the latest progress matters, so a batch that waited through an outage is one write.
 /// The evaluator's per-task metrics are not stored here: its results file is, with the outcome.
 /// </summary>

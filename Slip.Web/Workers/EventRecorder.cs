@@ -1,14 +1,15 @@
 using System.Threading.Channels;
 using Slip.Training;
+using Slip.Web.Hosting;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Workers;
 
 /// <summary>
 /// Records what a child process reports, in order, off the loop that reads its output: when the store is unreachable
 /// (PostgreSQL restarting) the events wait in memory and are written with backoff once it is back, while the child
 /// keeps working. Consecutive events are stored as one batch. Once a write finds that this worker no longer holds the
-/// lease, nothing more is stored (the heartbeat is stopping the child). <see cref="RunRecorder"/> stores a run's
-/// points and checkpoints, <see cref="EvaluationRecorder"/> an evaluation's progress.
+/// lease, nothing more is stored (the heartbeat is stopping the child). <see cref="Runs.RunRecorder"/> stores a run's
+/// points and checkpoints, <see cref="Evaluations.EvaluationRecorder"/> an evaluation's progress.
 /// </summary>
 public abstract class EventRecorder
 {

@@ -3,11 +3,10 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
-using Slip.Web.Jobs;
-using Slip.Web.Runs;
+using Slip.Web.Api;
 using Slip.Web.Security;
 
-namespace Slip.Web.Api;
+namespace Slip.Web.Runs;
 
 /// <summary>Body of PATCH /api/runs/{id}: new tags and/or notes (a field left out is unchanged).</summary>
 public sealed record RunLabelsRequest(IReadOnlyList<string>? Tags, string? Notes);
@@ -93,7 +92,7 @@ public static class RunTableEndpoints
         var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == id, ct);
         if (run is null)
         {
-            return SlipEndpoints.NotFound($"Run {id} does not exist.");
+            return ApiResults.NotFound($"Run {id} does not exist.");
         }
 
         if (body?.Tags is { } tags)
@@ -101,7 +100,7 @@ public static class RunTableEndpoints
             var (stored, error) = RunTags.Normalise(tags);
             if (error is not null)
             {
-                return SlipEndpoints.Invalid([new ConfigError("Tags", error)]);
+                return ApiResults.Invalid([new ConfigError("Tags", error)]);
             }
 
             run.Tags = stored;
@@ -111,7 +110,7 @@ public static class RunTableEndpoints
         {
             if (notes.Length > 10_000)
             {
-                return SlipEndpoints.Invalid([new ConfigError("Notes", "Notes can be at most 10,000 characters.")]);
+                return ApiResults.Invalid([new ConfigError("Notes", "Notes can be at most 10,000 characters.")]);
             }
 
             run.Notes = notes;
@@ -127,7 +126,7 @@ public static class RunTableEndpoints
         var parent = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
         if (parent is null)
         {
-            return SlipEndpoints.NotFound($"Run {id} does not exist.");
+            return ApiResults.NotFound($"Run {id} does not exist.");
         }
 
         RunConfig config;
@@ -140,11 +139,11 @@ public static class RunTableEndpoints
         }
         catch (Exception ex) when (ex is FormatException or JsonException)
         {
-            return SlipEndpoints.Invalid([new ConfigError("changes", ex.Message)]);
+            return ApiResults.Invalid([new ConfigError("changes", ex.Message)]);
         }
 
         var result = await launcher.LaunchAsync(body?.Name, config, id, ct);
-        return result.RunId is { } newId ? Results.Created($"/api/runs/{newId}", new { Id = newId }) : SlipEndpoints.Invalid(result.Errors);
+        return result.RunId is { } newId ? Results.Created($"/api/runs/{newId}", new { Id = newId }) : ApiResults.Invalid(result.Errors);
     }
 
     private static async Task<IResult> DiffAsync(long left, long right, bool? all, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
@@ -153,7 +152,7 @@ public static class RunTableEndpoints
         var configs = await db.Runs.AsNoTracking().Where(r => r.Id == left || r.Id == right).ToDictionaryAsync(r => r.Id, r => r.ConfigJson, ct);
         if (!configs.ContainsKey(left) || !configs.ContainsKey(right))
         {
-            return SlipEndpoints.NotFound($"Run {(configs.ContainsKey(left) ? right : left)} does not exist.");
+            return ApiResults.NotFound($"Run {(configs.ContainsKey(left) ? right : left)} does not exist.");
         }
 
         return Results.Ok(ConfigDiff.Compare(configs[left], configs[right], all ?? false));

@@ -5,7 +5,7 @@ using Slip.Training;
 using Slip.Web.Hosting;
 using Slip.Web.Live;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Runs;
 
 /// <summary>The outcome of a resume: the new attempt's number, or why the run cannot be resumed (nothing changed).</summary>
 public sealed record ResumeResult(int? Attempt, string? Problem, bool NotFound = false)

@@ -2,8 +2,9 @@ using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
 using Slip.Web.Live;
+using Slip.Web.Workers;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Runs;
 
 /// <summary>
 /// Records what a run's trainer reports (metrics, progress, checkpoints), in order, off the loop that reads the

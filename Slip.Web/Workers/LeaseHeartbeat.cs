@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Web.Hosting;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Workers;
 
 /// <summary>
 /// Keeps a run's or an evaluation's lease while its child process runs: every

@@ -3,7 +3,7 @@ using Slip.Data;
 using Slip.Training;
 using Slip.Training.Evaluation;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Evaluations;
 
 /// <summary>Reads an evaluation's stored results (clip_benchmark-shaped JSON).</summary>
 public static class EvaluationResults

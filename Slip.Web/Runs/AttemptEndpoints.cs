@@ -1,10 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
-using Slip.Web.Jobs;
-using Slip.Web.Runs;
+using Slip.Web.Api;
 using Slip.Web.Security;
 
-namespace Slip.Web.Api;
+namespace Slip.Web.Runs;
 
 /// <summary>Resuming a run (a new attempt, same run id) and its attempt history.</summary>
 public static class AttemptEndpoints
@@ -21,7 +20,7 @@ public static class AttemptEndpoints
         var result = await resumer.ResumeAsync(id, ct);
         if (result.NotFound)
         {
-            return SlipEndpoints.NotFound(result.Problem!);
+            return ApiResults.NotFound(result.Problem!);
         }
 
         return result.Succeeded
@@ -34,7 +33,7 @@ public static class AttemptEndpoints
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (!await db.Runs.AnyAsync(r => r.Id == id, ct))
         {
-            return SlipEndpoints.NotFound($"Run {id} does not exist.");
+            return ApiResults.NotFound($"Run {id} does not exist.");
         }
 
         return Results.Ok(await RunPageQuery.AttemptsAsync(db, id, ct));

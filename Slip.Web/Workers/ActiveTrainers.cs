@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Slip.Data;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Workers;
 
 /// <summary>
 /// The trainer CLI's processes this host is running, training runs or evaluating checkpoints: process ids by run id

@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Runs;
 
 /// <summary>
 /// Names for a run's checkpoints (latest, best by a metric, epoch-N) and its retention policy (keep the latest k, every

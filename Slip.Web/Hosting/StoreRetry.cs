@@ -1,7 +1,7 @@
 using System.Data.Common;
 using System.Net.Sockets;
 
-namespace Slip.Web.Jobs;
+namespace Slip.Web.Hosting;
 
 /// <summary>
 /// Retries a store operation through a database outage (PostgreSQL restarting, the network dropping) with backoff

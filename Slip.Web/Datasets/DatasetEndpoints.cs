@@ -1,0 +1,57 @@
+using Slip.Data;
+using Slip.Web.Api;
+using Slip.Web.Security;
+
+namespace Slip.Web.Datasets;
+
+/// <summary>The datasets API: list, register and inspect registered datasets, and their preview images.</summary>
+public static class DatasetEndpoints
+{
+    public static RouteGroupBuilder MapDatasetApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/datasets", ListDatasetsAsync);
+        api.MapPost("/datasets", RegisterDatasetAsync).RequireAuthorization(Policies.Operate);
+        api.MapGet("/datasets/{name}", GetDatasetAsync);
+        api.MapGet("/datasets/{name}/preview/{index:int}.png", PreviewImageAsync);
+        return api;
+    }
+
+    private static async Task<IResult> ListDatasetsAsync(DatasetRegistry registry, CancellationToken ct) =>
+        Results.Ok((await registry.ListAsync(ct)).Select(DatasetView));
+
+    private static async Task<IResult> RegisterDatasetAsync(DatasetRegistration? registration, DatasetRegistry registry, CancellationToken ct)
+    {
+        var result = await registry.RegisterAsync(registration ?? new DatasetRegistration(null, null, null), ct);
+        return result.Dataset is { } dataset
+            ? Results.Created($"/api/datasets/{Uri.EscapeDataString(dataset.Name)}", DatasetView(dataset))
+            : ApiResults.Invalid(result.Errors);
+    }
+
+    private static async Task<IResult> GetDatasetAsync(string name, DatasetRegistry registry, CancellationToken ct) =>
+        await registry.FindAsync(name, ct) is { } dataset ? Results.Ok(DatasetView(dataset)) : ApiResults.NotFound($"No dataset named '{name}' is registered.");
+
+    private static async Task<IResult> PreviewImageAsync(string name, int index, DatasetRegistry registry, CancellationToken ct)
+    {
+        if (await registry.FindAsync(name, ct) is not { } dataset)
+        {
+            return ApiResults.NotFound($"No dataset named '{name}' is registered.");
+        }
+
+        return registry.PreviewImage(dataset, index) is { } png
+            ? Results.File(png, "image/png")
+            : ApiResults.NotFound($"Preview sample {index} of '{name}' has no image (or the dataset is no longer readable).");
+    }
+
+    private static object DatasetView(RegisteredDataset d) => new
+    {
+        d.Id,
+        d.Name,
+        d.Format,
+        d.Location,
+        d.SampleCount,
+        d.Description,
+        d.CreatedAt,
+        Source = DatasetRegistry.SourceOf(d),
+        Preview = DatasetRegistry.PreviewOf(d),
+    };
+}

@@ -12,8 +12,11 @@ namespace Slip.Training;
 /// </summary>
 public static class ConfigCascade
 {
-    /// <summary>One level of the cascade: the key that chooses it, the values it can take, and the defaults each brings.</summary>
-    private sealed record Level(string Key, IReadOnlyList<string> Values, Func<RunConfig, string, RunConfig> Apply);
+    /// <summary>
+    /// One level of the cascade: the key that chooses it, the values it can take, the defaults each brings, and keys it
+    /// decides without a default of its own (<paramref name="Also"/>: a dataset's source and size).
+    /// </summary>
+    private sealed record Level(string Key, IReadOnlyList<string> Values, Func<RunConfig, string, RunConfig> Apply, IReadOnlyList<string>? Also = null);
 
     private static readonly Level[] Levels =
     [
@@ -23,11 +26,16 @@ public static class ConfigCascade
         new(ConfigKeys.Of(c => c.Text.Tokenizer), EnumNames.All<Tokenizer>(), (c, name) => Parse<Tokenizer>(name, "tokenizer") == Tokenizer.ClipBpe
             ? c with { Text = c.Text with { Tokenizer = Tokenizer.ClipBpe, VocabSize = ClipBpeTokenizer.VocabSize } }
             : c with { Text = c.Text with { Tokenizer = Tokenizer.Byte } }),
+
+        // Another dataset by name: the source and epoch size given for the earlier one no longer hold (a registered
+        // dataset's are filled in again at launch).
+        new(ConfigKeys.Of(c => c.Data.Dataset), [], (c, name) => c with { Data = c.Data with { Dataset = name } },
+            [ConfigKeys.Of(c => c.Data.Source), ConfigKeys.Of(c => c.Data.EpochSamples)]),
     ];
 
     private static readonly Lazy<Dictionary<string, IReadOnlySet<string>>> DependentKeys = new(() => Levels.ToDictionary(l => l.Key, DependentsOf));
 
-    /// <summary>The keys that choose defaults for others (model, objective, ssl.method, text.tokenizer).</summary>
+    /// <summary>The keys that choose defaults for others (model, objective, ssl.method, text.tokenizer, data.dataset).</summary>
     public static IReadOnlyList<string> Roots { get; } = Levels.Select(l => l.Key).ToList();
 
     /// <summary>The keys whose defaults a root key chooses: changing the root resets them unless they are changed too.</summary>
@@ -129,22 +137,44 @@ public static class ConfigCascade
     /// <summary>A clone of <paramref name="parent"/> with <paramref name="changes"/> (nested or flat keys), through the cascade.</summary>
     public static RunConfig Derive(RunConfig parent, JsonObject changes) => Resolve(Change(ConfigJson.ToNode(parent), ConfigJson.Normalize(changes)));
 
+    /// <summary>
+    /// The keys a level sets: those whose value it changes, applied with each of its values to the defaults and to a
+    /// config whose every number differs from the defaults (so a default the level sets again is found too).
+    /// </summary>
     private static IReadOnlySet<string> DependentsOf(Level level)
     {
-        var baseline = ConfigJson.Flatten(ConfigJson.ToNode(new RunConfig()));
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var value in level.Values)
+        var keys = new HashSet<string>(level.Also ?? [], StringComparer.Ordinal);
+        foreach (var start in new[] { new RunConfig(), Perturbed() })
         {
-            foreach (var (key, after) in ConfigJson.Flatten(ConfigJson.ToNode(level.Apply(new RunConfig(), value))))
+            var before = ConfigJson.Flatten(ConfigJson.ToNode(start));
+            foreach (var value in level.Values)
             {
-                if (key != level.Key && !JsonNode.DeepEquals(after, baseline.GetValueOrDefault(key)))
+                foreach (var (key, after) in ConfigJson.Flatten(ConfigJson.ToNode(level.Apply(start, value))))
                 {
-                    keys.Add(key);
+                    if (key != level.Key && !JsonNode.DeepEquals(after, before.GetValueOrDefault(key)))
+                    {
+                        keys.Add(key);
+                    }
                 }
             }
         }
 
         return keys;
+    }
+
+    /// <summary>The default config with every number changed (doubled plus one).</summary>
+    private static RunConfig Perturbed()
+    {
+        var node = ConfigJson.ToNode(new RunConfig());
+        foreach (var (key, value) in ConfigJson.Flatten(node))
+        {
+            if (value is JsonValue number && number.GetValueKind() == System.Text.Json.JsonValueKind.Number)
+            {
+                ConfigJson.Set(node, key, JsonValue.Create((number.GetValue<double>() * 2) + 1));
+            }
+        }
+
+        return ConfigJson.FromNode(node);
     }
 
     private static string Text(JsonNode? node, string key)

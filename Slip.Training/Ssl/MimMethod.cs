@@ -24,6 +24,9 @@ public sealed class MimMethod : SslMethodSpec
 
     public override IReadOnlyList<string> Knobs { get; } = ["maskRatio"];
 
+    /// <summary>BEiT masks 40 % of the patches.</summary>
+    public override SslConfig WithDefaults(SslConfig ssl) => ssl with { Method = Method, MaskRatio = 0.4 };
+
     public override bool Matches(IReadOnlyDictionary<string, Tensor> state) => state.ContainsKey("mim_head.weight");
 
     public override SslBranch Build(RunConfig c, VisionTransformer visual)

@@ -46,9 +46,20 @@ public class CascadeTests
     public void EveryRootNamesTheKeysItChooses()
     {
         Assert.Equal(["optim.learningRate", "optim.weightDecay"], ConfigCascade.Dependents("objective").Order());
-        Assert.Equal(["ssl.momentum", "ssl.temperature"], ConfigCascade.Dependents("ssl.method").Order());
+        Assert.Equal(["ssl.maskRatio", "ssl.momentum", "ssl.temperature"], ConfigCascade.Dependents("ssl.method").Order());
         Assert.Equal(["text.vocabSize"], ConfigCascade.Dependents("text.tokenizer"));
         Assert.Contains("vision.width", ConfigCascade.Dependents("model"));
         Assert.Contains("ssl.mlpDim", ConfigCascade.Dependents("model"));
+        Assert.Equal(["data.epochSamples", "data.source"], ConfigCascade.Dependents("data.dataset").Order());
+    }
+
+    [Fact]
+    public void AnotherDatasetDropsTheSourceAndSizeOfTheEarlierOne()
+    {
+        var parent = RunConfig.FromJson("""{"data": {"dataset": "cc", "source": {"format": "csv", "path": "/data/cc.csv"}, "epochSamples": 5000}}""");
+        var shapes = ConfigCascade.Derive(parent, JsonNode.Parse("""{"data": {"dataset": "shapes"}}""")!.AsObject());
+        Assert.Equal(("shapes", null, null), (shapes.Data.Dataset, shapes.Data.Source, shapes.Data.EpochSamples));
+        var same = ConfigCascade.Derive(parent, JsonNode.Parse("""{"optim": {"epochs": 3}}""")!.AsObject());
+        Assert.Equal(parent.Data, same.Data);
     }
 }

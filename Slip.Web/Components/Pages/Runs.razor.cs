@@ -19,7 +19,13 @@ public sealed partial class Runs
 
     private static readonly Dictionary<string, string> SortKeys = new()
     {
-        ["Name"] = "name", ["Objective"] = "objective", ["Model"] = "model", ["Dataset"] = "dataset", ["Status"] = "status", ["Progress"] = "progress", ["Started"] = "started",
+        ["Name"] = "name",
+        ["Objective"] = "objective",
+        ["Model"] = "model",
+        ["Dataset"] = "dataset",
+        ["Status"] = "status",
+        ["Progress"] = "progress",
+        ["Started"] = "started",
     };
 
     private MudDataGrid<RunRow>? grid;

@@ -9,10 +9,18 @@ namespace Slip.Training;
 internal sealed class MetricWindow
 {
     private readonly Dictionary<string, double> sums = [];
-    private readonly Stopwatch sinceBatchRequested = Stopwatch.StartNew();
-    private readonly Stopwatch sinceLine = Stopwatch.StartNew();
+    private readonly Stopwatch sinceBatchRequested = new();
+    private readonly Stopwatch sinceLine = new();
     private TimeSpan waited;
     private int steps;
+
+    /// <summary>Starts measuring: when training starts, after the model is built and any saved state is loaded.</summary>
+    public void Start()
+    {
+        waited = TimeSpan.Zero;
+        sinceLine.Restart();
+        sinceBatchRequested.Restart();
+    }
 
     /// <summary>The loop asks the loader for the next batch (time from here to <see cref="BatchArrived"/> is data wait).</summary>
     public void BatchRequested() => sinceBatchRequested.Restart();

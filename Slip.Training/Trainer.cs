@@ -41,6 +41,7 @@ public sealed partial class Trainer(
             using var run = Build();
             Resume(run);
             Emit(run, TrainerEvent.Started);
+            run.StartMeasuring();
             for (var epoch = run.Epoch; epoch < config.Optim.Epochs; epoch++)
             {
                 if (TrainEpoch(run, epoch) == TrainingOutcome.Cancelled)

@@ -21,7 +21,6 @@ internal sealed class TrainingSession : IDisposable
         Mixed = config.Optim.Precision == Precision.Bf16 ? new MixedPrecision(Model, config) : null;
         Schedule = new LearningRateSchedule(config.Optim.LearningRate, config.Optim.LearningRateStart, config.Optim.LearningRateEnd,
             (long)Math.Round(config.Optim.WarmupEpochs * StepsPerEpoch), TotalSteps);
-        System = new SystemSampler(cuda.is_available() ? "cuda:0" : "cpu");
     }
 
     public ICaptionTokenizer Tokenizer { get; }
@@ -35,7 +34,9 @@ internal sealed class TrainingSession : IDisposable
     public MixedPrecision? Mixed { get; }
 
     public LearningRateSchedule Schedule { get; }
-    public SystemSampler System { get; }
+    /// <summary>The trainer's CPU, memory and GPU use, sampled from when training starts.</summary>
+    public SystemSampler System { get; private set; } = null!;
+
     public MetricWindow Window { get; } = new();
 
     /// <summary>Optimizer steps taken so far, over all attempts.</summary>
@@ -49,6 +50,13 @@ internal sealed class TrainingSession : IDisposable
 
     /// <summary>The held-out evaluation set, loaded on first use.</summary>
     public EvalSet? HeldOut { get; set; }
+
+    /// <summary>Starts the clocks of throughput, data wait and system use: after building and resuming, which are not training.</summary>
+    public void StartMeasuring()
+    {
+        System = new SystemSampler(cuda.is_available() ? "cuda:0" : "cpu");
+        Window.Start();
+    }
 
     public void Dispose()
     {

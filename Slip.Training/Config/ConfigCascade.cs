@@ -65,7 +65,11 @@ public static class ConfigCascade
         var merged = ConfigJson.ToNode(config);
         foreach (var (key, value) in ConfigJson.Flatten(given))
         {
-            ConfigJson.Set(merged, key, value?.DeepClone());
+            // Null stands for "the default" for a key that cannot be empty, as it does in Change.
+            if (value is not null || ConfigKeys.IsNullable(key))
+            {
+                ConfigJson.Set(merged, key, value?.DeepClone());
+            }
         }
 
         return ConfigJson.FromNode(merged);
@@ -98,6 +102,13 @@ public static class ConfigCascade
             {
                 ConfigJson.Remove(result, key);
             }
+            else if (value is JsonObject patch && ConfigJson.TryGet(result, key, out var before) && before is JsonObject existing)
+            {
+                // An object value (the dataset source) takes the changes as a merge patch: {"path": ...} keeps its format.
+                var merged = (JsonObject)existing.DeepClone();
+                MergePatch(merged, patch);
+                ConfigJson.Set(result, key, merged);
+            }
             else
             {
                 ConfigJson.Set(result, key, value.DeepClone());
@@ -110,6 +121,22 @@ public static class ConfigCascade
         }
 
         return result;
+    }
+
+    private static void MergePatch(JsonObject target, JsonObject patch)
+    {
+        foreach (var (name, value) in patch)
+        {
+            var existing = target.Select(kv => kv.Key).FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase)) ?? name;
+            if (value is null)
+            {
+                target.Remove(existing);
+            }
+            else
+            {
+                target[existing] = value.DeepClone();
+            }
+        }
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Slip.Training.Datasets.Sources;
 
 namespace Slip.Training;
 
@@ -113,7 +114,40 @@ public static class ConfigJson
             Set(result, key, value);
         }
 
+        Canonicalise(result);
         return result;
+    }
+
+    /// <summary>
+    /// Enum values by their JSON names whatever the spelling (<c>"slip"</c>, <c>"MoCoV3"</c>, <c>"ClipBpe"</c>), so that
+    /// equal values compare equal; and the dataset source's keys checked, as every other key is.
+    /// </summary>
+    private static void Canonicalise(JsonObject config)
+    {
+        foreach (var (key, type) in ConfigKeys.All)
+        {
+            if (!TryGet(config, key, out var value) || value is null)
+            {
+                continue;
+            }
+
+            var enumType = Nullable.GetUnderlyingType(type) ?? type;
+            if (enumType.IsEnum && value is JsonValue text && text.TryGetValue<string>(out var name)
+                && Enum.GetNames(enumType).FirstOrDefault(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase) || string.Equals(EnumName(enumType, n), name, StringComparison.OrdinalIgnoreCase)) is { } member)
+            {
+                Set(config, key, JsonValue.Create(EnumName(enumType, member)));
+            }
+
+            if (type == typeof(DatasetSource) && value is JsonObject source)
+            {
+                var known = typeof(DatasetSource).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).ToList();
+                if (source.Select(kv => kv.Key).FirstOrDefault(k => !known.Contains(k, StringComparer.OrdinalIgnoreCase)) is { } unknown)
+                {
+                    throw new FormatException(
+                        $"Unknown key '{unknown}' in the dataset source ({key}). Its keys are {string.Join(", ", known.Select(k => JsonNamingPolicy.CamelCase.ConvertName(k)))}; the dataset's name goes in data.dataset.");
+                }
+            }
+        }
     }
 
     /// <summary>A config's leaf values by key (dotted paths).</summary>

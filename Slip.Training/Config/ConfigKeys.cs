@@ -16,6 +16,14 @@ public static class ConfigKeys
     /// <summary>Every leaf key and its CLR type, in declaration order (<c>data.source</c> is one leaf).</summary>
     public static IReadOnlyDictionary<string, Type> All { get; } = Walk(typeof(RunConfig), "").ToDictionary(kv => kv.Key, kv => kv.Value);
 
+    private static readonly HashSet<string> NullableKeys = WalkProperties(typeof(RunConfig), "")
+        .Where(p => Nullable.GetUnderlyingType(p.Property.PropertyType) is not null
+            || (!p.Property.PropertyType.IsValueType && new NullabilityInfoContext().Create(p.Property).WriteState == NullabilityState.Nullable))
+        .Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Whether a key may hold null (gradient clipping off, no dataset source, keep every checkpoint, ...).</summary>
+    public static bool IsNullable(string key) => NullableKeys.Contains(key);
+
     /// <summary>The top-level keys that hold a part (vision, text, optim, data, ssl, eval, checkpoints).</summary>
     public static IReadOnlyList<string> Parts { get; } = Properties(typeof(RunConfig)).Where(p => IsPart(p.PropertyType)).Select(p => Naming.ConvertName(p.Name)).ToList();
 
@@ -45,21 +53,24 @@ public static class ConfigKeys
         return best.Key is not null && best.Distance <= Math.Max(2, key.Length / 3) ? best.Key : null;
     }
 
-    private static IEnumerable<KeyValuePair<string, Type>> Walk(Type type, string prefix)
+    private static IEnumerable<KeyValuePair<string, Type>> Walk(Type type, string prefix) =>
+        WalkProperties(type, prefix).Select(p => new KeyValuePair<string, Type>(p.Key, p.Property.PropertyType));
+
+    private static IEnumerable<(string Key, PropertyInfo Property)> WalkProperties(Type type, string prefix)
     {
         foreach (var property in Properties(type))
         {
             var key = prefix + Naming.ConvertName(property.Name);
             if (IsPart(property.PropertyType))
             {
-                foreach (var leaf in Walk(property.PropertyType, key + "."))
+                foreach (var leaf in WalkProperties(property.PropertyType, key + "."))
                 {
                     yield return leaf;
                 }
             }
             else
             {
-                yield return new(key, property.PropertyType);
+                yield return (key, property);
             }
         }
     }

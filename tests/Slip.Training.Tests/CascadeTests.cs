@@ -62,4 +62,37 @@ public class CascadeTests
         var same = ConfigCascade.Derive(parent, JsonNode.Parse("""{"optim": {"epochs": 3}}""")!.AsObject());
         Assert.Equal(parent.Data, same.Data);
     }
+
+    [Fact]
+    public void ASourceChangeIsMergedIntoTheParentsSource()
+    {
+        var parent = RunConfig.FromJson("""{"data": {"dataset": "cc", "source": {"format": "csv", "path": "/data/cc/train.csv", "captionColumn": "caption"}}}""");
+        var val = ConfigCascade.Derive(parent, JsonNode.Parse("""{"data": {"source": {"path": "/data/cc/val.csv"}}}""")!.AsObject());
+        Assert.Equal(("csv", "/data/cc/val.csv", "caption", "cc"), (val.Data.Source!.Format, val.Data.Source.Path, val.Data.Source.CaptionColumn, val.Data.Dataset));
+    }
+
+    [Fact]
+    public void EnumValuesMeanTheSameWhateverTheirSpelling()
+    {
+        var tuned = RunConfig.FromJson("""{"objective": "Slip", "optim": {"learningRate": 1e-3}, "ssl": {"method": "mocov3", "momentum": 0.9}}""");
+        var same = ConfigCascade.Derive(tuned, JsonNode.Parse("""{"objective": "slip", "ssl": {"method": "MoCoV3"}}""")!.AsObject());
+        Assert.Equal(tuned, same);
+        Assert.Equal(Tokenizer.ClipBpe, RunConfig.FromJson("""{"text": {"tokenizer": "ClipBpe"}}""").Text.Tokenizer);
+    }
+
+    [Fact]
+    public void NullForAKeyThatCannotBeEmptyTakesItsDefault()
+    {
+        var config = RunConfig.FromJson("""{"model": null, "eval": {"tasksAtEnd": null}, "optim": {"gradClipNorm": null}}""");
+        Assert.Equal(("Tiny", "", null), (config.Model, config.Eval.TasksAtEnd, config.Optim.GradClipNorm));
+        Assert.Empty(config.Validate());
+    }
+
+    [Fact]
+    public void UnknownKeysInADatasetSourceAreRefusedToo()
+    {
+        var ex = Assert.Throws<FormatException>(() => RunConfig.FromJson("""{"data": {"dataset": "cc", "format": "csv", "path": "/x.csv"}}"""));
+        Assert.Contains("Unknown key 'dataset' in the dataset source", ex.Message);
+        Assert.Throws<FormatException>(() => RunConfig.FromJson("""{"data": {"source": {"format": "csv", "path": "/x.csv", "imageColum": "f"}}}"""));
+    }
 }

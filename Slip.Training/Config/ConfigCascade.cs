@@ -140,8 +140,9 @@ public static class ConfigCascade
     }
 
     /// <summary>
-    /// Values given earlier for knobs the changed objective or SSL method does not read (an SSL method once the objective
-    /// is CLIP, MoCo's temperature once the method is MIM) go back to their defaults, so they cannot stand in the way.
+    /// Values given earlier for knobs the changed objective or SSL method does not read are kept (switching back finds
+    /// them again), unless they make the config invalid where the user cannot fix it (an SSL method once the objective
+    /// is CLIP, whose form field is greyed out): those go back to their defaults.
     /// </summary>
     private static void DropWhatNoLongerApplies(JsonObject given, Dictionary<string, JsonNode?> changed)
     {
@@ -155,7 +156,8 @@ public static class ConfigCascade
             return;   // Resolve will say what is wrong when the config is used.
         }
 
-        foreach (var key in ConfigJson.Flatten(given).Keys.Where(k => !changed.ContainsKey(k) && !config.Spec.Applies(k, config)))
+        var blocking = config.Validate().Select(e => e.Field).Where(k => !changed.ContainsKey(k) && !config.Spec.Applies(k, config)).ToHashSet();
+        foreach (var key in ConfigJson.Flatten(given).Keys.Where(blocking.Contains))
         {
             ConfigJson.Remove(given, key);
         }

@@ -156,6 +156,18 @@ public sealed class RunFormTests
     }
 
     [Fact]
+    public void KnobsTheObjectiveDoesNotReadAreKeptForSwitchingBack()
+    {
+        var model = new RunFormModel();
+        model.Set("text.tokenizer", Tokenizer.ClipBpe);
+        model.Set("ssl.scale", 2.0);
+        model.Set("objective", Objective.SimClr);
+        Assert.False(model.Applies("ssl.scale"));
+        model.Set("objective", Objective.Slip);
+        Assert.Equal((Tokenizer.ClipBpe, 2.0), (model.Config.Text.Tokenizer, model.Config.Ssl.Scale));
+    }
+
+    [Fact]
     public async Task SslFieldsAreValidatedAndOnlyTheMethodsOwnAreEnabled()
     {
         var (ctx, form, submitted) = await RenderAsync();

@@ -22,7 +22,7 @@ internal static class CliOptions
     /// <summary><c>--bpe-vocab file</c>: CLIP's BPE vocabulary, for configs with the clip-bpe tokenizer.</summary>
     public static Option<string> BpeVocabulary() => new("--bpe-vocab")
     {
-        Description = "CLIP's bpe_simple_vocab_16e6.txt.gz, for the clip-bpe tokenizer (default: $SLIP_BPE_VOCAB).",
+        Description = "Another copy of CLIP's bpe_simple_vocab_16e6.txt.gz for the clip-bpe tokenizer (default: $SLIP_BPE_VOCAB, else the one built into Slip).",
         HelpName = "file",
     };
 

@@ -6,8 +6,8 @@ using System.Text.RegularExpressions;
 namespace Slip.Training.Datasets;
 
 /// <summary>
-/// CLIP's byte-pair-encoding tokenizer (slip-reference section 4), read from the user's copy of
-/// <c>bpe_simple_vocab_16e6.txt.gz</c>: 49,408 tokens, start-of-text 49406, end-of-text 49407, padding 0.
+/// CLIP's byte-pair-encoding tokenizer (slip-reference section 4) on CLIP's <c>bpe_simple_vocab_16e6.txt.gz</c>, which
+/// ships inside Slip (<see cref="BuiltIn"/>) or is read from a file: 49,408 tokens, start-of-text 49406, end-of-text 49407, padding 0.
 /// Text is NFC-normalised, HTML-unescaped twice, whitespace-collapsed and lower-cased (ftfy's mojibake repair is not
 /// reproduced; see docs/decisions/0005). Over-long captions keep EOT as their last token (open_clip's choice).
 /// </summary>
@@ -38,7 +38,20 @@ public sealed partial class ClipBpeTokenizer : ICaptionTokenizer
         this.ranks = ranks;
     }
 
-    /// <summary>Reads the merges file (gzip or plain text). Throws <see cref="InvalidDataException"/> when it is not CLIP's vocabulary.</summary>
+    /// <summary>The name of the embedded copy of CLIP's vocabulary (Datasets/Vocabulary, MIT).</summary>
+    public const string BuiltInResource = "Slip.Training.bpe_simple_vocab_16e6.txt.gz";
+
+    private static readonly Lazy<ClipBpeTokenizer> BuiltInTokenizer = new(() =>
+    {
+        using var stream = typeof(ClipBpeTokenizer).Assembly.GetManifestResourceStream(BuiltInResource)
+            ?? throw new InvalidOperationException($"The built-in BPE vocabulary '{BuiltInResource}' is missing from the assembly.");
+        return Read(stream, "the built-in vocabulary");
+    });
+
+    /// <summary>CLIP's tokenizer on the vocabulary that ships inside Slip (no file needed).</summary>
+    public static ClipBpeTokenizer BuiltIn => BuiltInTokenizer.Value;
+
+    /// <summary>Reads a merges file (gzip or plain text). Throws <see cref="InvalidDataException"/> when it is not CLIP's vocabulary.</summary>
     public static ClipBpeTokenizer Load(string path)
     {
         if (!File.Exists(path))
@@ -46,13 +59,21 @@ public sealed partial class ClipBpeTokenizer : ICaptionTokenizer
             throw new FileNotFoundException($"The BPE vocabulary '{path}' does not exist.", path);
         }
 
+        using var file = File.OpenRead(path);
+        return Read(file, $"'{path}'");
+    }
+
+    private static ClipBpeTokenizer Read(Stream file, string name)
+    {
         var lines = new List<string>();
-        using (var file = File.OpenRead(path))
+        var buffered = new MemoryStream();
+        file.CopyTo(buffered);
+        buffered.Position = 0;
+        var gzip = buffered.ReadByte() == 0x1f && buffered.ReadByte() == 0x8b;
+        buffered.Position = 0;
+        using (var stream = gzip ? new GZipStream(buffered, CompressionMode.Decompress) : (Stream)buffered)
+        using (var reader = new StreamReader(stream, Encoding.UTF8))
         {
-            var gzip = file.ReadByte() == 0x1f && file.ReadByte() == 0x8b;
-            file.Position = 0;
-            using var stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file;
-            using var reader = new StreamReader(stream, Encoding.UTF8);
             while (reader.ReadLine() is { } line && lines.Count <= MergeCount)
             {
                 lines.Add(line);
@@ -62,7 +83,7 @@ public sealed partial class ClipBpeTokenizer : ICaptionTokenizer
         var merges = lines.Skip(1).Take(MergeCount).Select(l => l.Split(' ')).ToList();
         if (merges.Count != MergeCount || merges.Any(m => m.Length != 2))
         {
-            throw new InvalidDataException($"'{path}' is not CLIP's BPE vocabulary: it needs a header line and {MergeCount} merge lines of two symbols each.");
+            throw new InvalidDataException($"{name} is not CLIP's BPE vocabulary: it needs a header line and {MergeCount} merge lines of two symbols each.");
         }
 
         var vocab = new List<string>(VocabSize);

@@ -11,7 +11,7 @@ public sealed class SlipOptions
     /// <summary>The trainer CLI (Slip.Training.dll or its executable). Empty means the copy next to the web app.</summary>
     public string TrainerPath { get; set; } = "";
 
-    /// <summary>CLIP's BPE vocabulary file (bpe_simple_vocab_16e6.txt.gz) for runs with the clip-bpe tokenizer; empty: none.</summary>
+    /// <summary>Another copy of CLIP's BPE vocabulary (bpe_simple_vocab_16e6.txt.gz) for the clip-bpe tokenizer; empty: the one built into Slip.</summary>
     public string BpeVocabularyPath { get; set; } = "";
 
     /// <summary>

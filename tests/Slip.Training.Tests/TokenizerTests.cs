@@ -2,29 +2,27 @@ using Slip.Training.Datasets;
 
 namespace Slip.Training.Tests;
 
-/// <summary>CLIP's BPE on the vocabulary file from ../shared/data (a test input only; users configure their own copy).</summary>
+/// <summary>CLIP's BPE on the vocabulary that ships inside Slip.</summary>
 public sealed class TokenizerTests
 {
-    private static readonly Lazy<ClipBpeTokenizer> Clip = new(() => ClipBpeTokenizer.Load(VocabularyPath));
+    private static ClipBpeTokenizer Clip => ClipBpeTokenizer.BuiltIn;
 
-    /// <summary>SLIP_TEST_BPE_VOCAB, else shared/data beside the repository (where the test machines keep it).</summary>
-    public static string VocabularyPath
+    [Fact]
+    public void TheBuiltInVocabularyIsOpenAIsFileByteForByte()
     {
-        get
-        {
-            if (Environment.GetEnvironmentVariable("SLIP_TEST_BPE_VOCAB") is { Length: > 0 } path)
-            {
-                return path;
-            }
+        using var stream = typeof(ClipBpeTokenizer).Assembly.GetManifestResourceStream(ClipBpeTokenizer.BuiltInResource)!;
+        Assert.Equal("924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)));
+    }
 
-            var root = new DirectoryInfo(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Slip.sln")))
-            {
-                root = root.Parent;
-            }
-
-            return Path.GetFullPath(Path.Combine(root?.FullName ?? ".", "..", "shared", "data", "bpe_simple_vocab_16e6.txt.gz"));
-        }
+    [Fact]
+    public void AVocabularyFileThatIsNotClipsIsRefusedWithTheReason()
+    {
+        var file = Path.GetTempFileName();
+        File.WriteAllText(file, "#version\na b\n");
+        var ex = Assert.Throws<InvalidDataException>(() => ClipBpeTokenizer.Load(file));
+        Assert.Contains("is not CLIP's BPE vocabulary", ex.Message);
+        File.Delete(file);
+        Assert.Throws<FileNotFoundException>(() => ClipBpeTokenizer.Load(file));
     }
 
     [Theory]
@@ -33,32 +31,32 @@ public sealed class TokenizerTests
     [InlineData("a cat", new long[] { 49406, 320, 2368, 49407 })]
     public void KnownCaptionsGetCLIPsIds(string caption, long[] expected)
     {
-        var ids = Clip.Value.Tokenize(caption, 77);
+        var ids = Clip.Tokenize(caption, 77);
         Assert.Equal(expected, ids[..expected.Length]);
         Assert.All(ids[expected.Length..], id => Assert.Equal(0, id));
     }
 
     [Fact]
     public void TextIsNormalisedBeforeEncoding() =>
-        Assert.Equal(Clip.Value.Encode("a photo of a cat"), Clip.Value.Encode("  A \t Photo of a\nCAT "));
+        Assert.Equal(Clip.Encode("a photo of a cat"), Clip.Encode("  A \t Photo of a\nCAT "));
 
     [Fact]
     public void HtmlEntitiesAreUnescapedTwice() =>
-        Assert.Equal(Clip.Value.Encode("tom & jerry"), Clip.Value.Encode("tom &amp;amp; jerry"));
+        Assert.Equal(Clip.Encode("tom & jerry"), Clip.Encode("tom &amp;amp; jerry"));
 
     [Fact]
     public void DigitsAreSingleTokensAndEveryByteIsEncodable()
     {
-        var digits = Clip.Value.Encode("2025");
+        var digits = Clip.Encode("2025");
         Assert.Equal(4, digits.Count);
-        var anything = Clip.Value.Encode("naïve café 北京 🙂 \u0001");
+        var anything = Clip.Encode("naïve café 北京 🙂 \u0001");
         Assert.All(anything, id => Assert.InRange(id, 0, ClipBpeTokenizer.VocabSize - 3));
     }
 
     [Fact]
     public void OverlongTextKeepsEndOfTextLast()
     {
-        var ids = Clip.Value.Tokenize(string.Join(' ', Enumerable.Repeat("photograph", 200)), 77);
+        var ids = Clip.Tokenize(string.Join(' ', Enumerable.Repeat("photograph", 200)), 77);
         Assert.Equal(77, ids.Length);
         Assert.Equal(ClipBpeTokenizer.EndOfText, ids[^1]);
         Assert.Equal(ClipBpeTokenizer.EndOfText, ids.Max());

@@ -84,23 +84,23 @@ public class TrainerTests
     }
 
     [Fact]
-    public void ClipBpeRunWithoutAVocabularyFailsAndSaysHowToConfigureOne()
+    public void ClipBpeRunWithAVocabularyFileThatIsGoneFailsAndSaysWhich()
     {
         var dir = Directory.CreateTempSubdirectory("slip-trainer-").FullName;
         var events = new List<TrainerEvent>();
         var config = TinyConfigs.Slip().WithBpe();
-        Assert.Equal(TrainingOutcome.Failed, new Trainer(config, dir, events.Add, () => false).Run());
-        Assert.Contains("--bpe-vocab", events.Single().Message);
+        Assert.Equal(TrainingOutcome.Failed, new Trainer(config, dir, events.Add, () => false, Path.Combine(dir, "gone.txt.gz")).Run());
+        Assert.Contains("gone.txt.gz' does not exist", events.Single().Message);
         Directory.Delete(dir, recursive: true);
     }
 
     [Fact]
-    public void ClipBpeRunTrainsOnCaptionsTokenizedWithTheVocabulary()
+    public void ClipBpeRunTrainsOnCaptionsTokenizedWithTheBuiltInVocabulary()
     {
         var dir = Directory.CreateTempSubdirectory("slip-trainer-").FullName;
         var events = new List<TrainerEvent>();
         var config = TinyConfigs.Slip(batch: 32).WithBpe();
-        Assert.Equal(TrainingOutcome.Completed, new Trainer(config, dir, events.Add, () => false, TokenizerTests.VocabularyPath).Run());
+        Assert.Equal(TrainingOutcome.Completed, new Trainer(config, dir, events.Add, () => false).Run());
         Directory.Delete(dir, recursive: true);
     }
 

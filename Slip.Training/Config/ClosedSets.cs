@@ -25,6 +25,20 @@ public enum Tokenizer
     [JsonStringEnumMemberName("clip-bpe")] ClipBpe,
 }
 
+/// <summary>What a caption longer than the context keeps (<c>text.truncation</c>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Truncation>))]
+public enum Truncation
+{
+    /// <summary>open_clip's rule (and OpenAI's truncate=True): the last kept token is end-of-text, so pooling finds it.</summary>
+    [JsonStringEnumMemberName("open_clip")] OpenClip,
+
+    /// <summary>
+    /// The released SLIP code's rule: the row is cut to its first tokens, so a caption over context - 2 tokens loses its
+    /// end-of-text token and pooling lands on the start token; reproduces released checkpoints' embeddings.
+    /// </summary>
+    [JsonStringEnumMemberName("reference")] Reference,
+}
+
 /// <summary>The names a closed set's members have in JSON, on the command line and in the dashboard.</summary>
 public static class EnumNames
 {

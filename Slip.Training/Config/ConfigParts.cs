@@ -23,8 +23,11 @@ public sealed record TextConfig
     public int ContextLength { get; init; } = 32;
     public int VocabSize { get; init; } = ByteTokenizer.VocabSize;
 
-    /// <summary>"byte" (built in) or "clip-bpe" (CLIP's BPE, 49,408 tokens, from a configured vocabulary file).</summary>
+    /// <summary>"byte" (built in) or "clip-bpe" (CLIP's BPE, 49,408 tokens, built in).</summary>
     public Tokenizer Tokenizer { get; init; } = Tokenizer.Byte;
+
+    /// <summary>What an over-long caption keeps: "open_clip" (end-of-text last, the default) or "reference" (the released SLIP code's cut).</summary>
+    public Truncation Truncation { get; init; } = Truncation.OpenClip;
 
     /// <summary>Width of the joint image-text space both projections map into.</summary>
     public int EmbedDim { get; init; } = 128;

@@ -11,25 +11,17 @@ public sealed class ByteTokenizer : ICaptionTokenizer
 {
     public static readonly ByteTokenizer Instance = new();
 
+    /// <summary>What an over-long caption keeps.</summary>
+    public Truncation Truncation { get; init; }
+
     public const int Pad = 0;
     public const int StartOfText = 257;
     public const int EndOfText = 258;
     public const int VocabSize = 259;
 
-    public long[] Tokenize(string text, int contextLength) => Encode(text, contextLength);
+    public long[] Tokenize(string text, int contextLength) =>
+        CaptionRows.Fit(Encoding.UTF8.GetBytes(text.Trim().ToLowerInvariant()).Select(b => b + 1).ToList(), StartOfText, EndOfText, contextLength, Truncation);
 
-    public static long[] Encode(string text, int contextLength)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text.Trim().ToLowerInvariant());
-        var ids = new long[contextLength];
-        var body = Math.Min(bytes.Length, contextLength - 2);
-        ids[0] = StartOfText;
-        for (var i = 0; i < body; i++)
-        {
-            ids[i + 1] = bytes[i] + 1;
-        }
-
-        ids[body + 1] = EndOfText;
-        return ids;
-    }
+    /// <summary>The open_clip-truncated row of a caption.</summary>
+    public static long[] Encode(string text, int contextLength) => Instance.Tokenize(text, contextLength);
 }

@@ -20,8 +20,8 @@ public sealed partial class ClipBpeTokenizer : ICaptionTokenizer
 
     private readonly Dictionary<string, int> encoder;
     private readonly Dictionary<(string, string), int> ranks;
-    private readonly Dictionary<string, int[]> cache = [];
-    private readonly Lock cacheGate = new();
+    private readonly Dictionary<string, int[]> cache;
+    private readonly Lock cacheGate;
     private static readonly HashSet<int> PrintableBytes =
         Enumerable.Range('!', '~' - '!' + 1).Concat(Enumerable.Range('¡', '¬' - '¡' + 1)).Concat(Enumerable.Range('®', 'ÿ' - '®' + 1)).ToHashSet();
 
@@ -32,11 +32,19 @@ public sealed partial class ClipBpeTokenizer : ICaptionTokenizer
     private static readonly string[] ByteSymbolsInVocabularyOrder =
         Enumerable.Range(0, 256).OrderBy(b => PrintableBytes.Contains(b) ? 0 : 1).Select(b => ByteToUnicode[b]).ToArray();
 
-    private ClipBpeTokenizer(Dictionary<string, int> encoder, Dictionary<(string, string), int> ranks)
+    private ClipBpeTokenizer(Dictionary<string, int> encoder, Dictionary<(string, string), int> ranks, Dictionary<string, int[]>? cache = null, Lock? cacheGate = null)
     {
         this.encoder = encoder;
         this.ranks = ranks;
+        this.cache = cache ?? [];
+        this.cacheGate = cacheGate ?? new Lock();
     }
+
+    /// <summary>What an over-long caption keeps (<see cref="Truncation.OpenClip"/> unless made with <see cref="WithTruncation"/>).</summary>
+    public Truncation Truncation { get; private init; }
+
+    /// <summary>This tokenizer with another truncation rule (the vocabulary and cache are shared).</summary>
+    public ClipBpeTokenizer WithTruncation(Truncation truncation) => new(encoder, ranks, cache, cacheGate) { Truncation = truncation };
 
     /// <summary>The name of the embedded copy of CLIP's vocabulary (Datasets/Vocabulary, MIT).</summary>
     public const string BuiltInResource = "Slip.Training.bpe_simple_vocab_16e6.txt.gz";
@@ -120,21 +128,8 @@ public sealed partial class ClipBpeTokenizer : ICaptionTokenizer
         return ids;
     }
 
-    /// <summary>[SOT] + ids + [EOT], zero-padded to <paramref name="contextLength"/>; over-long text keeps EOT last.</summary>
-    public long[] Tokenize(string text, int contextLength)
-    {
-        var body = Encode(text);
-        var kept = Math.Min(body.Count, contextLength - 2);
-        var result = new long[contextLength];
-        result[0] = StartOfText;
-        for (var i = 0; i < kept; i++)
-        {
-            result[i + 1] = body[i];
-        }
-
-        result[kept + 1] = EndOfText;
-        return result;
-    }
+    /// <summary>[SOT] + ids + [EOT], zero-padded to <paramref name="contextLength"/>, over-long text cut by <see cref="Truncation"/>.</summary>
+    public long[] Tokenize(string text, int contextLength) => CaptionRows.Fit(Encode(text), StartOfText, EndOfText, contextLength, Truncation);
 
     private static string Clean(string text)
     {

@@ -12,9 +12,9 @@ public static class Tokenizers
     /// <summary>The config's tokenizer. CLIP's BPE uses the vocabulary that ships inside Slip, or <paramref name="bpeVocabularyPath"/> when one is given.</summary>
     public static ICaptionTokenizer Create(RunConfig config, string? bpeVocabularyPath) => config.Text.Tokenizer switch
     {
-        Tokenizer.Byte => ByteTokenizer.Instance,
-        Tokenizer.ClipBpe when string.IsNullOrWhiteSpace(bpeVocabularyPath) => ClipBpeTokenizer.BuiltIn,
-        Tokenizer.ClipBpe => ClipBpeTokenizer.Load(bpeVocabularyPath),
+        Tokenizer.Byte => new ByteTokenizer { Truncation = config.Text.Truncation },
+        Tokenizer.ClipBpe when string.IsNullOrWhiteSpace(bpeVocabularyPath) => ClipBpeTokenizer.BuiltIn.WithTruncation(config.Text.Truncation),
+        Tokenizer.ClipBpe => ClipBpeTokenizer.Load(bpeVocabularyPath).WithTruncation(config.Text.Truncation),
         _ => throw new InvalidOperationException($"Unknown tokenizer '{config.Text.Tokenizer}'. Known: {string.Join(", ", EnumNames.All<Tokenizer>())}."),
     };
 }

@@ -211,6 +211,28 @@ public sealed partial class CliTests : IDisposable
     [GeneratedRegex(@"^epoch 1/1  step \d+/\d+  loss \d+\.\d{4}  \d+\.\d img/s  ETA \d+:\d\d:\d\d$")]
     private static partial Regex StatusLine();
 
+    [Fact]
+    public void TokenizeWritesCLIPsIdsAndTakesEitherTruncation()
+    {
+        var input = Path.Combine(folder, "strings.json");
+        var output = Path.Combine(folder, "ids.json");
+        File.WriteAllText(input, JsonSerializer.Serialize(new[] { "a dog", string.Join(' ', Enumerable.Repeat("photograph", 100)) }));
+
+        Assert.Equal(ExitCodes.Completed, Cli("tokenize", "--input", input, "--out", output).Code);
+        var rows = JsonSerializer.Deserialize<long[][]>(File.ReadAllText(output))!;
+        Assert.Equal([49406, 320, 1929, 49407], rows[0].Take(4));
+        Assert.Equal((77, 77, 49407L), (rows[0].Length, rows[1].Length, rows[1][^1]));
+
+        Assert.Equal(ExitCodes.Completed, Cli("tokenize", "--input", input, "--out", output, "--truncation", "reference", "--context", "16").Code);
+        var cut = JsonSerializer.Deserialize<long[][]>(File.ReadAllText(output))!;
+        Assert.Equal(16, cut[1].Length);
+        Assert.DoesNotContain(49407L, cut[1]);
+
+        var (code, _, stderr) = Cli("tokenize", "--input", input, "--out", output, "--truncation", "openai");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("openai", stderr);
+    }
+
     private static (int Code, string Stdout, string Stderr) Cli(params string[] args)
     {
         var (stdout, stderr) = (Console.Out, Console.Error);

@@ -14,17 +14,6 @@ public sealed class TokenizerTests
         Assert.Equal("924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)));
     }
 
-    [Fact]
-    public void AVocabularyFileThatIsNotClipsIsRefusedWithTheReason()
-    {
-        var file = Path.GetTempFileName();
-        File.WriteAllText(file, "#version\na b\n");
-        var ex = Assert.Throws<InvalidDataException>(() => ClipBpeTokenizer.Load(file));
-        Assert.Contains("is not CLIP's BPE vocabulary", ex.Message);
-        File.Delete(file);
-        Assert.Throws<FileNotFoundException>(() => ClipBpeTokenizer.Load(file));
-    }
-
     [Theory]
     [InlineData("a diagram", new long[] { 49406, 320, 22697, 49407 })]
     [InlineData("a dog", new long[] { 49406, 320, 1929, 49407 })]
@@ -60,6 +49,33 @@ public sealed class TokenizerTests
         Assert.Equal(77, ids.Length);
         Assert.Equal(ClipBpeTokenizer.EndOfText, ids[^1]);
         Assert.Equal(ClipBpeTokenizer.EndOfText, ids.Max());
+    }
+
+    [Fact]
+    public void TheReferenceTruncationCutsTheRowSoALongCaptionLosesEndOfText()
+    {
+        var text = string.Join(' ', Enumerable.Repeat("photograph", 200));
+        var reference = Clip.WithTruncation(Truncation.Reference).Tokenize(text, 77);
+        var body = Clip.Encode(text);
+        Assert.Equal([ClipBpeTokenizer.StartOfText, .. body.Take(76).Select(i => (long)i)], reference);
+        Assert.DoesNotContain(ClipBpeTokenizer.EndOfText, reference);
+        Assert.Equal(0, Array.IndexOf(reference, reference.Max()));   // EOT pooling (argmax) lands on the start token
+
+        // Short captions are the same under both rules; a caption of exactly 75 ids still ends with EOT.
+        Assert.Equal(Clip.Tokenize("a photo of a dog", 77), Clip.WithTruncation(Truncation.Reference).Tokenize("a photo of a dog", 77));
+        var exact = string.Join(' ', Enumerable.Repeat("dog", 75));
+        Assert.Equal(ClipBpeTokenizer.EndOfText, Clip.WithTruncation(Truncation.Reference).Tokenize(exact, 77)[^1]);
+    }
+
+    [Fact]
+    public void ARunsTruncationRuleReachesItsTokenizer()
+    {
+        var config = TinyConfigs.Slip().WithBpe() with { Text = TinyConfigs.Slip().WithBpe().Text with { Truncation = Truncation.Reference } };
+        var ids = Tokenizers.Create(config, null).Tokenize(string.Join(' ', Enumerable.Repeat("photograph", 40)), config.Text.ContextLength);
+        Assert.DoesNotContain(ClipBpeTokenizer.EndOfText, ids);
+        var parsed = RunConfig.FromJson("""{"text": {"truncation": "reference"}}""");
+        Assert.Equal(Truncation.Reference, parsed.Text.Truncation);
+        Assert.Contains("\"truncation\": \"reference\"", parsed.ToJson());
     }
 
     [Fact]

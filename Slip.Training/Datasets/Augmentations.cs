@@ -54,11 +54,22 @@ public static class Augmentations
         return x;
     }
 
+    /// <summary>
+    /// torchvision's Resize(size) shape: the shorter side becomes <paramref name="size"/> and the longer
+    /// <c>int(size * long / short)</c>, multiplied before dividing as Python does (55x110 at 224 is 224x448; scaling
+    /// by size / short first gave 447.99... and so 447).
+    /// </summary>
+    public static (int Height, int Width) ResizedShape(int height, int width, int size)
+    {
+        var shorter = Math.Min(height, width);
+        int Side(int side) => side == shorter ? size : (int)((double)size * side / shorter);
+        return (Side(height), Side(width));
+    }
+
     /// <summary>Resize(size) on the shorter side then CenterCrop(size), before normalisation.</summary>
     public static FloatImage EvalCrop(FloatImage image, int size)
     {
-        var scale = (double)size / Math.Min(image.Height, image.Width);
-        var (nh, nw) = (Math.Max(size, (int)(image.Height * scale)), Math.Max(size, (int)(image.Width * scale)));
+        var (nh, nw) = ResizedShape(image.Height, image.Width, size);
         var resized = ImageOps.ResizedCrop(image, 0, 0, image.Height, image.Width, nh, nw);
         // torchvision's center_crop: top = round((h - size) / 2), left likewise.
         var (top, left) = ((int)Math.Round((nh - size) / 2.0), (int)Math.Round((nw - size) / 2.0));

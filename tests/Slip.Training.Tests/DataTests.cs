@@ -4,6 +4,14 @@ namespace Slip.Training.Tests;
 
 public class DataTests
 {
+    [Theory]
+    [InlineData(55, 110, 224, 224, 448)]     // 224 / 55 * 110 is 447.99... in floating point; torchvision's int(224 * 110 / 55) is 448
+    [InlineData(110, 55, 224, 448, 224)]
+    [InlineData(375, 500, 224, 224, 298)]
+    [InlineData(100, 100, 224, 224, 224)]
+    public void EvaluationResizeGivesTorchvisionsShape(int height, int width, int size, int expectedHeight, int expectedWidth) =>
+        Assert.Equal((expectedHeight, expectedWidth), Augmentations.ResizedShape(height, width, size));
+
     [Fact]
     public void TokenizerWrapsBytesInStartAndEndAndPads()
     {

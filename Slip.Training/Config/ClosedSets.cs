@@ -43,27 +43,29 @@ public enum Truncation
 public static class EnumNames
 {
     /// <summary>The member's JSON name: its <see cref="JsonStringEnumMemberNameAttribute"/>, or its C# name.</summary>
-    public static string Of<T>(T value) where T : struct, Enum =>
-        typeof(T).GetField(value.ToString())?.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? value.ToString();
+    public static string Of<T>(T value) where T : struct, Enum => Of(typeof(T), value.ToString());
+
+    /// <summary>The JSON name of the member of <paramref name="type"/> whose C# name is <paramref name="member"/>.</summary>
+    public static string Of(Type type, string member) =>
+        type.GetField(member)?.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? member;
 
     /// <summary>Every member's JSON name, in declaration order.</summary>
-    public static IReadOnlyList<string> All<T>() where T : struct, Enum => Enum.GetValues<T>().Select(Of).ToList();
+    public static IReadOnlyList<string> All<T>() where T : struct, Enum => All(typeof(T));
+
+    /// <summary>Every JSON name of an enum type, in declaration order.</summary>
+    public static IReadOnlyList<string> All(Type type) => Enum.GetNames(type).Select(n => Of(type, n)).ToList();
 
     /// <summary>The member a JSON name (or C# name, either case) stands for.</summary>
     public static bool TryParse<T>(string? name, out T value) where T : struct, Enum
     {
-        foreach (var candidate in Enum.GetValues<T>())
-        {
-            if (string.Equals(Of(candidate), name, StringComparison.OrdinalIgnoreCase) || string.Equals(candidate.ToString(), name, StringComparison.OrdinalIgnoreCase))
-            {
-                value = candidate;
-                return true;
-            }
-        }
-
-        value = default;
-        return false;
+        var member = Find(typeof(T), name);
+        value = member is null ? default : Enum.Parse<T>(member);
+        return member is not null;
     }
+
+    /// <summary>The C# name of the member of <paramref name="type"/> a JSON name (or C# name, either case) stands for, or null.</summary>
+    public static string? Find(Type type, string? name) =>
+        Enum.GetNames(type).FirstOrDefault(n => string.Equals(Of(type, n), name, StringComparison.OrdinalIgnoreCase) || string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>Marks a closed set's member with the type that implements it, so the enum itself is the registry.</summary>

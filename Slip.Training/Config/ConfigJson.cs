@@ -132,10 +132,9 @@ public static class ConfigJson
             }
 
             var enumType = Nullable.GetUnderlyingType(type) ?? type;
-            if (enumType.IsEnum && value is JsonValue text && text.TryGetValue<string>(out var name)
-                && Enum.GetNames(enumType).FirstOrDefault(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase) || string.Equals(EnumName(enumType, n), name, StringComparison.OrdinalIgnoreCase)) is { } member)
+            if (enumType.IsEnum && value is JsonValue text && text.TryGetValue<string>(out var name) && EnumNames.Find(enumType, name) is { } member)
             {
-                Set(config, key, JsonValue.Create(EnumName(enumType, member)));
+                Set(config, key, JsonValue.Create(EnumNames.Of(enumType, member)));
             }
 
             if (type == typeof(DatasetSource) && value is JsonObject source)
@@ -243,7 +242,7 @@ public static class ConfigJson
         return type switch
         {
             null => "see the README",
-            { IsEnum: true } => "one of " + string.Join(", ", Enum.GetNames(type).Select(n => EnumName(type, n))),
+            { IsEnum: true } => "one of " + string.Join(", ", EnumNames.All(type)),
             _ when type == typeof(int) || type == typeof(long) => "a whole number",
             _ when type == typeof(double) => "a number",
             _ when type == typeof(bool) => "true or false",
@@ -251,10 +250,6 @@ public static class ConfigJson
             _ => "an object",
         };
     }
-
-    private static string EnumName(Type type, string member) =>
-        type.GetField(member)?.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonStringEnumMemberNameAttribute), false)
-            .Cast<System.Text.Json.Serialization.JsonStringEnumMemberNameAttribute>().FirstOrDefault()?.Name ?? member;
 
     // A flat config's "data" was the dataset source ({"format": ..., "path": ...}, or null); the data part has neither key.
     private static bool IsDatasetSource(JsonNode? value) =>

@@ -13,13 +13,27 @@ public static class ConfigKeys
 {
     private static readonly JsonNamingPolicy Naming = JsonNamingPolicy.CamelCase;
 
-    /// <summary>Every leaf key and its CLR type, in declaration order (<c>data.source</c> is one leaf).</summary>
-    public static IReadOnlyDictionary<string, Type> All { get; } = Walk(typeof(RunConfig), "").ToDictionary(kv => kv.Key, kv => kv.Value);
+    /// <summary>Every leaf key and the properties that lead to it, in declaration order.</summary>
+    private static readonly Dictionary<string, PropertyInfo[]> Paths = Chains(typeof(RunConfig), "", []).ToDictionary(c => c.Key, c => c.Chain);
 
-    private static readonly HashSet<string> NullableKeys = WalkProperties(typeof(RunConfig), "")
-        .Where(p => Nullable.GetUnderlyingType(p.Property.PropertyType) is not null
-            || (!p.Property.PropertyType.IsValueType && new NullabilityInfoContext().Create(p.Property).WriteState == NullabilityState.Nullable))
-        .Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+    /// <summary>Every leaf key and its CLR type, in declaration order (<c>data.source</c> is one leaf).</summary>
+    public static IReadOnlyDictionary<string, Type> All { get; } = Paths.ToDictionary(kv => kv.Key, kv => kv.Value[^1].PropertyType);
+
+    private static readonly HashSet<string> NullableKeys = Paths.Where(kv => kv.Value[^1] is var p
+            && (Nullable.GetUnderlyingType(p.PropertyType) is not null || (!p.PropertyType.IsValueType && new NullabilityInfoContext().Create(p).WriteState == NullabilityState.Nullable)))
+        .Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The value a config holds at a key (<c>Value(c, "optim.epochs")</c> is <c>c.Optim.Epochs</c>).</summary>
+    public static object? Value(RunConfig config, string key)
+    {
+        object? value = config;
+        foreach (var property in Paths.TryGetValue(key, out var chain) ? chain : throw new ArgumentException($"Unknown config key '{key}'.", nameof(key)))
+        {
+            value = property.GetValue(value);
+        }
+
+        return value;
+    }
 
     /// <summary>Whether a key may hold null (gradient clipping off, no dataset source, keep every checkpoint, ...).</summary>
     public static bool IsNullable(string key) => NullableKeys.Contains(key);
@@ -53,24 +67,21 @@ public static class ConfigKeys
         return best.Key is not null && best.Distance <= Math.Max(2, key.Length / 3) ? best.Key : null;
     }
 
-    private static IEnumerable<KeyValuePair<string, Type>> Walk(Type type, string prefix) =>
-        WalkProperties(type, prefix).Select(p => new KeyValuePair<string, Type>(p.Key, p.Property.PropertyType));
-
-    private static IEnumerable<(string Key, PropertyInfo Property)> WalkProperties(Type type, string prefix)
+    private static IEnumerable<(string Key, PropertyInfo[] Chain)> Chains(Type type, string prefix, PropertyInfo[] above)
     {
         foreach (var property in Properties(type))
         {
             var key = prefix + Naming.ConvertName(property.Name);
             if (IsPart(property.PropertyType))
             {
-                foreach (var leaf in WalkProperties(property.PropertyType, key + "."))
+                foreach (var leaf in Chains(property.PropertyType, key + ".", [.. above, property]))
                 {
                     yield return leaf;
                 }
             }
             else
             {
-                yield return (key, property);
+                yield return (key, [.. above, property]);
             }
         }
     }

@@ -56,7 +56,7 @@ public sealed class EvaluationJobTests
             await job.WaitAsync(TimeSpan.FromSeconds(30));
 
             Assert.True(DateTime.UtcNow - asked < TimeSpan.FromSeconds(10), $"cancel took {DateTime.UtcNow - asked}");
-            Assert.True(ProcessHasExited(pid), $"evaluator process {pid} is still running");
+            Assert.True(Processes.HasExited(pid), $"evaluator process {pid} is still running");
             var evaluation = await EvaluationAsync(app, evaluationId);
             Assert.Equal((RunStatus.Cancelled, (string?)null, (string?)null), (evaluation.Status, evaluation.LeaseOwner, evaluation.ResultsJson));
             Assert.Null(app.Get<ActiveTrainers>().ProcessIdOf<Evaluation>(evaluationId));
@@ -92,7 +92,7 @@ public sealed class EvaluationJobTests
             }
 
             await job.WaitAsync(TimeSpan.FromSeconds(15));
-            Assert.True(ProcessHasExited(pid), "the evaluator of a lost lease is still running");
+            Assert.True(Processes.HasExited(pid), "the evaluator of a lost lease is still running");
             var after = await EvaluationAsync(app, evaluationId);
             Assert.Equal((RunStatus.Running, "someone-else/cpu"), (after.Status, after.LeaseOwner));
         }
@@ -196,7 +196,7 @@ public sealed class EvaluationJobTests
     /// <summary>Kills the evaluator a failed test left running (fine-tuning would go on for minutes) and lets its job end.</summary>
     private static async Task EndAsync(SlipAppFactory app, long evaluationId, Task job)
     {
-        if (app.Get<ActiveTrainers>().ProcessIdOf<Evaluation>(evaluationId) is { } pid && !ProcessHasExited(pid))
+        if (app.Get<ActiveTrainers>().ProcessIdOf<Evaluation>(evaluationId) is { } pid && !Processes.HasExited(pid))
         {
             using var process = System.Diagnostics.Process.GetProcessById(pid);
             process.Kill(entireProcessTree: true);
@@ -211,18 +211,6 @@ public sealed class EvaluationJobTests
         return await db.Evaluations.AsNoTracking().SingleAsync(e => e.Id == id);
     }
 
-    private static bool ProcessHasExited(int pid)
-    {
-        try
-        {
-            using var p = System.Diagnostics.Process.GetProcessById(pid);
-            return p.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return true;
-        }
-    }
 
     /// <summary>
     /// Fails the first claim, the first progress write and the first outcome write of an evaluation (told apart by

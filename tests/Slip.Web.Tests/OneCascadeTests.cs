@@ -28,7 +28,7 @@ public sealed class OneCascadeTests
         var api = (await db.Runs.SingleAsync(r => r.Id == id)).ConfigJson;
 
         var form = new RunFormModel();
-        form.Set(RunFormModel.Key(c => c.Objective), Objective.Clip);
+        form.Set(ConfigKeys.Of(c => c.Objective), Objective.Clip);
 
         Assert.Equal(cli, api);
         Assert.Equal(cli, form.Config.ToJson());

@@ -156,7 +156,7 @@ public sealed class ResumeTests
         }
 
         await job.WaitAsync(TimeSpan.FromSeconds(15));
-        Assert.True(ProcessHasExited(pid), "the trainer of a lost lease is still running");
+        Assert.True(Processes.HasExited(pid), "the trainer of a lost lease is still running");
         Assert.Equal("someone-else/cpu", (await app.WaitForRunAsync(runId, _ => true, TimeSpan.Zero)).LeaseOwner);   // the record was left to its new owner
     }
 
@@ -201,18 +201,5 @@ public sealed class ResumeTests
         var run = await after.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
         Assert.Equal((RunStatus.Failed, 1), (run.Status, run.Attempt));
         Assert.Equal(AllLossSteps, await after.MetricPoints.Where(p => p.RunId == runId && p.Name == "loss").Select(p => p.Step).OrderBy(s => s).ToListAsync());
-    }
-
-    private static bool ProcessHasExited(int pid)
-    {
-        try
-        {
-            using var p = System.Diagnostics.Process.GetProcessById(pid);
-            return p.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return true;
-        }
     }
 }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Linq.Expressions;
 using System.Text.Json.Nodes;
 using Slip.Training;
 
@@ -12,7 +10,6 @@ namespace Slip.Web.Components.Shared;
 /// </summary>
 public sealed class RunFormModel
 {
-    private static readonly ConcurrentDictionary<string, Func<RunConfig, object?>> Getters = new();
     private JsonObject given;
     private IReadOnlyList<string>? datasets;
 
@@ -44,11 +41,8 @@ public sealed class RunFormModel
     /// <summary>Shows problems found elsewhere (the server, after a launch attempt) as the form's own.</summary>
     public void ShowErrors(IReadOnlyList<ConfigError> errors) => Errors = errors;
 
-    /// <summary>The key of a config property: <c>Key(c => c.Optim.Epochs)</c> is "optim.epochs".</summary>
-    public static string Key<T>(Expression<Func<RunConfig, T>> property) => ConfigKeys.Of(property);
-
     /// <summary>The current value at a config key.</summary>
-    public object? Value(string key) => Getters.GetOrAdd(key, Getter)(Config);
+    public object? Value(string key) => ConfigKeys.Value(Config, key);
 
     /// <summary>Whether a key means anything for the chosen objective and SSL method (others are greyed out).</summary>
     public bool Applies(string key) => Config.Spec.Applies(key, Config);
@@ -80,18 +74,6 @@ public sealed class RunFormModel
         ConfigJson.Set(change, key, value is null ? null : System.Text.Json.JsonSerializer.SerializeToNode(value, RunConfig.JsonOptions));
         var next = ConfigCascade.Change(given, change);
         return (next, ConfigCascade.Resolve(next));
-    }
-
-    private static Func<RunConfig, object?> Getter(string key)
-    {
-        var parameter = Expression.Parameter(typeof(RunConfig));
-        Expression body = parameter;
-        foreach (var name in key.Split('.'))
-        {
-            body = Expression.Property(body, char.ToUpperInvariant(name[0]) + name[1..]);
-        }
-
-        return Expression.Lambda<Func<RunConfig, object?>>(Expression.Convert(body, typeof(object)), parameter).Compile();
     }
 }
 

@@ -25,7 +25,7 @@ public static class ConfigCascade
         new(ConfigKeys.Of(c => c.Ssl.Method), EnumNames.All<SslMethod>(), (c, name) => c with { Ssl = SslMethods.Of(Parse<SslMethod>(name, "SSL method")).WithDefaults(c.Ssl) }),
         new(ConfigKeys.Of(c => c.Text.Tokenizer), EnumNames.All<Tokenizer>(), (c, name) => Parse<Tokenizer>(name, "tokenizer") == Tokenizer.ClipBpe
             ? c with { Text = c.Text with { Tokenizer = Tokenizer.ClipBpe, VocabSize = ClipBpeTokenizer.VocabSize } }
-            : c with { Text = c.Text with { Tokenizer = Tokenizer.Byte } }),
+            : c with { Text = c.Text with { Tokenizer = Tokenizer.Byte, VocabSize = ByteTokenizer.VocabSize } }),
 
         // Another dataset by name: the source and epoch size given for the earlier one no longer hold (a registered
         // dataset's are filled in again at launch).

@@ -20,11 +20,12 @@ public sealed record TextConfig
     public int Width { get; init; } = 128;
     public int Layers { get; init; } = 4;
     public int Heads { get; init; } = 4;
-    public int ContextLength { get; init; } = 32;
-    public int VocabSize { get; init; } = ByteTokenizer.VocabSize;
+    /// <summary>Tokens per caption, start and end included: CLIP's 77 by default, for every preset.</summary>
+    public int ContextLength { get; init; } = 77;
+    public int VocabSize { get; init; } = ClipBpeTokenizer.VocabSize;
 
-    /// <summary>"byte" (built in) or "clip-bpe" (CLIP's BPE, 49,408 tokens, built in).</summary>
-    public Tokenizer Tokenizer { get; init; } = Tokenizer.Byte;
+    /// <summary>"clip-bpe" (CLIP's BPE, 49,408 tokens, built in; the default) or "byte" (UTF-8 bytes, 259 tokens).</summary>
+    public Tokenizer Tokenizer { get; init; } = Tokenizer.ClipBpe;
 
     /// <summary>What an over-long caption keeps: "open_clip" (end-of-text last, the default) or "reference" (the released SLIP code's cut).</summary>
     public Truncation Truncation { get; init; } = Truncation.OpenClip;

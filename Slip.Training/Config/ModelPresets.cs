@@ -1,5 +1,3 @@
-using Slip.Training.Datasets;
-
 namespace Slip.Training;
 
 /// <summary>
@@ -13,10 +11,10 @@ public static class ModelPresets
     /// <summary>Returns <paramref name="config"/> with the model shape replaced by the named preset's.</summary>
     public static RunConfig Apply(RunConfig config, string preset) => preset switch
     {
-        // CPU presets: one width for both towers, the byte tokenizer's vocabulary.
-        "Micro" => Cpu(config, preset, image: 16, patch: 4, width: 32, depth: 2, heads: 2, textLayers: 2, context: 16, embed: 32, mlp: 64, sslEmbed: 16),
-        "Tiny" => Cpu(config, preset, image: 32, patch: 4, width: 128, depth: 4, heads: 4, textLayers: 4, context: 32, embed: 128, mlp: 512, sslEmbed: 64),
-        "Small" => Cpu(config, preset, image: 64, patch: 8, width: 192, depth: 6, heads: 3, textLayers: 4, context: 48, embed: 256, mlp: 1024, sslEmbed: 128),
+        // CPU presets: one width for both towers; like every preset, CLIP's tokenizer at context 77.
+        "Micro" => Cpu(config, preset, image: 16, patch: 4, width: 32, depth: 2, heads: 2, textLayers: 2, embed: 32, mlp: 64, sslEmbed: 16),
+        "Tiny" => Cpu(config, preset, image: 32, patch: 4, width: 128, depth: 4, heads: 4, textLayers: 4, embed: 128, mlp: 512, sslEmbed: 64),
+        "Small" => Cpu(config, preset, image: 64, patch: 8, width: 192, depth: 6, heads: 3, textLayers: 4, embed: 256, mlp: 1024, sslEmbed: 128),
         "ViT-Ti/16" => Reference(config, preset, width: 192, depth: 12, heads: 3),
         "ViT-S/16" => Reference(config, preset, width: 384, depth: 12, heads: 12),
         "ViT-B/16" => Reference(config, preset, width: 768, depth: 12, heads: 12),
@@ -24,11 +22,11 @@ public static class ModelPresets
         _ => throw new ArgumentException($"Unknown model preset '{preset}'. Known presets: {string.Join(", ", Names)}.", nameof(preset)),
     };
 
-    private static RunConfig Cpu(RunConfig c, string preset, int image, int patch, int width, int depth, int heads, int textLayers, int context, int embed, int mlp, int sslEmbed) => c with
+    private static RunConfig Cpu(RunConfig c, string preset, int image, int patch, int width, int depth, int heads, int textLayers, int embed, int mlp, int sslEmbed) => c with
     {
         Model = preset,
         Vision = c.Vision with { ImageSize = image, PatchSize = patch, Width = width, Depth = depth, Heads = heads },
-        Text = c.Text with { Width = width, Layers = textLayers, Heads = heads, ContextLength = context, VocabSize = ByteTokenizer.VocabSize, EmbedDim = embed },
+        Text = c.Text with { Width = width, Layers = textLayers, Heads = heads, EmbedDim = embed },
         Ssl = c.Ssl with { MlpDim = mlp, EmbedDim = sslEmbed },
     };
 
@@ -36,7 +34,7 @@ public static class ModelPresets
     {
         Model = preset,
         Vision = c.Vision with { ImageSize = 224, PatchSize = 16, Width = width, Depth = depth, Heads = heads },
-        Text = c.Text with { Width = 512, Layers = 12, Heads = 8, ContextLength = 77, VocabSize = ClipBpeTokenizer.VocabSize, EmbedDim = 512 },
+        Text = c.Text with { Width = 512, Layers = 12, Heads = 8, EmbedDim = 512 },
         Ssl = c.Ssl with { MlpDim = 4096, EmbedDim = 256 },
     };
 }

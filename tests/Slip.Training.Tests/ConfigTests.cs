@@ -53,7 +53,7 @@ public class ConfigTests
         Assert.Equal(768, node["vision"]!["width"]!.GetValue<int>());
         Assert.Equal("simclr", node["ssl"]!["method"]!.GetValue<string>());
         Assert.Equal("fp32", node["optim"]!["precision"]!.GetValue<string>());
-        Assert.Equal("byte", node["text"]!["tokenizer"]!.GetValue<string>());
+        Assert.Equal("clip-bpe", node["text"]!["tokenizer"]!.GetValue<string>());
     }
 
     [Fact]
@@ -76,7 +76,8 @@ public class ConfigTests
         Assert.Empty(stored.Validate());
 
         var defaults = RunConfig.FromJson(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "config", "flat-default-25068db.json")));
-        Assert.Equal(new RunConfig(), defaults);
+        // That version's default text tower read bytes at context 32; a stored run keeps it, whatever today's default.
+        Assert.Equal(new RunConfig() with { Text = new TextConfig { Tokenizer = Tokenizer.Byte, ContextLength = 32, VocabSize = 259 } }, defaults);
     }
 
     [Fact]
@@ -124,6 +125,18 @@ public class ConfigTests
         var s = new RunConfig().WithModelPreset("ViT-S/16");
         Assert.Equal((384, 12, 12, 224, 16), (s.Vision.Width, s.Vision.Depth, s.Vision.Heads, s.Vision.ImageSize, s.Vision.PatchSize));
         Assert.Equal((512, 12, 8, 77), (s.Text.Width, s.Text.Layers, s.Text.Heads, s.Text.ContextLength));
+    }
+
+    [Fact]
+    public void EveryPresetTokenizesWithClipsBpeAtContext77UnlessTheByteTokenizerIsChosen()
+    {
+        foreach (var preset in ModelPresets.Names)
+        {
+            var config = RunConfig.FromJson($$"""{"model": "{{preset}}"}""");
+            Assert.Equal((Tokenizer.ClipBpe, 77, 49408), (config.Text.Tokenizer, config.Text.ContextLength, config.Text.VocabSize));
+            var bytes = RunConfig.FromJson($$$"""{"model": "{{{preset}}}", "text": {"tokenizer": "byte"}}""");
+            Assert.Equal((Tokenizer.Byte, 77, 259), (bytes.Text.Tokenizer, bytes.Text.ContextLength, bytes.Text.VocabSize));
+        }
     }
 
     [Fact]

@@ -67,7 +67,7 @@ public class DataTests
         Assert.False(first.Aug1!.allclose(next.Aug1!, rtol: 0, atol: 0));
         Assert.False(first.Aug1!.allclose(first.Aug2!, rtol: 0, atol: 0));
         Assert.Equal(new long[] { 3, 3, 16, 16 }, first.Image!.shape);
-        Assert.Equal(new long[] { 3, 16 }, first.Text!.shape);
+        Assert.Equal(new long[] { 3, 77 }, first.Text!.shape);
     }
 
     [Fact]

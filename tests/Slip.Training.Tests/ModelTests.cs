@@ -25,7 +25,7 @@ public class ModelTests
         var config = TinyConfigs.Slip() with { Objective = objective };
         using var model = new SlipModel(config);
         using var images = randn(4, 3, 16, 16);
-        using var tokens = tensor(Enumerable.Range(0, 4).SelectMany(_ => ByteTokenizer.Encode("a red circle", 16)).ToArray(), [4, 16]);
+        using var tokens = tensor(Enumerable.Range(0, 4).SelectMany(_ => ClipBpeTokenizer.BuiltIn.Tokenize("a red circle", 77)).ToArray(), [4, 77]);
         var outputs = model.call(new SlipInputs(images, tokens, images, images));
         Assert.Equal(text, outputs.ImageEmbed is not null);
         Assert.Equal(ssl, outputs.Aug1Embed is not null);

@@ -27,7 +27,7 @@ public sealed class ParityTests
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, $"{name}_expected.json")));
         var root = json.RootElement;
-        var config = new RunConfig { Ssl = new SslConfig { Method = Enum.Parse<SslMethod>(root.GetProperty("sslMethod").GetString()!, ignoreCase: true), Temperature = root.GetProperty("sslTemperature").GetDouble(), Momentum = root.GetProperty("sslMomentum").GetDouble() }, Optim = new OptimConfig { LearningRate = root.GetProperty("learningRate").GetDouble(), WeightDecay = root.GetProperty("weightDecay").GetDouble() }, Objective = Enum.Parse<Objective>(root.GetProperty("objective").GetString()!) }.WithModelPreset("Micro");
+        var config = new RunConfig { Ssl = new SslConfig { Method = Enum.Parse<SslMethod>(root.GetProperty("sslMethod").GetString()!, ignoreCase: true), Temperature = root.GetProperty("sslTemperature").GetDouble(), Momentum = root.GetProperty("sslMomentum").GetDouble() }, Optim = new OptimConfig { LearningRate = root.GetProperty("learningRate").GetDouble(), WeightDecay = root.GetProperty("weightDecay").GetDouble() }, Objective = Enum.Parse<Objective>(root.GetProperty("objective").GetString()!) }.WithModelPreset("Micro").WithFixtureText();
         var inputs = root.GetProperty("inputs");
         var mask = FloatTensor(inputs.GetProperty("mask")).to(ScalarType.Bool);
         using var batch = new TrainingBatch(

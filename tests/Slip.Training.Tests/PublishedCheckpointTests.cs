@@ -26,7 +26,7 @@ public sealed class PublishedCheckpointTests
     {
         var path = Path.Combine(Folder, "published_style_checkpoint.pt");
         var config = ModelInference.InferConfig(CheckpointContents.Read(path).StateDict);
-        var micro = new RunConfig().WithModelPreset("Micro");
+        var micro = new RunConfig().WithModelPreset("Micro").WithFixtureText();
 
         Assert.Equal(Objective.Slip, config.Objective);
         Assert.Equal((micro.Vision.ImageSize, micro.Vision.PatchSize, micro.Vision.Width, micro.Vision.Depth), (config.Vision.ImageSize, config.Vision.PatchSize, config.Vision.Width, config.Vision.Depth));

@@ -18,6 +18,9 @@ internal static class TinyConfigs
         return config with { Ssl = SslMethods.Of(method).WithDefaults(config.Ssl) };
     }
 
-    /// <summary>The config with CLIP's BPE tokenizer and its vocabulary.</summary>
-    public static RunConfig WithBpe(this RunConfig config) => config with { Text = config.Text with { Tokenizer = Tokenizer.ClipBpe, VocabSize = Datasets.ClipBpeTokenizer.VocabSize } };
+    /// <summary>
+    /// The config with the text shape reference/make_fixtures.py made the parity fixtures with: the byte tokenizer's
+    /// 259-token vocabulary at context 16 (Micro's text tower before CLIP's tokenizer became every preset's default).
+    /// </summary>
+    public static RunConfig WithFixtureText(this RunConfig config) => config with { Text = config.Text with { Tokenizer = Tokenizer.Byte, VocabSize = Datasets.ByteTokenizer.VocabSize, ContextLength = 16 } };
 }

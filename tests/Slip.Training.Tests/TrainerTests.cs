@@ -88,7 +88,7 @@ public class TrainerTests
     {
         var dir = Directory.CreateTempSubdirectory("slip-trainer-").FullName;
         var events = new List<TrainerEvent>();
-        var config = TinyConfigs.Slip().WithBpe();
+        var config = TinyConfigs.Slip();
         Assert.Equal(TrainingOutcome.Failed, new Trainer(config, dir, events.Add, () => false, Path.Combine(dir, "gone.txt.gz")).Run());
         Assert.Contains("gone.txt.gz' does not exist", events.Single().Message);
         Directory.Delete(dir, recursive: true);
@@ -99,7 +99,7 @@ public class TrainerTests
     {
         var dir = Directory.CreateTempSubdirectory("slip-trainer-").FullName;
         var events = new List<TrainerEvent>();
-        var config = TinyConfigs.Slip(batch: 32).WithBpe();
+        var config = TinyConfigs.Slip(batch: 32);
         Assert.Equal(TrainingOutcome.Completed, new Trainer(config, dir, events.Add, () => false).Run());
         Directory.Delete(dir, recursive: true);
     }

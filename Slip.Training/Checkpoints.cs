@@ -80,13 +80,21 @@ public static class Checkpoints
 
     /// <summary>
     /// Opens any checkpoint as a model: the config is the run's <c>config.json</c> beside the file when there is one
-    /// (Slip's own runs), otherwise inferred from the weights (release files, exports).
+    /// (Slip's own runs), otherwise inferred from the weights (release files, exports); head counts as
+    /// <see cref="ModelInference.Resolve"/> finds them, <paramref name="heads"/> first. Counts that do not divide their
+    /// tower's width are refused (<see cref="FormatException"/>).
     /// </summary>
-    public static (SlipModel Model, RunConfig Config, CheckpointContents Contents) Open(string path)
+    public static OpenedCheckpoint Open(string path, HeadCounts? heads = null)
     {
         var contents = CheckpointContents.Read(path);
         var beside = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "config.json");
-        var config = File.Exists(beside) ? RunConfig.FromJson(File.ReadAllText(beside)) : ModelInference.InferConfig(contents.StateDict);
+        var resolved = ModelInference.Resolve(contents.StateDict, contents.Args, File.Exists(beside) ? RunConfig.FromJson(File.ReadAllText(beside)) : null, heads ?? HeadCounts.None);
+        var config = resolved.Config;
+        if ((heads ?? HeadCounts.None).Problems(config).ToList() is { Count: > 0 } problems)
+        {
+            throw new FormatException(string.Join(" ", problems));
+        }
+
         var model = new SlipModel(config);
         try
         {
@@ -98,7 +106,7 @@ public static class Checkpoints
             throw;
         }
 
-        return (model, config, contents);
+        return new OpenedCheckpoint(model, config, contents, resolved);
     }
 
     private static string Few(List<string> items) =>

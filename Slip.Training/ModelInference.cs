@@ -11,16 +11,68 @@ namespace Slip.Training;
 /// </summary>
 public static class ModelInference
 {
-    /// <summary>Heads per vision width in the reference's towers; the head count leaves no trace in the shapes (ViT-S uses 12).</summary>
-    private static readonly Dictionary<long, int> KnownVisionHeads = new() { [192] = 3, [384] = 12, [768] = 12, [1024] = 16 };
+    /// <summary>The reference's towers (the ViT-* presets) by vision (width, depth): their name and head counts.</summary>
+    private static readonly Dictionary<(int Width, int Depth), RunConfig> ReferenceTowers = ModelPresets.Names
+        .Where(n => n.StartsWith("ViT-", StringComparison.Ordinal))
+        .Select(n => new RunConfig().WithModelPreset(n))
+        .ToDictionary(c => (c.Vision.Width, c.Vision.Depth));
 
-    private static readonly Dictionary<(long Width, int Depth), string> KnownTowers = new()
+    /// <summary>The reference's text tower (every ViT-* preset shares it): 512 wide, 12 layers, 8 heads.</summary>
+    private static readonly TextConfig ReferenceText = ReferenceTowers.Values.First().Text;
+
+    /// <summary>
+    /// The config for a checkpoint, its head counts looked for in order: <paramref name="given"/>, the run's
+    /// <paramref name="besideConfig"/>, the release's <c>args.model</c> when its shapes agree, the reference's towers,
+    /// and only then width / 64 (<see cref="ResolvedHeads.Warning"/> says so).
+    /// </summary>
+    public static ResolvedHeads Resolve(IReadOnlyDictionary<string, Tensor> state, IReadOnlyDictionary<string, object?> args, RunConfig? besideConfig, HeadCounts given)
     {
-        [(192, 12)] = "ViT-Ti/16",
-        [(384, 12)] = "ViT-S/16",
-        [(768, 12)] = "ViT-B/16",
-        [(1024, 24)] = "ViT-L/16",
-    };
+        ResolvedHeads resolved;
+        if (besideConfig is not null)
+        {
+            resolved = new ResolvedHeads(besideConfig, HeadSource.ConfigJson, HeadSource.ConfigJson);
+        }
+        else
+        {
+            var inferred = InferConfig(state);
+            var named = ReleaseTower(args);
+            var vision = named is not null && (named.Vision.Width, named.Vision.Depth) == (inferred.Vision.Width, inferred.Vision.Depth) ? (named.Vision.Heads, HeadSource.ReleaseArgs)
+                : ReferenceTowers.TryGetValue((inferred.Vision.Width, inferred.Vision.Depth), out var tower) ? (tower.Vision.Heads, HeadSource.ReferenceTable)
+                : (Guess(inferred.Vision.Width), HeadSource.Guessed);
+            var text = (inferred.Text.Width, inferred.Text.Layers) == (ReferenceText.Width, ReferenceText.Layers)
+                ? (ReferenceText.Heads, named is not null && vision.Item2 == HeadSource.ReleaseArgs ? HeadSource.ReleaseArgs : HeadSource.ReferenceTable)
+                : (Guess(inferred.Text.Width), HeadSource.Guessed);
+            resolved = new ResolvedHeads(
+                inferred with { Vision = inferred.Vision with { Heads = vision.Item1 }, Text = inferred.Text with { Heads = text.Item1 } },
+                vision.Item2,
+                text.Item2);
+        }
+
+        var config = resolved.Config;
+        if (given.Vision is { } v)
+        {
+            resolved = resolved with { Config = config = config with { Vision = config.Vision with { Heads = v } }, Vision = HeadSource.Given };
+        }
+
+        if (given.Text is { } t)
+        {
+            resolved = resolved with { Config = config with { Text = config.Text with { Heads = t } }, Text = HeadSource.Given };
+        }
+
+        return resolved;
+    }
+
+    /// <summary>The reference tower a release's <c>args.model</c> names (SLIP_VITS16, CLIP_VITB16, SIMCLR_VITL16, ...), or null.</summary>
+    private static RunConfig? ReleaseTower(IReadOnlyDictionary<string, object?> args)
+    {
+        var model = args.GetValueOrDefault("model") as string ?? "";
+        var at = model.LastIndexOf("_VIT", StringComparison.OrdinalIgnoreCase);
+        var tower = at < 0 ? "" : model[(at + 4)..].ToUpperInvariant();           // "S16", "B16", "T16", "L16"
+        var preset = tower.Length < 2 ? "" : $"ViT-{(tower[0] == 'T' ? "Ti" : tower[..1])}/{tower[1..]}";
+        return ModelPresets.Names.Contains(preset) ? new RunConfig().WithModelPreset(preset) : null;
+    }
+
+    private static int Guess(int width) => Math.Max(1, width / 64);
 
     /// <summary>The run config (objective and every shape field) that builds a model these weights fit.</summary>
     public static RunConfig InferConfig(IReadOnlyDictionary<string, Tensor> state)
@@ -44,14 +96,14 @@ public static class ModelInference
         var config = new RunConfig
         {
             Objective = objective,
-            Model = KnownTowers.GetValueOrDefault((width, depth), "custom"),
+            Model = ReferenceTowers.TryGetValue(((int)width, depth), out var tower) ? tower.Model : "custom",
             Vision = new VisionConfig
             {
                 ImageSize = imageSize,
                 PatchSize = patchSize,
                 Width = (int)width,
                 Depth = depth,
-                Heads = KnownVisionHeads.GetValueOrDefault(width, (int)Math.Max(1, width / 64)),
+                Heads = tower?.Vision.Heads ?? Guess((int)width),
             },
         };
         if (hasText)
@@ -64,7 +116,7 @@ public static class ModelInference
                     VocabSize = (int)embedding[0],
                     Width = (int)embedding[1],
                     Layers = Count("transformer.resblocks."),
-                    Heads = (int)Math.Max(1, embedding[1] / 64),
+                    Heads = embedding[1] == ReferenceText.Width ? ReferenceText.Heads : Guess((int)embedding[1]),
                     ContextLength = (int)Shape("positional_embedding")[0],
                     EmbedDim = (int)Shape("image_projection")[1],
                     Tokenizer = embedding[0] == ClipBpeTokenizer.VocabSize ? Tokenizer.ClipBpe : Tokenizer.Byte,

@@ -15,13 +15,18 @@ public static class CheckpointVerbs
     public static IEnumerable<Command> Create()
     {
         var inspectCheckpoint = Checkpoint();
-        var inspect = new Command("inspect", "Show what a checkpoint holds: model, epoch, the release's arguments, which parameters weight decay touches.") { inspectCheckpoint };
-        inspect.SetAction(parsed => Refusing(() => Inspect(parsed.GetRequiredValue(inspectCheckpoint))));
+        var inspectHeads = CliOptions.Heads();
+        var inspect = new Command("inspect", "Show what a checkpoint holds: model, epoch, the release's arguments, where its head counts came from, which parameters weight decay touches.")
+        {
+            inspectCheckpoint, inspectHeads.Vision, inspectHeads.Text,
+        };
+        inspect.SetAction(parsed => Refusing(() => Inspect(parsed.GetRequiredValue(inspectCheckpoint), CliOptions.HeadCounts(parsed, inspectHeads))));
 
         var exportCheckpoint = Checkpoint();
+        var exportHeads = CliOptions.Heads();
         var exportOutput = Output("The file to write: .pt (torch.load) or .safetensors, with the reference's key names.", "file.pt|file.safetensors");
-        var export = new Command("export", "Write a checkpoint's weights as a PyTorch state dict or safetensors.") { exportCheckpoint, exportOutput };
-        export.SetAction(parsed => Refusing(() => Export(parsed.GetRequiredValue(exportCheckpoint), parsed.GetRequiredValue(exportOutput))));
+        var export = new Command("export", "Write a checkpoint's weights as a PyTorch state dict or safetensors.") { exportCheckpoint, exportOutput, exportHeads.Vision, exportHeads.Text };
+        export.SetAction(parsed => Refusing(() => Export(parsed.GetRequiredValue(exportCheckpoint), parsed.GetRequiredValue(exportOutput), CliOptions.HeadCounts(parsed, exportHeads))));
 
         var embedCheckpoint = Checkpoint();
         var images = new Option<string>("--images") { Description = "A folder of images, or a text file listing image paths.", HelpName = "folder|list.txt" };
@@ -35,9 +40,11 @@ public static class CheckpointVerbs
         var captions = CliOptions.ExistingFile("--captions", "A text file, one caption per line (blank lines skipped).", "Captions file", helpName: "captions.txt");
         var embedOutput = Output("The folder for image_embeddings.npy and text_embeddings.npy.", "dir");
         var bpeVocabulary = CliOptions.BpeVocabulary();
+        var embedHeads = CliOptions.Heads();
+        var truncation = CliOptions.TruncationRule("What an over-long caption keeps (default: the run's rule; open_clip for a release file): reference reproduces released checkpoints' caption embeddings.", null);
         var embed = new Command("embed", "Write L2-normalised image and caption embeddings (.npy, float32) as the reference's zero-shot code computes them.")
         {
-            embedCheckpoint, images, captions, embedOutput, bpeVocabulary,
+            embedCheckpoint, images, captions, embedOutput, bpeVocabulary, embedHeads.Vision, embedHeads.Text, truncation,
         };
         embed.Validators.Add(result =>
         {
@@ -47,7 +54,11 @@ public static class CheckpointVerbs
             }
         });
         embed.SetAction(parsed => Refusing(() => Embed(
-            parsed.GetRequiredValue(embedCheckpoint), parsed.GetValue(images), parsed.GetValue(captions), parsed.GetRequiredValue(embedOutput), CliOptions.BpeVocabularyPath(parsed, bpeVocabulary))));
+            parsed.GetRequiredValue(embedCheckpoint),
+            new EmbedInputs(parsed.GetValue(images), parsed.GetValue(captions), CliOptions.TruncationOf(parsed, truncation)),
+            parsed.GetRequiredValue(embedOutput),
+            CliOptions.HeadCounts(parsed, embedHeads),
+            CliOptions.BpeVocabularyPath(parsed, bpeVocabulary))));
         return [inspect, export, embed];
 
         static Option<string> Checkpoint() => CliOptions.ExistingFile(
@@ -69,11 +80,12 @@ public static class CheckpointVerbs
         }
     }
 
-    public static int Inspect(string checkpoint)
+    public static int Inspect(string checkpoint, HeadCounts heads)
     {
-        var (model, config, contents) = Checkpoints.Open(checkpoint);
+        var (model, config, contents, resolved) = Checkpoints.Open(checkpoint, heads);
         using (model)
         {
+            WarnAboutGuessedHeads(resolved);
             var (decay, noDecay) = Trainer.WeightDecayGroups(model);
             Console.WriteLine(JsonSerializer.Serialize(new
             {
@@ -84,6 +96,7 @@ public static class CheckpointVerbs
                 Parameters = model.parameters().Sum(p => p.numel()),
                 Args = contents.Args.ToDictionary(kv => kv.Key, kv => kv.Value?.ToString()),
                 Config = config,
+                HeadsFrom = new { Vision = EnumNames.Of(resolved.Vision), Text = EnumNames.Of(resolved.Text) },
                 // The reference's weight-decay rule applied to this model: what AdamW decays and what it leaves alone.
                 WeightDecay = decay.Select(d => d.Name),
                 NoWeightDecay = noDecay.Select(d => d.Name),
@@ -93,11 +106,12 @@ public static class CheckpointVerbs
         return ExitCodes.Completed;
     }
 
-    public static int Export(string checkpoint, string output)
+    public static int Export(string checkpoint, string output, HeadCounts heads)
     {
-        var (model, _, _) = Checkpoints.Open(checkpoint);
+        var (model, _, _, resolved) = Checkpoints.Open(checkpoint, heads);
         using (model)
         {
+            WarnAboutGuessedHeads(resolved);
             var file = Checkpoints.Save(model, Path.GetFullPath(output));
             Console.WriteLine($"{file.Path} ({file.Bytes} bytes, sha256 {file.Sha256})");
         }
@@ -110,9 +124,10 @@ public static class CheckpointVerbs
     /// input order) into <paramref name="output"/>, as the reference's zero-shot code computes them (eval mode,
     /// resize + centre crop).
     /// </summary>
-    public static int Embed(string checkpoint, string? images, string? captions, string output, string? bpeVocabularyPath)
+    public static int Embed(string checkpoint, EmbedInputs inputs, string output, HeadCounts heads, string? bpeVocabularyPath)
     {
-        var (model, config, _) = Checkpoints.Open(checkpoint);
+        var (model, config, _, resolved) = Checkpoints.Open(checkpoint, heads);
+        var (images, captions, truncation) = inputs;
         using (model)
         {
             if (!model.HasText)
@@ -121,12 +136,8 @@ public static class CheckpointVerbs
                 return ExitCodes.Usage;
             }
 
-            if (config.Model == "custom" && !File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint))!, "config.json")))
-            {
-                // Head counts leave no trace in the weights: known towers use the reference's, others width / 64.
-                Console.Error.WriteLine($"Warning: '{checkpoint}' is not a reference tower and has no config.json beside it; "
-                    + $"attention heads were assumed to be {config.Vision.Heads} (vision) and {config.Text.Heads} (text).");
-            }
+            WarnAboutGuessedHeads(resolved);
+            config = config with { Text = config.Text with { Truncation = truncation ?? config.Text.Truncation } };
 
             model.eval();
             Directory.CreateDirectory(output);
@@ -151,4 +162,16 @@ public static class CheckpointVerbs
 
         return ExitCodes.Completed;
     }
+
+    /// <summary>Head counts leave no trace in the weights: say so when they had to be guessed, naming the flags.</summary>
+    private static void WarnAboutGuessedHeads(ResolvedHeads resolved)
+    {
+        if (resolved.Warning is { } warning)
+        {
+            Console.Error.WriteLine(warning);
+        }
+    }
 }
+
+/// <summary>What <c>embed</c> embeds: a folder or list of images, a file of captions, and the captions' truncation rule (null: the run's).</summary>
+public sealed record EmbedInputs(string? Images, string? Captions, Truncation? Truncation);

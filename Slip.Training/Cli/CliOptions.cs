@@ -101,6 +101,32 @@ internal static class CliOptions
         return option;
     }
 
+    /// <summary>--vision-heads and --text-heads: attention heads the weights cannot tell (they change no shape).</summary>
+    public static (Option<int?> Vision, Option<int?> Text) Heads() => (
+        Number<int>("--vision-heads", "Attention heads of the image tower, when the checkpoint is not a reference tower and has no config.json beside it.", "a whole number above 0", n => n > 0),
+        Number<int>("--text-heads", "Attention heads of the text tower, likewise.", "a whole number above 0", n => n > 0));
+
+    /// <summary>The head counts given on the command line.</summary>
+    public static HeadCounts HeadCounts(ParseResult parsed, (Option<int?> Vision, Option<int?> Text) options) =>
+        new(parsed.GetValue(options.Vision), parsed.GetValue(options.Text));
+
+    /// <summary>--truncation: open_clip or reference; <paramref name="fallback"/> null means "the run's own rule".</summary>
+    public static Option<string> TruncationRule(string description, Truncation? fallback)
+    {
+        var option = new Option<string>("--truncation") { Description = description, HelpName = string.Join("|", EnumNames.All<Truncation>()) };
+        if (fallback is { } rule)
+        {
+            option.DefaultValueFactory = _ => EnumNames.Of(rule);
+        }
+
+        option.AcceptOnlyFromAmong([.. EnumNames.All<Truncation>()]);
+        return option;
+    }
+
+    /// <summary>The rule --truncation names, or null when it was not given and has no default.</summary>
+    public static Truncation? TruncationOf(ParseResult parsed, Option<string> option) =>
+        EnumNames.TryParse<Truncation>(parsed.GetValue(option), out var rule) ? rule : null;
+
     /// <summary>A number option; a value that is not one, or breaks <paramref name="accept"/>, is refused as "NAME takes RULE, not 'VALUE'."</summary>
     public static Option<T?> Number<T>(string name, string description, string rule, Func<T, bool>? accept = null)
         where T : struct, INumber<T> => new(name)

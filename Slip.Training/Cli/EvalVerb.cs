@@ -33,13 +33,15 @@ internal static class EvalVerb
         var ftLr = CliOptions.Number<double>("--ft-lr", "Fine-tuning learning rate (default: 4e-3 x batch / 1024).", "a number above 0", x => x > 0);
         var ftBatch = CliOptions.Number<int>("--ft-batch", "Fine-tuning batch size (default: 64).", "a whole number");
         var seed = CliOptions.Number<int>("--seed", "Seed (default: 0).", "a whole number");
+        var heads = CliOptions.Heads();
+        var truncation = CliOptions.TruncationRule("How prompts and captions over the context are cut (default: the run's rule; open_clip for a release file).", null);
         var output = new Option<string>("--out") { Description = "Also write the results (JSON) to this file.", HelpName = "results.json" };
         var events = new Option<bool>("--events") { Description = "Write JSON-lines progress events instead of the results (the same as --progress json)." };
         var progress = CliOptions.Progress("Progress on stdout: human (a progress bar on a terminal, then the results), json (as --events), auto (human on a terminal, else only the results).");
         var threads = CliOptions.Threads();
         var bpeVocabulary = CliOptions.BpeVocabulary();
         var dataRoots = CliOptions.DataRoots();
-        Option[] settings = [checkpoint, dataset, format, path, trainPath, tasks, limit, trainLimit, imageSize, probeEpochs, probeLr, ftEpochs, ftLr, ftBatch, seed];
+        Option[] settings = [checkpoint, dataset, format, path, trainPath, tasks, limit, trainLimit, imageSize, probeEpochs, probeLr, ftEpochs, ftLr, ftBatch, seed, heads.Vision, heads.Text, truncation];
         var command = new Command("eval", "Evaluate a checkpoint: zero-shot, linear probe, fine-tuning, retrieval (clip_benchmark's results).")
         {
             request, output, events, progress, threads, bpeVocabulary, dataRoots,
@@ -120,6 +122,9 @@ internal static class EvalVerb
                 FineTuneLearningRate = parsed.GetValue(ftLr),
                 FineTuneBatchSize = parsed.GetValue(ftBatch) ?? defaults.FineTuneBatchSize,
                 Seed = parsed.GetValue(seed) ?? defaults.Seed,
+                VisionHeads = parsed.GetValue(heads.Vision),
+                TextHeads = parsed.GetValue(heads.Text),
+                Truncation = CliOptions.TruncationOf(parsed, truncation),
             };
         }
     }
@@ -149,9 +154,15 @@ internal static class EvalVerb
         try
         {
             emit(new TrainerEvent { Type = TrainerEvent.Started, TotalSteps = 1000, Message = "loading the checkpoint" });
-            var (model, config, _) = Checkpoints.Open(request.Checkpoint);
+            var (model, config, _, heads) = Checkpoints.Open(request.Checkpoint, request.Heads);
             using (model)
             {
+                if (heads.Warning is { } warning)
+                {
+                    Console.Error.WriteLine(warning);
+                }
+
+                config = config with { Text = config.Text with { Truncation = request.Truncation ?? config.Text.Truncation } };
                 if (request.Check(config, roots) is { Count: > 0 } errors)
                 {
                     return (Refuse(string.Join("\n", errors.Select(e => $"{e.Field}: {e.Message}")), ExitCodes.Usage, emit), null);

@@ -15,12 +15,7 @@ internal static class TokenizeVerb
     {
         var input = CliOptions.ExistingFile("--input", "A JSON list of strings (captions, prompts).", "Input file", required: true, helpName: "strings.json");
         var output = new Option<string>("--out") { Description = "Where the JSON list of id rows is written.", Required = true, HelpName = "ids.json" };
-        var truncation = new Option<string>("--truncation")
-        {
-            Description = "What an over-long caption keeps: open_clip (end-of-text last) or reference (the released SLIP code's cut).",
-            DefaultValueFactory = _ => EnumNames.Of(Truncation.OpenClip),
-        };
-        truncation.AcceptOnlyFromAmong([.. EnumNames.All<Truncation>()]);
+        var truncation = CliOptions.TruncationRule("What an over-long caption keeps: open_clip (end-of-text last) or reference (the released SLIP code's cut).", Truncation.OpenClip);
         var tokenizer = new Option<string>("--tokenizer") { Description = "clip-bpe or byte.", DefaultValueFactory = _ => EnumNames.Of(Tokenizer.ClipBpe) };
         tokenizer.AcceptOnlyFromAmong([.. EnumNames.All<Tokenizer>()]);
         var context = CliOptions.Number<int>("--context", "Tokens per row, start and end included (default 77).", "a whole number from 4 to 512", n => n is >= 4 and <= 512);
@@ -39,9 +34,8 @@ internal static class TokenizeVerb
                 return ExitCodes.Usage;
             }
 
-            EnumNames.TryParse<Truncation>(parsed.GetValue(truncation), out var rule);
             EnumNames.TryParse<Tokenizer>(parsed.GetValue(tokenizer), out var kind);
-            var config = new RunConfig { Text = new TextConfig { Tokenizer = kind, Truncation = rule } };
+            var config = new RunConfig { Text = new TextConfig { Tokenizer = kind, Truncation = CliOptions.TruncationOf(parsed, truncation) ?? Truncation.OpenClip } };
             var rows = Tokenizers.Create(config, CliOptions.BpeVocabularyPath(parsed, bpeVocabulary));
             var length = parsed.GetValue(context) ?? 77;
             File.WriteAllText(parsed.GetRequiredValue(output), JsonSerializer.Serialize((strings ?? []).Select(s => rows.Tokenize(s, length))));

@@ -52,6 +52,18 @@ public sealed record EvalRequest
 
     public int Seed { get; init; }
 
+    /// <summary>Attention heads of the image tower, for a checkpoint that cannot tell (see <see cref="HeadCounts"/>).</summary>
+    public int? VisionHeads { get; init; }
+
+    /// <summary>Attention heads of the text tower, likewise.</summary>
+    public int? TextHeads { get; init; }
+
+    /// <summary>How prompts and captions over the context are cut; null means the checkpoint's run's rule (open_clip for a release file).</summary>
+    public Truncation? Truncation { get; init; }
+
+    /// <summary>The head counts this request gives.</summary>
+    public HeadCounts Heads => new(VisionHeads, TextHeads);
+
     /// <summary>Tasks in the order they run.</summary>
     public IEnumerable<string> OrderedTasks => AllTasks.Where(Tasks.Contains);
 

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace Slip.Training.Tests;
 
+[Collection(GlobalTorchState.Name)]
 public sealed class CheckpointCommandTests : IDisposable
 {
     private static readonly string Release = Path.Combine(AppContext.BaseDirectory, "Fixtures", "parity", "published_style_checkpoint.pt");
@@ -17,9 +18,9 @@ public sealed class CheckpointCommandTests : IDisposable
     public void ExportWritesSafetensorsWithTheReferenceNamesThatLoadBack()
     {
         var exported = Path.Combine(folder, "model.safetensors");
-        Assert.Equal(0, CheckpointVerbs.Export(Release, exported));
+        Assert.Equal(0, CheckpointVerbs.Export(Release, exported, HeadCounts.None));
 
-        var (model, config, contents) = Checkpoints.Open(exported);
+        var (model, config, contents, _) = Checkpoints.Open(exported);
         using (model)
         {
             Assert.Equal(Objective.Slip, config.Objective);
@@ -46,7 +47,7 @@ public sealed class CheckpointCommandTests : IDisposable
         File.WriteAllLines(captions, ["a red circle", "", "a blue star"]);
         var output = Path.Combine(folder, "out");
 
-        Assert.Equal(0, CheckpointVerbs.Embed(Release, images, captions, output, bpeVocabularyPath: null));
+        Assert.Equal(0, CheckpointVerbs.Embed(Release, new EmbedInputs(images, captions, null), output, HeadCounts.None, bpeVocabularyPath: null));
 
         var (imageRows, imageShape) = ReadNpy(Path.Combine(output, "image_embeddings.npy"));
         var (textRows, textShape) = ReadNpy(Path.Combine(output, "text_embeddings.npy"));
@@ -58,7 +59,7 @@ public sealed class CheckpointCommandTests : IDisposable
         }
 
         // Row 1 is "a blue star" (blank lines are skipped), computed the same way here.
-        var (model, config, _) = Checkpoints.Open(Release);
+        var (model, config, _, _) = Checkpoints.Open(Release);
         using (model)
         using (no_grad())
         {
@@ -72,19 +73,9 @@ public sealed class CheckpointCommandTests : IDisposable
     [Fact]
     public void InspectShowsTheModelTheReleaseArgumentsAndWhatWeightDecayTouches()
     {
-        var output = new StringWriter();
-        var original = Console.Out;
-        Console.SetOut(output);
-        try
-        {
-            Assert.Equal(0, CheckpointVerbs.Inspect(Release));
-        }
-        finally
-        {
-            Console.SetOut(original);
-        }
+        var (stdout, stderr) = Captured(() => Assert.Equal(0, CheckpointVerbs.Inspect(Release, HeadCounts.None)));
 
-        using var json = System.Text.Json.JsonDocument.Parse(output.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(stdout);
         var root = json.RootElement;
         Assert.Equal("Slip", root.GetProperty("objective").GetString());
         Assert.Equal(25, root.GetProperty("epoch").GetInt64());
@@ -94,6 +85,30 @@ public sealed class CheckpointCommandTests : IDisposable
         Assert.Contains("visual.pos_embed", decayed);
         Assert.Contains("logit_scale", notDecayed);
         Assert.Contains("image_mlp.bn1.weight", notDecayed);
+
+        // Its args.model says ViT-S/16 but its shapes are Micro's: the heads are guessed, and the warning names the flags.
+        Assert.Equal("guessed", root.GetProperty("headsFrom").GetProperty("vision").GetString());
+        Assert.Contains("--vision-heads", stderr);
+        Assert.Contains("--text-heads", stderr);
+    }
+
+    private static (string Stdout, string Stderr) Captured(Action action)
+    {
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        var (originalOut, originalError) = (Console.Out, Console.Error);
+        Console.SetOut(stdout);
+        Console.SetError(stderr);
+        try
+        {
+            action();
+        }
+        finally
+        {
+            Console.SetOut(originalOut);
+            Console.SetError(originalError);
+        }
+
+        return (stdout.ToString(), stderr.ToString());
     }
 
     [Fact]

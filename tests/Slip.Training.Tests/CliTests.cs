@@ -233,6 +233,25 @@ public sealed partial class CliTests : IDisposable
         Assert.Contains("openai", stderr);
     }
 
+    [Fact]
+    public void HeadCountsGivenOnTheCommandLineWinAndMustDivideTheWidth()
+    {
+        var release = Path.Combine(AppContext.BaseDirectory, "Fixtures", "parity", "published_style_checkpoint.pt");
+        var (code, stdout, stderr) = Cli("inspect", "--checkpoint", release, "--vision-heads", "2", "--text-heads", "4");
+        Assert.Equal(ExitCodes.Completed, code);
+        using var json = System.Text.Json.JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        Assert.Equal(2, root.GetProperty("config").GetProperty("vision").GetProperty("heads").GetInt32());
+        Assert.Equal(4, root.GetProperty("config").GetProperty("text").GetProperty("heads").GetInt32());
+        Assert.Equal(("given", "given"), (root.GetProperty("headsFrom").GetProperty("vision").GetString(), root.GetProperty("headsFrom").GetProperty("text").GetString()));
+        Assert.Equal("", stderr);
+
+        var refused = Cli("embed", "--checkpoint", release, "--captions", release, "--out", Path.GetTempPath(), "--vision-heads", "3");
+        Assert.Equal(ExitCodes.Usage, refused.Code);
+        Assert.Contains("--vision-heads 3 does not divide the vision width 32", refused.Stderr);
+        Assert.Equal(ExitCodes.Usage, Cli("eval", "--checkpoint", release, "--text-heads", "0").Code);
+    }
+
     private static (int Code, string Stdout, string Stderr) Cli(params string[] args)
     {
         var (stdout, stderr) = (Console.Out, Console.Error);

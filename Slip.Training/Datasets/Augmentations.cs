@@ -66,11 +66,11 @@ public static class Augmentations
         return (Side(height), Side(width));
     }
 
-    /// <summary>Resize(size) on the shorter side then CenterCrop(size), before normalisation.</summary>
+    /// <summary>Resize(size) on the shorter side then CenterCrop(size), before normalisation: Pillow's 8-bit resize exactly, as the reference evaluates.</summary>
     public static FloatImage EvalCrop(FloatImage image, int size)
     {
         var (nh, nw) = ResizedShape(image.Height, image.Width, size);
-        var resized = ImageOps.ResizedCrop(image, 0, 0, image.Height, image.Width, nh, nw);
+        var resized = PilResample.ResizedCropExact(image, 0, 0, image.Height, image.Width, nh, nw);
         // torchvision's center_crop: top = round((h - size) / 2), left likewise.
         var (top, left) = ((int)Math.Round((nh - size) / 2.0), (int)Math.Round((nw - size) / 2.0));
         var crop = new FloatImage(size, size);

@@ -26,13 +26,14 @@ public static class ImageFiles
         throw new FileNotFoundException($"'{folderOrList}' is neither a folder of images nor a file listing them.", folderOrList);
     }
 
+    /// <summary>
+    /// The file's image at full size as PIL's <c>convert('RGB')</c> gives it: grey replicated, a palette looked up,
+    /// alpha dropped without compositing (decoded unpremultiplied, so transparent pixels keep their colour).
+    /// </summary>
     public static FloatImage Load(string path)
     {
-        using var decoded = SKBitmap.Decode(path)
-            ?? throw new InvalidDataException($"'{path}' could not be decoded as an image.");
-        using var rgba = decoded.Copy(SKColorType.Rgba8888)
-            ?? throw new InvalidDataException($"'{path}' could not be converted to RGB.");
-        return FloatImage.FromRgba(rgba.Bytes, rgba.Height, rgba.Width);
+        var (image, problem) = Sources.ImageDecoder.Decode(File.ReadAllBytes(path), minShortSide: int.MaxValue);
+        return image ?? throw new InvalidDataException($"'{path}' could not be decoded as an image ({problem}).");
     }
 
     /// <summary>Drops the alpha channel of interleaved RGBA bytes.</summary>

@@ -11,8 +11,8 @@ public static class PilResample
     /// <summary>The box (top, left, h, w) of <paramref name="src"/> resampled to outH x outW.</summary>
     public static FloatImage ResizedCrop(FloatImage src, int top, int left, int h, int w, int outH, int outW)
     {
-        var (xIndex, xWeights, xTaps) = Coefficients(w, outW);
-        var (yIndex, yWeights, yTaps) = Coefficients(h, outH);
+        var (xIndex, xWeights, xTaps) = FloatCoefficients(w, outW);
+        var (yIndex, yWeights, yTaps) = FloatCoefficients(h, outH);
         var rows = new float[3 * h * outW];                                   // horizontal pass over the box's rows
         for (var c = 0; c < 3; c++)
         {
@@ -62,15 +62,83 @@ public static class PilResample
         return dst;
     }
 
+    /// <summary>
+    /// Pillow's resize of an 8-bit image exactly (what the reference's evaluation transform does to a PIL RGB image):
+    /// the weights in 22-bit fixed point, each pass rounded and clipped to 8 bits, rows first. The input's values are
+    /// read as the 8-bit levels they hold (v x 255).
+    /// </summary>
+    public static FloatImage ResizedCropExact(FloatImage src, int top, int left, int h, int w, int outH, int outW)
+    {
+        const int precision = 32 - 8 - 2;
+        var (xIndex, xWeights, xTaps) = FixedPoint(w, outW);
+        var (yIndex, yWeights, yTaps) = FixedPoint(h, outH);
+        static byte Clip8(long sum) => (byte)Math.Clamp(sum >> precision, 0, 255);
+        var levels = src.Pixels.Select(v => (byte)Math.Clamp(Math.Round(v * 255f), 0, 255)).ToArray();
+        var rows = new byte[3 * h * outW];
+        for (var c = 0; c < 3; c++)
+        {
+            for (var y = 0; y < h; y++)
+            {
+                var source = (c * src.Plane) + ((top + y) * src.Width) + left;
+                for (var x = 0; x < outW; x++)
+                {
+                    long sum = 1 << (precision - 1);
+                    var (first, count) = xIndex[x];
+                    for (var k = 0; k < count; k++)
+                    {
+                        sum += (long)levels[source + first + k] * xWeights[(x * xTaps) + k];
+                    }
+
+                    rows[(((c * h) + y) * outW) + x] = Clip8(sum);
+                }
+            }
+        }
+
+        var dst = new FloatImage(outH, outW);
+        for (var c = 0; c < 3; c++)
+        {
+            for (var y = 0; y < outH; y++)
+            {
+                var (first, count) = yIndex[y];
+                for (var x = 0; x < outW; x++)
+                {
+                    long sum = 1 << (precision - 1);
+                    for (var k = 0; k < count; k++)
+                    {
+                        sum += (long)rows[(((c * h) + first + k) * outW) + x] * yWeights[(y * yTaps) + k];
+                    }
+
+                    dst.Pixels[(c * dst.Plane) + (y * outW) + x] = Clip8(sum) / 255f;
+                }
+            }
+        }
+
+        return dst;
+
+        // Pillow's normalize_coeffs_8bpc: each weight times 2^22, rounded half away from zero.
+        static ((int First, int Count)[] Index, int[] Weights, int Taps) FixedPoint(int inSize, int outSize)
+        {
+            var (index, weights, taps) = Coefficients(inSize, outSize);
+            return (index, weights.Select(k => (int)(k < 0 ? -0.5 + (k * (1 << precision)) : 0.5 + (k * (1 << precision)))).ToArray(), taps);
+        }
+    }
+
+    /// <summary>As <see cref="Coefficients"/>, in single precision for the float path.</summary>
+    private static ((int First, int Count)[] Index, float[] Weights, int Taps) FloatCoefficients(int inSize, int outSize)
+    {
+        var (index, weights, taps) = Coefficients(inSize, outSize);
+        return (index, weights.Select(k => (float)k).ToArray(), taps);
+    }
+
     /// <summary>Pillow's precompute_coeffs for the bilinear filter: per output pixel, the first source pixel, the tap count and normalised weights.</summary>
-    private static ((int First, int Count)[] Index, float[] Weights, int Taps) Coefficients(int inSize, int outSize)
+    private static ((int First, int Count)[] Index, double[] Weights, int Taps) Coefficients(int inSize, int outSize)
     {
         var scale = (double)inSize / outSize;
         var filterScale = Math.Max(scale, 1.0);
         var support = 1.0 * filterScale;                                      // bilinear support is 1
         var taps = (int)Math.Ceiling(support) * 2 + 1;
         var index = new (int, int)[outSize];
-        var weights = new float[outSize * taps];
+        var weights = new double[outSize * taps];
         for (var xx = 0; xx < outSize; xx++)
         {
             var center = (xx + 0.5) * scale;
@@ -80,14 +148,14 @@ public static class PilResample
             double total = 0;
             for (var x = 0; x < xmax; x++)
             {
-                var w = Math.Max(0, 1 - Math.Abs((x + xmin - center + 0.5) / filterScale));
+                var w = Math.Max(0, 1 - Math.Abs((x + xmin - center + 0.5) * (1.0 / filterScale)));
                 k[x] = w;
                 total += w;
             }
 
             for (var x = 0; x < xmax; x++)
             {
-                weights[(xx * taps) + x] = (float)(total == 0 ? 0 : k[x] / total);
+                weights[(xx * taps) + x] = total == 0 ? 0 : k[x] / total;
             }
 
             index[xx] = (xmin, xmax);

@@ -29,6 +29,12 @@ public static class MetricNames
     public const string Acc1 = "acc1";
     public const string Acc5 = "acc5";
     public const string MeanPerClassRecall = "mean_per_class_recall";
+
+    /// <summary>ROC-AUC (%) of a two-class zero-shot result, scored logit[1] - logit[0] (hateful_memes).</summary>
+    public const string RocAuc = "roc_auc";
+
+    /// <summary>The number the paper reports for a catalog dataset (top-1, mean per-class, (top-1 + top-5) / 2 or ROC-AUC).</summary>
+    public const string Reported = "reported";
     public const string ZeroShotPrefix = "zeroshot_";
     public const string ZeroShotAcc1 = ZeroShotPrefix + Acc1;
     public const string ZeroShotAcc5 = ZeroShotPrefix + Acc5;

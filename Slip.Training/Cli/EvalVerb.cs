@@ -34,6 +34,8 @@ internal static class EvalVerb
         var ftBatch = CliOptions.Number<int>("--ft-batch", "Fine-tuning batch size (default: 64).", "a whole number");
         var seed = CliOptions.Number<int>("--seed", "Seed (default: 0).", "a whole number");
         var heads = CliOptions.Heads();
+        var catalog = new Option<string>("--catalog") { Description = $"Class names and templates from the reference's zero-shot catalog for an image folder (imagenet: WNID folders, SLIP's 7 templates). One of: {string.Join(", ", ZeroShotCatalog.Keys)}.", HelpName = "dataset" };
+        catalog.AcceptOnlyFromAmong([.. ZeroShotCatalog.Keys]);
         var truncation = CliOptions.TruncationRule("How prompts and captions over the context are cut (default: the run's rule; open_clip for a release file).", null);
         var output = new Option<string>("--out") { Description = "Also write the results (JSON) to this file.", HelpName = "results.json" };
         var events = new Option<bool>("--events") { Description = "Write JSON-lines progress events instead of the results (the same as --progress json)." };
@@ -41,7 +43,7 @@ internal static class EvalVerb
         var threads = CliOptions.Threads();
         var bpeVocabulary = CliOptions.BpeVocabulary();
         var dataRoots = CliOptions.DataRoots();
-        Option[] settings = [checkpoint, dataset, format, path, trainPath, tasks, limit, trainLimit, imageSize, probeEpochs, probeLr, ftEpochs, ftLr, ftBatch, seed, heads.Vision, heads.Text, truncation];
+        Option[] settings = [checkpoint, dataset, format, path, trainPath, tasks, limit, trainLimit, imageSize, probeEpochs, probeLr, ftEpochs, ftLr, ftBatch, seed, heads.Vision, heads.Text, truncation, catalog];
         var command = new Command("eval", "Evaluate a checkpoint: zero-shot, linear probe, fine-tuning, retrieval (clip_benchmark's results).")
         {
             request, output, events, progress, threads, bpeVocabulary, dataRoots,
@@ -125,6 +127,7 @@ internal static class EvalVerb
                 VisionHeads = parsed.GetValue(heads.Vision),
                 TextHeads = parsed.GetValue(heads.Text),
                 Truncation = CliOptions.TruncationOf(parsed, truncation),
+                Catalog = parsed.GetValue(catalog),
             };
         }
     }

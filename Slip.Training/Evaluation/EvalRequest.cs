@@ -61,6 +61,12 @@ public sealed record EvalRequest
     /// <summary>How prompts and captions over the context are cut; null means the checkpoint's run's rule (open_clip for a release file).</summary>
     public Truncation? Truncation { get; init; }
 
+    /// <summary>
+    /// A dataset of the reference's zero-shot catalog (<see cref="ZeroShotCatalog.Keys"/>, e.g. imagenet) whose class
+    /// names and templates an image folder's classes take, instead of its folder names or classes.json.
+    /// </summary>
+    public string? Catalog { get; init; }
+
     /// <summary>The head counts this request gives.</summary>
     public HeadCounts Heads => new(VisionHeads, TextHeads);
 
@@ -104,6 +110,15 @@ public sealed record EvalRequest
         if (ImageSize is { } size && size != model.Vision.ImageSize)
         {
             Add(nameof(ImageSize), $"This checkpoint's ViT takes {model.Vision.ImageSize} px images ({model.Vision.ImageSize / model.Vision.PatchSize}x{model.Vision.ImageSize / model.Vision.PatchSize} patches of {model.Vision.PatchSize} px); evaluating at {size} px would need its position embeddings interpolated, which Slip does not do. Use {model.Vision.ImageSize} px.");
+        }
+
+        if (Catalog is { } catalog && !ZeroShotCatalog.Keys.Contains(catalog))
+        {
+            Add(nameof(Catalog), $"The zero-shot catalog has no dataset '{catalog}'. It has: {string.Join(", ", ZeroShotCatalog.Keys)}.");
+        }
+        else if (Catalog is not null && (Test?.Format ?? "") != DatasetFormats.ImageFolder)
+        {
+            Add(nameof(Catalog), "A zero-shot catalog names the classes of an image folder: use it with --format imagefolder --path <folder>.");
         }
 
         if (Limit is <= 1 || TrainLimit is <= 1)

@@ -29,13 +29,14 @@ public static class EvalRunner
         void Report(double fraction, string phase) => progress?.Invoke(new EvalProgress(index, tasks.Count, tasks[Math.Min(index, tasks.Count - 1)], fraction, phase));
 
         Report(0, "loading the evaluated split");
-        var test = EvalSet.Load(request.Dataset, request.Test, train: false, config.Vision.ImageSize, request.Limit, roots);
+        var catalog = request.Catalog is { } key ? ZeroShotCatalog.Get(key) : null;
+        var test = EvalSet.Load(request.Dataset, request.Test, train: false, config.Vision.ImageSize, request.Limit, roots, catalog);
         EvalSet? train = null;
         EvalSet TrainSet()
         {
             Report(0, "loading the training split");
             var source = request.Test?.Format == DatasetFormats.FashionMnist ? request.Test : request.Train;
-            return train ??= EvalSet.Load(request.Dataset, source, train: true, config.Vision.ImageSize, request.TrainLimit, roots);
+            return train ??= EvalSet.Load(request.Dataset, source, train: true, config.Vision.ImageSize, request.TrainLimit, roots, catalog);
         }
 
         var results = new List<EvalResult>();
@@ -44,7 +45,7 @@ public static class EvalRunner
             Report(0, task);
             var metrics = task switch
             {
-                EvalRequest.ZeroShotTask => ZeroShot.Evaluate(model, test, tokenizer!, config.Text.ContextLength),
+                EvalRequest.ZeroShotTask => ZeroShot.Evaluate(model, test, tokenizer!, config.Text.ContextLength, catalog?.Metric),
                 EvalRequest.RetrievalTask => Retrieval.Evaluate(model, test, tokenizer!, config.Text.ContextLength),
                 EvalRequest.LinearProbeTask => LinearProbe.Evaluate(model, TrainSet(), test, new LinearProbeOptions
                 {

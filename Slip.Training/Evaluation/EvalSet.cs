@@ -16,8 +16,9 @@ public sealed record EvalSet(string Name, IReadOnlyList<FloatImage> Views, int[]
     /// The <paramref name="train"/> or held-out split of a built-in dataset or a classification source (Fashion-MNIST,
     /// an image folder), at most <paramref name="limit"/> samples, in storage order; or the first samples of a caption
     /// set (webdataset, CSV), with no classes.
+    /// With a zero-shot <paramref name="catalog"/> (image folders only), classes, names and templates are the catalog's.
     /// </summary>
-    public static EvalSet Load(string dataset, DatasetSource? source, bool train, int imageSize, int? limit, DataRoots roots)
+    public static EvalSet Load(string dataset, DatasetSource? source, bool train, int imageSize, int? limit, DataRoots roots, ZeroShotCatalog? catalog = null)
     {
         if (source is null)
         {
@@ -34,6 +35,13 @@ public sealed record EvalSet(string Name, IReadOnlyList<FloatImage> Views, int[]
         // Fashion-MNIST picks its split by name; an image folder is one split (the caller names the train folder).
         var split = source.Format == DatasetFormats.FashionMnist ? source with { Split = train ? "train" : "test" } : source;
         var opened = SampleSources.Open(split, roots);
+        if (catalog is not null)
+        {
+            opened = opened is ImageFolderSource folder
+                ? folder.Relabelled(catalog.ClassOfFolders(folder.ClassFolders, source.Path), catalog.Captions)
+                : throw new InvalidDataException($"A zero-shot catalog names the classes of an image folder; '{source.Path}' is {source.Format}.");
+        }
+
         var (samples, classes) = opened switch
         {
             FashionMnistSource f => (Indexed(f, limit), new ClassCaptions(FashionMnistSource.ClassNames, FashionMnistSource.Templates)),

@@ -24,6 +24,20 @@ public static class Metrics
         return (top1, top5, recalls.Average() * 100);
     }
 
+    /// <summary>ROC-AUC (%) of <paramref name="scores"/> for label 1 against label 0: the chance a positive outscores a negative, ties counting half.</summary>
+    public static double RocAuc(float[] scores, int[] labels)
+    {
+        var positives = scores.Where((_, i) => labels[i] == 1).ToArray();
+        var negatives = scores.Where((_, i) => labels[i] == 0).ToArray();
+        if (positives.Length == 0 || negatives.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        var wins = positives.Sum(p => negatives.Sum(n => p > n ? 1.0 : p == n ? 0.5 : 0.0));
+        return 100 * wins / (positives.Length * (double)negatives.Length);
+    }
+
     /// <summary>recall@k (%): for each query row, whether any of its correct items is among the k best scored.</summary>
     public static double RecallAt(Tensor scores, Func<int, int, bool> correct, int k)
     {

@@ -252,6 +252,36 @@ public sealed partial class CliTests : IDisposable
         Assert.Equal(ExitCodes.Usage, Cli("eval", "--checkpoint", release, "--text-heads", "0").Code);
     }
 
+    [Fact]
+    public void EvalWithTheImageNetCatalogRunsTheReferencesZeroShotProtocolOnAWnidFolder()
+    {
+        var folder = Directory.CreateTempSubdirectory("slip-wnid-").FullName;
+        try
+        {
+            foreach (var (wnid, colour) in new[] { ("n01440764", SkiaSharp.SKColors.Green), ("n01443537", SkiaSharp.SKColors.Orange) })
+            {
+                using var bitmap = new SkiaSharp.SKBitmap(24, 20);
+                bitmap.Erase(colour);
+                using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+                File.WriteAllBytes(Path.Combine(Directory.CreateDirectory(Path.Combine(folder, wnid)).FullName, "0.png"), png.ToArray());
+            }
+
+            var release = Path.Combine(AppContext.BaseDirectory, "Fixtures", "parity", "published_style_checkpoint.pt");
+            var (code, stdout, _) = Cli("eval", "--checkpoint", release, "--format", "imagefolder", "--path", folder, "--catalog", "imagenet", "--tasks", "zeroshot_classification", "--vision-heads", "2", "--text-heads", "2");
+            Assert.Equal(ExitCodes.Completed, code);
+            var metrics = System.Text.Json.JsonDocument.Parse(stdout).RootElement[0].GetProperty("metrics");
+            Assert.Equal(metrics.GetProperty("acc1").GetDouble(), metrics.GetProperty("reported").GetDouble());
+
+            var refused = Cli("eval", "--checkpoint", release, "--dataset", "shapes-mini", "--catalog", "imagenet", "--tasks", "zeroshot_classification");
+            Assert.Equal(ExitCodes.Usage, refused.Code);
+            Assert.Contains("use it with --format imagefolder", refused.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static (int Code, string Stdout, string Stderr) Cli(params string[] args)
     {
         var (stdout, stderr) = (Console.Out, Console.Error);

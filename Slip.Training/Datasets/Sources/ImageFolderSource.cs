@@ -12,14 +12,25 @@ public sealed class ImageFolderSource : IndexedSource
     private readonly (string Path, int Label)[] files;
     private readonly DataRoots roots;
 
-    private ImageFolderSource((string, int)[] files, ClassCaptions captions, DataRoots roots)
+    private ImageFolderSource((string, int)[] files, ClassCaptions captions, DataRoots roots, IReadOnlyList<string> classFolders)
     {
         this.files = files;
         Captions = captions;
         this.roots = roots;
+        ClassFolders = classFolders;
     }
 
     public ClassCaptions Captions { get; }
+
+    /// <summary>The class folders' names, in label order.</summary>
+    public IReadOnlyList<string> ClassFolders { get; }
+
+    /// <summary>
+    /// This folder with each class folder's images labelled <paramref name="classOfFolder"/>[folder] among
+    /// <paramref name="captions"/>' classes (a zero-shot catalog's, which may hold classes the folder has no images of).
+    /// </summary>
+    public ImageFolderSource Relabelled(int[] classOfFolder, ClassCaptions captions) =>
+        new(files.Select(f => (f.Path, classOfFolder[f.Label])).ToArray(), captions, roots, ClassFolders);
 
     public override int Length => files.Length;
 
@@ -64,7 +75,7 @@ public sealed class ImageFolderSource : IndexedSource
             templates = given?.Templates is { Count: > 0 } t ? t : templates;
         }
 
-        return new ImageFolderSource(files, new ClassCaptions(names, templates), roots ?? DataRoots.Unrestricted);
+        return new ImageFolderSource(files, new ClassCaptions(names, templates), roots ?? DataRoots.Unrestricted, classes.Select(c => System.IO.Path.GetFileName(c)).ToList());
     }
 
     public override RawSample Read(int index)

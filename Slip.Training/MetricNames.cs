@@ -41,6 +41,12 @@ public static class MetricNames
     public const string LinearProbePrefix = "lp_";
     public const string LinearProbeAcc1 = LinearProbePrefix + Acc1;
     public const string LinearProbeAcc5 = LinearProbePrefix + Acc5;
+
+    /// <summary>The epoch whose test top-1 was best (the probe reports that epoch's numbers, as main_linear.py does).</summary>
+    public const string LinearProbeBestEpoch = LinearProbePrefix + "best_epoch";
+
+    /// <summary>The probe's test top-1 after its last epoch.</summary>
+    public const string LinearProbeLastAcc1 = LinearProbePrefix + "last_acc1";
     public const string FineTunePrefix = "ft_";
     public const string FineTuneAcc1 = FineTunePrefix + Acc1;
     public const string FineTuneAcc5 = FineTunePrefix + Acc5;

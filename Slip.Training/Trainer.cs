@@ -261,7 +261,8 @@ public sealed partial class Trainer(
         {
             run.Model.eval();
             var train = EvalSet.Load(config.Data.Dataset, config.Data.Source, train: true, config.Vision.ImageSize, 5 * config.Eval.Samples, roots);
-            var probe = LinearProbe.Evaluate(run.Model, train, test, new LinearProbeOptions { Seed = config.Seed });
+            // A monitor of the run, not its reported result: Slip's fast probe on cached features (eval requests default to the reference's).
+            var probe = LinearProbe.Evaluate(run.Model, train, test, new LinearProbeOptions { Protocol = ProbeProtocol.CachedFeatures, Seed = config.Seed });
             Emit(run, TrainerEvent.Metrics, epoch: config.Optim.Epochs, values: probe);
         }
     }

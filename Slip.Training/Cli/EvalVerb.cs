@@ -28,7 +28,10 @@ internal static class EvalVerb
         var trainLimit = CliOptions.Number<int>("--train-limit", "At most this many training samples for the probe and fine-tuning.", "a whole number");
         var imageSize = CliOptions.Number<int>("--image-size", "The input size; must be the checkpoint's.", "a whole number");
         var probeEpochs = CliOptions.Number<int>("--probe-epochs", "Linear-probe epochs (default: 90).", "a whole number");
-        var probeLr = CliOptions.Number<double>("--probe-lr", "Linear-probe learning rate (default: 0.1 x batch / 256).", "a number above 0", x => x > 0);
+        var probeLr = CliOptions.Number<double>("--probe-lr", "Linear-probe learning rate (default: the protocol's, 0.00625 for reference, 0.1 x batch / 256 for cached-features).", "a number above 0", x => x > 0);
+        var probeProtocol = new Option<string>("--probe-protocol") { Description = "reference (main_linear.py: augmented every epoch, Resize 256 / CenterCrop 224 tests; the default) or cached-features (features computed once; fast).", HelpName = "protocol" };
+        probeProtocol.AcceptOnlyFromAmong([.. EnumNames.All<ProbeProtocol>()]);
+        var probeBatch = CliOptions.Number<int>("--probe-batch", "Linear-probe batch (default: 1024 for reference, 256 for cached-features).", "a whole number above 0", n => n > 0);
         var ftEpochs = CliOptions.Number<int>("--ft-epochs", "Fine-tuning epochs (default: 100).", "a whole number");
         var ftLr = CliOptions.Number<double>("--ft-lr", "Fine-tuning learning rate (default: 4e-3 x batch / 1024).", "a number above 0", x => x > 0);
         var ftBatch = CliOptions.Number<int>("--ft-batch", "Fine-tuning batch size (default: 64).", "a whole number");
@@ -43,7 +46,7 @@ internal static class EvalVerb
         var threads = CliOptions.Threads();
         var bpeVocabulary = CliOptions.BpeVocabulary();
         var dataRoots = CliOptions.DataRoots();
-        Option[] settings = [checkpoint, dataset, format, path, trainPath, tasks, limit, trainLimit, imageSize, probeEpochs, probeLr, ftEpochs, ftLr, ftBatch, seed, heads.Vision, heads.Text, truncation, catalog];
+        Option[] settings = [checkpoint, dataset, format, path, trainPath, tasks, limit, trainLimit, imageSize, probeEpochs, probeLr, probeProtocol, probeBatch, ftEpochs, ftLr, ftBatch, seed, heads.Vision, heads.Text, truncation, catalog];
         var command = new Command("eval", "Evaluate a checkpoint: zero-shot, linear probe, fine-tuning, retrieval (clip_benchmark's results).")
         {
             request, output, events, progress, threads, bpeVocabulary, dataRoots,
@@ -120,6 +123,8 @@ internal static class EvalVerb
                 ImageSize = parsed.GetValue(imageSize),
                 ProbeEpochs = parsed.GetValue(probeEpochs) ?? defaults.ProbeEpochs,
                 ProbeLearningRate = parsed.GetValue(probeLr),
+                ProbeProtocol = EnumNames.TryParse<ProbeProtocol>(parsed.GetValue(probeProtocol), out var protocol) ? protocol : defaults.ProbeProtocol,
+                ProbeBatchSize = parsed.GetValue(probeBatch),
                 FineTuneEpochs = parsed.GetValue(ftEpochs) ?? defaults.FineTuneEpochs,
                 FineTuneLearningRate = parsed.GetValue(ftLr),
                 FineTuneBatchSize = parsed.GetValue(ftBatch) ?? defaults.FineTuneBatchSize,

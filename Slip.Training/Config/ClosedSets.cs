@@ -21,7 +21,7 @@ public enum Tokenizer
     /// <summary>The built-in byte-level tokenizer (vocabulary 259); needs no file.</summary>
     [JsonStringEnumMemberName("byte")] Byte,
 
-    /// <summary>CLIP's BPE (vocabulary 49,408), read from a vocabulary file the user configures.</summary>
+    /// <summary>CLIP's BPE (vocabulary 49,408, built in; the default).</summary>
     [JsonStringEnumMemberName("clip-bpe")] ClipBpe,
 }
 

@@ -70,15 +70,19 @@ public static class Augmentations
     public static FloatImage EvalCrop(FloatImage image, int size)
     {
         var (nh, nw) = ResizedShape(image.Height, image.Width, size);
-        var resized = PilResample.ResizedCropExact(image, 0, 0, image.Height, image.Width, nh, nw);
-        // torchvision's center_crop: top = round((h - size) / 2), left likewise.
-        var (top, left) = ((int)Math.Round((nh - size) / 2.0), (int)Math.Round((nw - size) / 2.0));
+        return CenterCrop(PilResample.ResizedCropExact(image, 0, 0, image.Height, image.Width, nh, nw), size);
+    }
+
+    /// <summary>torchvision's center_crop of an image at least <paramref name="size"/> on each side: top = round((h - size) / 2), half to even as Python rounds, left likewise.</summary>
+    public static FloatImage CenterCrop(FloatImage image, int size)
+    {
+        var (top, left) = ((int)Math.Round((image.Height - size) / 2.0), (int)Math.Round((image.Width - size) / 2.0));
         var crop = new FloatImage(size, size);
         for (var c = 0; c < 3; c++)
         {
             for (var y = 0; y < size; y++)
             {
-                Array.Copy(resized.Pixels, (c * resized.Plane) + ((top + y) * nw) + left, crop.Pixels, (c * crop.Plane) + (y * size), size);
+                Array.Copy(image.Pixels, (c * image.Plane) + ((top + y) * image.Width) + left, crop.Pixels, (c * crop.Plane) + (y * size), size);
             }
         }
 

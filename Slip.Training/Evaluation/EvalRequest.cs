@@ -44,6 +44,12 @@ public sealed record EvalRequest
 
     public double? ProbeLearningRate { get; init; }
 
+    /// <summary>The linear probe's protocol: the reference's (the default) or Slip's faster cached-features probe.</summary>
+    public ProbeProtocol ProbeProtocol { get; init; } = ProbeProtocol.Reference;
+
+    /// <summary>The linear probe's batch; null means the protocol's (1024 or 256).</summary>
+    public int? ProbeBatchSize { get; init; }
+
     public int FineTuneEpochs { get; init; } = 100;
 
     public double? FineTuneLearningRate { get; init; }
@@ -129,6 +135,11 @@ public sealed record EvalRequest
         if (ProbeEpochs is < 1 or > 1000)
         {
             Add(nameof(ProbeEpochs), "Linear-probe epochs must be between 1 and 1000.");
+        }
+
+        if (ProbeBatchSize is < 1 or > 65536)
+        {
+            Add(nameof(ProbeBatchSize), "The linear probe's batch must be between 1 and 65536.");
         }
 
         if (FineTuneEpochs is < 1 or > 1000 || FineTuneBatchSize is < 2 or > 4096)

@@ -12,7 +12,7 @@ public sealed record EvalProgress(int TaskIndex, int TaskCount, string Task, dou
 }
 
 /// <summary>One evaluation result, shaped like clip_benchmark's output so the two can be compared.</summary>
-public sealed record EvalResult(string Dataset, string Model, string Pretrained, string Task, Dictionary<string, double> Metrics)
+public sealed record EvalResult(string Dataset, string Model, string Pretrained, string Task, Dictionary<string, double> Metrics, string? Protocol = null)
 {
     public string Language { get; init; } = "en";
 }
@@ -49,8 +49,10 @@ public static class EvalRunner
                 EvalRequest.RetrievalTask => Retrieval.Evaluate(model, test, tokenizer!, config.Text.ContextLength),
                 EvalRequest.LinearProbeTask => LinearProbe.Evaluate(model, TrainSet(), test, new LinearProbeOptions
                 {
+                    Protocol = request.ProbeProtocol,
                     Epochs = request.ProbeEpochs,
                     LearningRate = request.ProbeLearningRate,
+                    BatchSize = request.ProbeBatchSize,
                     Seed = request.Seed,
                     OnEpoch = (done, all) => Report((double)done / all, $"linear probe epoch {done}/{all}"),
                 }),
@@ -63,7 +65,8 @@ public static class EvalRunner
                     OnEpoch = (done, all) => Report((double)done / all, $"fine-tuning epoch {done}/{all}"),
                 }),
             };
-            results.Add(new EvalResult(request.Dataset, config.ObjectiveLabel + " " + config.Model, Path.GetFullPath(request.Checkpoint), task, metrics));
+            var protocol = task == EvalRequest.LinearProbeTask ? EnumNames.Of(request.ProbeProtocol) : null;
+            results.Add(new EvalResult(request.Dataset, config.ObjectiveLabel + " " + config.Model, Path.GetFullPath(request.Checkpoint), task, metrics, protocol));
             index++;
         }
 

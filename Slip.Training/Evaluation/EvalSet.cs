@@ -9,6 +9,12 @@ namespace Slip.Training.Evaluation;
 /// </summary>
 public sealed record EvalSet(string Name, IReadOnlyList<FloatImage> Views, int[] Labels, string[] Captions, ClassCaptions Classes)
 {
+    /// <summary>
+    /// Sample i's image as decoded, before any resize (read again from its source each call, so a probe that augments
+    /// every epoch holds no more than a batch); null where the set has no source to read again.
+    /// </summary>
+    public Func<int, FloatImage>? Original { get; init; }
+
     /// <summary>Templates for the built-in shapes, whose classes are "red circle", "blue star", ...</summary>
     public static IReadOnlyList<string> ShapeTemplates { get; } = ["a photo of a {}.", "a {}.", "a picture of a {} shape."];
 
@@ -24,12 +30,13 @@ public sealed record EvalSet(string Name, IReadOnlyList<FloatImage> Views, int[]
         {
             var shapes = DatasetCatalog.Load(dataset, train, imageSize);
             var n = Math.Min(shapes.Count, limit ?? int.MaxValue);
+            FloatImage Shape(int i) => FloatImage.FromRgb(shapes.Rgb(i), shapes.Size, shapes.Size);
             return new EvalSet(
                 dataset,
-                Enumerable.Range(0, n).Select(i => Augmentations.EvalView(FloatImage.FromRgb(shapes.Rgb(i), shapes.Size, shapes.Size), imageSize)).ToArray(),
+                Enumerable.Range(0, n).Select(i => Augmentations.EvalView(Shape(i), imageSize)).ToArray(),
                 Enumerable.Range(0, n).Select(shapes.Label).ToArray(),
                 Enumerable.Range(0, n).Select(shapes.Caption).ToArray(),
-                new ClassCaptions(SyntheticShapes.ClassNames, ShapeTemplates));
+                new ClassCaptions(SyntheticShapes.ClassNames, ShapeTemplates)) { Original = Shape };
         }
 
         // Fashion-MNIST picks its split by name; an image folder is one split (the caller names the train folder).
@@ -53,17 +60,23 @@ public sealed record EvalSet(string Name, IReadOnlyList<FloatImage> Views, int[]
         var views = new List<FloatImage>();
         var labels = new List<int>();
         var captions = new List<string>();
-        foreach (var sample in samples)
+        var kept = new List<int>();
+        foreach (var (sample, index) in samples.Select((s, i) => (s, i)))
         {
             if (DatasetProbe.Decode(sample).Image is { } image)
             {
                 views.Add(Augmentations.EvalView(image, imageSize));
                 labels.Add(sample.Label);
                 captions.Add(sample.Caption ?? "");
+                kept.Add(index);
             }
         }
 
-        return new EvalSet(dataset, views, labels.ToArray(), captions.ToArray(), classes);
+        // An indexed source reads its i-th kept sample again; a stream cannot be read again.
+        Func<int, FloatImage>? original = opened is IndexedSource indexed
+            ? i => DatasetProbe.Decode(indexed.Read(kept[i])).Image ?? throw new InvalidDataException($"Sample {kept[i]} of '{dataset}' could no longer be decoded.")
+            : null;
+        return new EvalSet(dataset, views, labels.ToArray(), captions.ToArray(), classes) { Original = original };
     }
 
     private static IEnumerable<RawSample> Indexed(IndexedSource source, int? limit) =>

@@ -1,45 +1,39 @@
+using Slip.Training.Datasets;
 using Slip.Training.Models;
 using static TorchSharp.torch;
 
 namespace Slip.Training.Evaluation;
 
-/// <summary>The linear probe's recipe (slip-reference 6.2), with the reference's defaults.</summary>
-public sealed record LinearProbeOptions
-{
-    public int Epochs { get; init; } = 90;
-    public int BatchSize { get; init; } = 256;
-
-    /// <summary>Peak learning rate; null means MoCo v3's rule, 0.1 x batch / 256 (the reference's own formula is a known bug, see slip-reference 6.2).</summary>
-    public double? LearningRate { get; init; }
-
-    public int Seed { get; init; }
-
-    /// <summary>Called after each epoch with (epochs done, epochs in all).</summary>
-    public Action<int, int>? OnEpoch { get; init; }
-
-    public double EffectiveLearningRate => LearningRate ?? (0.1 * BatchSize / 256);
-}
-
 /// <summary>
-/// Linear probe as the reference runs it: frozen CLS features (before the projection, eval mode) computed once and
-/// cached, a linear head initialised N(0, 0.01) with zero bias, SGD with momentum 0.9 and no weight decay, the
-/// learning rate decayed per epoch along a cosine without warmup; top-1/top-5 on the test set.
+/// Linear probe as the reference runs it: frozen CLS features (before the projection, eval mode), a linear head
+/// initialised N(0, 0.01) with zero bias, SGD with momentum 0.9 and no weight decay, the learning rate decayed per
+/// epoch along a cosine without warmup, tested every <see cref="LinearProbeOptions.EvalEvery"/> epochs. Reports the
+/// best test top-1 (what main_linear.py reports, chosen on the test split as it does) and the last, with the protocol.
 /// </summary>
 public static class LinearProbe
 {
     public static Dictionary<string, double> Evaluate(SlipModel model, EvalSet train, EvalSet test, LinearProbeOptions options)
     {
         using var scope = NewDisposeScope();
-        var classes = train.Classes.ClassNames.Count;
-        var trainFeatures = Encoders.Images(model, train.Views, Encoders.ImageOutput.Features);   // [N, D]
-        var testFeatures = Encoders.Images(model, test.Views, Encoders.ImageOutput.Features);     // [M, D]
+        var reference = options.Protocol == ProbeProtocol.Reference;
+        if (reference && (train.Original is null || test.Original is null))
+        {
+            throw new InvalidDataException($"The reference linear probe reads every training image again each epoch; '{train.Name}' is a stream that cannot be read again. Use the cached-features protocol.");
+        }
+
+        var size = train.Views[0].Height;
+        var cached = reference ? null : Encoders.Images(model, train.Views, Encoders.ImageOutput.Features);   // [N, D]
+        var testViews = reference ? Enumerable.Range(0, test.Labels.Length).Select(i => ReferenceTestView(test.Original!(i), size)).ToList() : test.Views;
+        var testFeatures = Encoders.Images(model, testViews, Encoders.ImageOutput.Features);                   // [M, D]
         var trainLabels = tensor(train.Labels.Select(l => (long)l).ToArray());
-        var width = (int)trainFeatures.shape[1];
+        var classes = train.Classes.ClassNames.Count;
+        var width = (int)testFeatures.shape[1];
         var rng = new Random(options.Seed);
         var weight = new TorchSharp.Modules.Parameter(tensor(Enumerable.Range(0, classes * width).Select(_ => (float)(0.01 * Sampling.Gaussian(rng))).ToArray(), [classes, width]));
         var bias = new TorchSharp.Modules.Parameter(zeros(classes));
         using var optimizer = optim.SGD([weight, bias], options.EffectiveLearningRate, momentum: 0.9, weight_decay: 0);
         var order = Enumerable.Range(0, train.Labels.Length).ToArray();
+        var (best, bestEpoch, last) = ((Top1: double.NegativeInfinity, Top5: 0.0, PerClass: 0.0), 0, (Top1: 0.0, Top5: 0.0, PerClass: 0.0));
         for (var epoch = 0; epoch < options.Epochs; epoch++)
         {
             var lr = options.EffectiveLearningRate * 0.5 * (1 + Math.Cos(Math.PI * epoch / options.Epochs));
@@ -49,21 +43,60 @@ public static class LinearProbe
             }
 
             rng.Shuffle(order);
-            foreach (var chunk in order.Chunk(options.BatchSize))
+            foreach (var chunk in order.Chunk(options.EffectiveBatchSize))
             {
                 using var step = NewDisposeScope();
                 var index = tensor(chunk.Select(i => (long)i).ToArray());
+                var features = reference
+                    ? Encoders.Images(model, chunk.Select(i => ReferenceTrainView(train.Original!(i), size, rng)).ToList(), Encoders.ImageOutput.Features)
+                    : cached!.index_select(0, index);
                 optimizer.zero_grad();
-                var logits = trainFeatures.index_select(0, index).matmul(weight.t()) + bias;
-                nn.functional.cross_entropy(logits, trainLabels.index_select(0, index)).backward();
+                nn.functional.cross_entropy(features.matmul(weight.t()) + bias, trainLabels.index_select(0, index)).backward();
                 optimizer.step();
+            }
+
+            if ((epoch + 1) % options.EvalEvery == 0 || epoch + 1 == options.Epochs)
+            {
+                using var _ = no_grad();
+                last = Metrics.Classification(testFeatures.matmul(weight.t()) + bias, test.Labels);
+                if (last.Top1 > best.Top1)
+                {
+                    (best, bestEpoch) = (last, epoch + 1);
+                }
             }
 
             options.OnEpoch?.Invoke(epoch + 1, options.Epochs);
         }
 
-        using var _ = no_grad();
-        var (top1, top5, perClass) = Metrics.Classification(testFeatures.matmul(weight.t()) + bias, test.Labels);
-        return new() { [MetricNames.LinearProbeAcc1] = top1, [MetricNames.LinearProbeAcc5] = top5, [MetricNames.LinearProbePrefix + MetricNames.MeanPerClassRecall] = perClass };
+        return new()
+        {
+            [MetricNames.LinearProbeAcc1] = best.Top1,
+            [MetricNames.LinearProbeAcc5] = best.Top5,
+            [MetricNames.LinearProbePrefix + MetricNames.MeanPerClassRecall] = best.PerClass,
+            [MetricNames.LinearProbeBestEpoch] = bestEpoch,
+            [MetricNames.LinearProbeLastAcc1] = last.Top1,
+        };
+    }
+
+    /// <summary>The reference probe's training view: RandomResizedCrop (scale 0.08-1), a horizontal flip half the time, normalised.</summary>
+    private static FloatImage ReferenceTrainView(FloatImage image, int size, Random rng)
+    {
+        var x = Augmentations.RandomResizedCrop(image, size, 0.08, 1.0, rng);
+        if (rng.NextDouble() < 0.5)
+        {
+            ImageOps.FlipHorizontal(x);
+        }
+
+        ImageOps.Normalize(x, Augmentations.Mean, Augmentations.Std);
+        return x;
+    }
+
+    /// <summary>The reference probe's test view: Resize(256) then CenterCrop(224) for a 224-pixel model, the same 8:7 ratio otherwise.</summary>
+    public static FloatImage ReferenceTestView(FloatImage image, int size)
+    {
+        var resized = (int)Math.Round(size * 256.0 / 224.0);
+        var x = Augmentations.CenterCrop(Augmentations.EvalCrop(image, resized), size);
+        ImageOps.Normalize(x, Augmentations.Mean, Augmentations.Std);
+        return x;
     }
 }

@@ -35,6 +35,9 @@ public sealed record EvaluationOrder
 
     public int? ProbeEpochs { get; init; }
 
+    /// <summary>The linear probe's protocol; null means the reference's (<see cref="EvalRequest.ProbeProtocol"/>).</summary>
+    public ProbeProtocol? ProbeProtocol { get; init; }
+
     public int? FineTuneEpochs { get; init; }
 
     public int? ImageSize { get; init; }
@@ -79,6 +82,7 @@ public sealed class EvaluationLauncher(IDbContextFactory<SlipDbContext> dbFactor
             Limit = order.Limit,
             TrainLimit = order.TrainLimit,
             ProbeEpochs = order.ProbeEpochs ?? defaults.ProbeEpochs,
+            ProbeProtocol = order.ProbeProtocol ?? defaults.ProbeProtocol,
             FineTuneEpochs = order.FineTuneEpochs ?? defaults.FineTuneEpochs,
             ImageSize = order.ImageSize,
             Seed = model.Seed,

@@ -66,6 +66,8 @@ public sealed class EvaluationTests
         Assert.InRange(Metric(0, "acc1"), 0, 100);
         Assert.True(Metric(0, "acc5") >= Metric(0, "acc1"));
         Assert.True(Metric(1, "lp_acc5") >= Metric(1, "lp_acc1"));
+        Assert.Equal("reference", results[1].GetProperty("protocol").GetString());   // the linear probe names its protocol
+        Assert.True(Metric(1, "lp_acc1") >= Metric(1, "lp_last_acc1"));
         Assert.True(Metric(2, "text_retrieval_recall@10") >= Metric(2, "text_retrieval_recall@1"));
 
         Assert.Equal(ExitCodes.Usage, SlipCli.Run(["eval", "--checkpoint", Path.Combine(dir, "missing.pt")]));

@@ -36,7 +36,8 @@ public sealed record EvalSet(string Name, IReadOnlyList<FloatImage> Views, int[]
                 Enumerable.Range(0, n).Select(i => Augmentations.EvalView(Shape(i), imageSize)).ToArray(),
                 Enumerable.Range(0, n).Select(shapes.Label).ToArray(),
                 Enumerable.Range(0, n).Select(shapes.Caption).ToArray(),
-                new ClassCaptions(SyntheticShapes.ClassNames, ShapeTemplates)) { Original = Shape };
+                new ClassCaptions(SyntheticShapes.ClassNames, ShapeTemplates))
+            { Original = Shape };
         }
 
         // Fashion-MNIST picks its split by name; an image folder is one split (the caller names the train folder).

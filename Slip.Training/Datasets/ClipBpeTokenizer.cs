@@ -1,17 +1,18 @@
 using System.IO.Compression;
-using System.Net;
 using System.Text;
-using System.Text.RegularExpressions;
+using Slip.Training.Datasets.Text;
 
 namespace Slip.Training.Datasets;
 
 /// <summary>
 /// CLIP's byte-pair-encoding tokenizer (slip-reference section 4) on CLIP's <c>bpe_simple_vocab_16e6.txt.gz</c>, which
 /// ships inside Slip (<see cref="BuiltIn"/>) or is read from a file: 49,408 tokens, start-of-text 49406, end-of-text 49407, padding 0.
-/// Text is NFC-normalised, HTML-unescaped twice, whitespace-collapsed and lower-cased (ftfy's mojibake repair is not
-/// reproduced; see docs/decisions/0005). Over-long captions keep EOT as their last token (open_clip's choice).
+/// Text is cleaned exactly as CLIP cleans it (<see cref="ClipTextCleaner"/>: ftfy 6.3.1's <c>fix_text</c>, including its
+/// mojibake repair, then <c>html.unescape</c> twice, white space collapsed, Python's <c>lower()</c>) and split by CLIP's
+/// pre-tokenizer over code points (<see cref="ClipPretokenizer"/>); see docs/decisions/0005 for the Unicode-version
+/// caveat. Over-long captions keep EOT as their last token (open_clip's choice).
 /// </summary>
-public sealed partial class ClipBpeTokenizer : ICaptionTokenizer
+public sealed class ClipBpeTokenizer : ICaptionTokenizer
 {
     public const int StartOfText = 49406;
     public const int EndOfText = 49407;
@@ -119,9 +120,10 @@ public sealed partial class ClipBpeTokenizer : ICaptionTokenizer
     public List<int> Encode(string text)
     {
         var ids = new List<int>();
-        foreach (Match piece in Pretokenize().Matches(Clean(text)))
+        var cleaned = Clean(text);
+        foreach (var (start, length) in ClipPretokenizer.Split(cleaned))
         {
-            var word = string.Concat(Encoding.UTF8.GetBytes(piece.Value).Select(b => ByteToUnicode[b]));
+            var word = string.Concat(Encoding.UTF8.GetBytes(cleaned, start, length).Select(b => ByteToUnicode[b]));
             ids.AddRange(Bpe(word));
         }
 
@@ -131,14 +133,18 @@ public sealed partial class ClipBpeTokenizer : ICaptionTokenizer
     /// <summary>[SOT] + ids + [EOT], zero-padded to <paramref name="contextLength"/>, over-long text cut by <see cref="Truncation"/>.</summary>
     public long[] Tokenize(string text, int contextLength) => CaptionRows.Fit(Encode(text), StartOfText, EndOfText, contextLength, Truncation);
 
-    private static string Clean(string text)
-    {
-        var fixedText = WebUtility.HtmlDecode(WebUtility.HtmlDecode(text.Normalize(NormalizationForm.FormC))).Trim();
-        return Whitespace().Replace(fixedText, " ").Trim().ToLowerInvariant();
-    }
+    /// <summary>The text CLIP's pre-tokenizer sees: <paramref name="text"/> repaired by ftfy's rules, unescaped, white
+    /// space collapsed and lower-cased (<see cref="ClipTextCleaner.Clean"/>).</summary>
+    private static string Clean(string text) => ClipTextCleaner.Clean(text);
 
     private int[] Bpe(string token)
     {
+        // CLIP seeds its BPE cache with the two special tokens, so a caption that spells one out gets its id.
+        if (token is "<|startoftext|>" or "<|endoftext|>")
+        {
+            return [token == "<|startoftext|>" ? StartOfText : EndOfText];
+        }
+
         lock (cacheGate)
         {
             if (cache.TryGetValue(token, out var hit))
@@ -205,10 +211,4 @@ public sealed partial class ClipBpeTokenizer : ICaptionTokenizer
 
         return table;
     }
-
-    [GeneratedRegex(@"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+", RegexOptions.IgnoreCase)]
-    private static partial Regex Pretokenize();
-
-    [GeneratedRegex(@"\s+")]
-    private static partial Regex Whitespace();
 }

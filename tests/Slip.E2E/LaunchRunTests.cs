@@ -75,7 +75,8 @@ public sealed class LaunchRunTests
             Assert.Equal(last.Sha256, Slip.Training.Checkpoints.Sha256Of(saved));
 
             // Evaluate the last checkpoint from the Run page: an order with no task is refused on the spot, then
-            // zero-shot, a short linear probe and a short fine-tuning run as a queued job whose results appear here.
+            // zero-shot, a short linear probe (the reference protocol, named beside its number) and a short fine-tuning
+            // run as a queued job whose results appear here.
             await page.Locator("[data-testid=eval-task-zeroshot_classification]").ClickAsync();
             await page.Locator("[data-testid=eval-task-linear_probe]").ClickAsync();
             await page.Locator("button[data-testid=eval-submit]").ClickAsync();
@@ -90,7 +91,7 @@ public sealed class LaunchRunTests
             await page.Locator("button[data-testid=eval-submit]").ClickAsync();
             var evaluated = page.Locator("[data-testid=evaluation-row][data-status=Succeeded]");
             await evaluated.WaitForAsync(new() { Timeout = 120_000 });
-            Assert.Matches(@"zero-shot \d+\.\d.*linear \d+\.\d.*fine-tune \d+\.\d", await evaluated.Locator("[data-testid=evaluation-results]").InnerTextAsync());
+            Assert.Matches(@"zero-shot \d+\.\d.*linear, reference \d+\.\d.*fine-tune \d+\.\d", await evaluated.Locator("[data-testid=evaluation-results]").InnerTextAsync());
             await Browser.ScreenshotAsync(page, "run-evaluated");
 
             await page.GotoAsync("/");

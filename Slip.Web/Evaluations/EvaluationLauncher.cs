@@ -35,6 +35,9 @@ public sealed record EvaluationOrder
 
     public int? ProbeEpochs { get; init; }
 
+    /// <summary>A zero-shot catalog key (imagenet, cifar10, ...) naming an image folder's classes and templates; null: its folder names or classes.json.</summary>
+    public string? Catalog { get; init; }
+
     /// <summary>The linear probe's protocol; null means the reference's (<see cref="EvalRequest.ProbeProtocol"/>).</summary>
     public ProbeProtocol? ProbeProtocol { get; init; }
 
@@ -83,6 +86,7 @@ public sealed class EvaluationLauncher(IDbContextFactory<SlipDbContext> dbFactor
             TrainLimit = order.TrainLimit,
             ProbeEpochs = order.ProbeEpochs ?? defaults.ProbeEpochs,
             ProbeProtocol = order.ProbeProtocol ?? defaults.ProbeProtocol,
+            Catalog = string.IsNullOrWhiteSpace(order.Catalog) ? null : order.Catalog.Trim(),
             FineTuneEpochs = order.FineTuneEpochs ?? defaults.FineTuneEpochs,
             ImageSize = order.ImageSize,
             Seed = model.Seed,

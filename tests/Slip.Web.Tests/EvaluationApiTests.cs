@@ -80,6 +80,8 @@ public sealed class EvaluationApiTests
         Assert.Contains("No dataset named 'imagenet'", (await Refused(runId, ok with { Dataset = "imagenet" })).GetProperty("Dataset")[0].GetString());
         Assert.Contains("takes 16 px images", (await Refused(runId, ok with { ImageSize = 224 })).GetProperty("ImageSize")[0].GetString());
         Assert.Contains("leave the training split empty", (await Refused(runId, ok with { TrainDataset = "shapes" })).GetProperty("TrainDataset")[0].GetString());
+        Assert.Contains("has no dataset 'imagenet21k'", (await Refused(runId, ok with { Catalog = "imagenet21k" })).GetProperty("Catalog")[0].GetString());
+        Assert.Contains("names the classes of an image folder", (await Refused(runId, ok with { Catalog = "imagenet" })).GetProperty("Catalog")[0].GetString());
 
         File.Delete(checkpoint.FilePath);
         Assert.Contains("has been deleted", (await Refused(runId, ok)).GetProperty("CheckpointId")[0].GetString());

@@ -1,29 +1,11 @@
 using System.Globalization;
 using System.Text;
+using Slip.Training;
 
 namespace Slip.Web.Compare;
 
 /// <summary>One finished run as the comparison sees it: its shape, objective, budget and final accuracies (%).</summary>
 public sealed record RunScores(string Model, string Objective, int Epochs, double? ZeroShot, double? Linear, double? FineTune = null);
-
-/// <summary>Mean and sample standard deviation of the runs that have a value, and how many did.</summary>
-public sealed record Stat(double? Mean, double? Std, int Count)
-{
-    public static Stat Of(IEnumerable<double?> values)
-    {
-        var present = values.Where(v => v is not null).Select(v => v!.Value).ToList();
-        if (present.Count == 0)
-        {
-            return new Stat(null, null, 0);
-        }
-
-        var mean = present.Average();
-        double? std = present.Count > 1 ? Math.Sqrt(present.Sum(v => (v - mean) * (v - mean)) / (present.Count - 1)) : null;
-        return new Stat(mean, std, present.Count);
-    }
-
-    public override string ToString() => Mean is not { } m ? "–" : Std is { } s ? $"{m:F1} ± {s:F1}" : $"{m:F1}";
-}
 
 /// <summary>A row of the paper-style table: one objective at one budget, over its seeds, with the gain over CLIP at the same budget.</summary>
 public sealed record ComparisonRow(

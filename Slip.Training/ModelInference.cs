@@ -34,7 +34,7 @@ public static class ModelInference
         }
         else
         {
-            var inferred = InferConfig(state);
+            var inferred = Shapes(state);
             var named = ReleaseTower(args);
             var vision = named is not null && (named.Vision.Width, named.Vision.Depth) == (inferred.Vision.Width, inferred.Vision.Depth) ? (named.Vision.Heads, HeadSource.ReleaseArgs)
                 : ReferenceTowers.TryGetValue((inferred.Vision.Width, inferred.Vision.Depth), out var tower) ? (tower.Vision.Heads, HeadSource.ReferenceTable)
@@ -72,10 +72,14 @@ public static class ModelInference
         return ModelPresets.Names.Contains(preset) ? new RunConfig().WithModelPreset(preset) : null;
     }
 
-    private static int Guess(int width) => Math.Max(1, width / 64);
+    /// <summary>Width / 64 heads of 64 dimensions where that divides the width, else the largest count below it that does.</summary>
+    private static int Guess(int width) => Enumerable.Range(1, Math.Max(1, width / 64)).Reverse().First(h => width % h == 0);
 
     /// <summary>The run config (objective and every shape field) that builds a model these weights fit.</summary>
-    public static RunConfig InferConfig(IReadOnlyDictionary<string, Tensor> state)
+    public static RunConfig InferConfig(IReadOnlyDictionary<string, Tensor> state) => Resolve(state, new Dictionary<string, object?>(), null, HeadCounts.None).Config;
+
+    /// <summary>The objective and every shape the weights show; head counts, which they do not show, are left to <see cref="Resolve"/>.</summary>
+    private static RunConfig Shapes(IReadOnlyDictionary<string, Tensor> state)
     {
         long[] Shape(string key) => state.TryGetValue(key, out var t)
             ? t.shape
@@ -103,7 +107,6 @@ public static class ModelInference
                 PatchSize = patchSize,
                 Width = (int)width,
                 Depth = depth,
-                Heads = tower?.Vision.Heads ?? Guess((int)width),
             },
         };
         if (hasText)
@@ -116,10 +119,12 @@ public static class ModelInference
                     VocabSize = (int)embedding[0],
                     Width = (int)embedding[1],
                     Layers = Count("transformer.resblocks."),
-                    Heads = embedding[1] == ReferenceText.Width ? ReferenceText.Heads : Guess((int)embedding[1]),
                     ContextLength = (int)Shape("positional_embedding")[0],
                     EmbedDim = (int)Shape("image_projection")[1],
                     Tokenizer = embedding[0] == ClipBpeTokenizer.VocabSize ? Tokenizer.ClipBpe : Tokenizer.Byte,
+
+                    // Weights without their run's config.json are treated as the reference's: its cut of long captions.
+                    Truncation = Truncation.Reference,
                 },
             };
         }

@@ -262,7 +262,10 @@ public sealed partial class Trainer(
             run.Model.eval();
             var train = EvalSet.Load(config.Data.Dataset, config.Data.Source, train: true, config.Vision.ImageSize, 5 * config.Eval.Samples, roots);
             // A monitor of the run, not its reported result: Slip's fast probe on cached features (eval requests default to the reference's).
-            var probe = LinearProbe.Evaluate(run.Model, train, test, new LinearProbeOptions { Protocol = ProbeProtocol.CachedFeatures, Seed = config.Seed });
+            // It tests once, after its last epoch (no selection on the test split), and logs only that epoch's numbers.
+            var options = new LinearProbeOptions { Protocol = ProbeProtocol.CachedFeatures, Seed = config.Seed };
+            var probe = LinearProbe.Evaluate(run.Model, train, test, options with { EvalEvery = options.Epochs })
+                .Where(kv => kv.Key is not (MetricNames.LinearProbeBestEpoch or MetricNames.LinearProbeLastAcc1)).ToDictionary();
             Emit(run, TrainerEvent.Metrics, epoch: config.Optim.Epochs, values: probe);
         }
     }

@@ -41,7 +41,7 @@ public static class CheckpointVerbs
         var embedOutput = Output("The folder for image_embeddings.npy and text_embeddings.npy.", "dir");
         var bpeVocabulary = CliOptions.BpeVocabulary();
         var embedHeads = CliOptions.Heads();
-        var truncation = CliOptions.TruncationRule("What an over-long caption keeps (default: the run's rule; open_clip for a release file): reference reproduces released checkpoints' caption embeddings.", null);
+        var truncation = CliOptions.TruncationRule("What an over-long caption keeps (default: the run's rule; reference, the released code's cut, for a file without its run's config.json).", null);
         var embed = new Command("embed", "Write L2-normalised image and caption embeddings (.npy, float32) as the reference's zero-shot code computes them.")
         {
             embedCheckpoint, images, captions, embedOutput, bpeVocabulary, embedHeads.Vision, embedHeads.Text, truncation,

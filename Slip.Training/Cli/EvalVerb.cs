@@ -39,7 +39,7 @@ internal static class EvalVerb
         var heads = CliOptions.Heads();
         var catalog = new Option<string>("--catalog") { Description = $"Class names and templates from the reference's zero-shot catalog for an image folder (imagenet: WNID folders, SLIP's 7 templates). One of: {string.Join(", ", ZeroShotCatalog.Keys)}.", HelpName = "dataset" };
         catalog.AcceptOnlyFromAmong([.. ZeroShotCatalog.Keys]);
-        var truncation = CliOptions.TruncationRule("How prompts and captions over the context are cut (default: the run's rule; open_clip for a release file).", null);
+        var truncation = CliOptions.TruncationRule("How prompts and captions over the context are cut (default: the run's rule; reference for a file without its run's config.json).", null);
         var output = new Option<string>("--out") { Description = "Also write the results (JSON) to this file.", HelpName = "results.json" };
         var events = new Option<bool>("--events") { Description = "Write JSON-lines progress events instead of the results (the same as --progress json)." };
         var progress = CliOptions.Progress("Progress on stdout: human (a progress bar on a terminal, then the results), json (as --events), auto (human on a terminal, else only the results).");

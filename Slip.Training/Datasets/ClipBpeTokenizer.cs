@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Text;
 using Slip.Training.Datasets.Text;
@@ -15,14 +16,16 @@ namespace Slip.Training.Datasets;
 public sealed class ClipBpeTokenizer : ICaptionTokenizer
 {
     public const int StartOfText = 49406;
+
+    /// <summary>Words longer than this (in byte symbols) are not cached.</summary>
+    private const int MaxCachedWord = 48;
     public const int EndOfText = 49407;
     public const int VocabSize = 49408;
     private const int MergeCount = 49152 - 256 - 2;
 
     private readonly Dictionary<string, int> encoder;
     private readonly Dictionary<(string, string), int> ranks;
-    private readonly Dictionary<string, int[]> cache;
-    private readonly Lock cacheGate;
+    private readonly ConcurrentDictionary<string, int[]> cache;
     private static readonly HashSet<int> PrintableBytes =
         Enumerable.Range('!', '~' - '!' + 1).Concat(Enumerable.Range('¡', '¬' - '¡' + 1)).Concat(Enumerable.Range('®', 'ÿ' - '®' + 1)).ToHashSet();
 
@@ -33,19 +36,18 @@ public sealed class ClipBpeTokenizer : ICaptionTokenizer
     private static readonly string[] ByteSymbolsInVocabularyOrder =
         Enumerable.Range(0, 256).OrderBy(b => PrintableBytes.Contains(b) ? 0 : 1).Select(b => ByteToUnicode[b]).ToArray();
 
-    private ClipBpeTokenizer(Dictionary<string, int> encoder, Dictionary<(string, string), int> ranks, Dictionary<string, int[]>? cache = null, Lock? cacheGate = null)
+    private ClipBpeTokenizer(Dictionary<string, int> encoder, Dictionary<(string, string), int> ranks, ConcurrentDictionary<string, int[]>? cache = null)
     {
         this.encoder = encoder;
         this.ranks = ranks;
-        this.cache = cache ?? [];
-        this.cacheGate = cacheGate ?? new Lock();
+        this.cache = cache ?? new ConcurrentDictionary<string, int[]>();
     }
 
     /// <summary>What an over-long caption keeps (<see cref="Truncation.OpenClip"/> unless made with <see cref="WithTruncation"/>).</summary>
     public Truncation Truncation { get; private init; }
 
     /// <summary>This tokenizer with another truncation rule (the vocabulary and cache are shared).</summary>
-    public ClipBpeTokenizer WithTruncation(Truncation truncation) => new(encoder, ranks, cache, cacheGate) { Truncation = truncation };
+    public ClipBpeTokenizer WithTruncation(Truncation truncation) => new(encoder, ranks, cache) { Truncation = truncation };
 
     /// <summary>The name of the embedded copy of CLIP's vocabulary (Datasets/Vocabulary, MIT).</summary>
     public const string BuiltInResource = "Slip.Training.bpe_simple_vocab_16e6.txt.gz";
@@ -117,7 +119,13 @@ public sealed class ClipBpeTokenizer : ICaptionTokenizer
     }
 
     /// <summary>The BPE ids of <paramref name="text"/>, without start and end tokens.</summary>
-    public List<int> Encode(string text)
+    public List<int> Encode(string text) => Encode(text, int.MaxValue);
+
+    /// <summary>
+    /// The first ids of <paramref name="text"/>, at least <paramref name="enough"/> of them when it has that many: words
+    /// are encoded independently, so stopping early changes none of the ids kept.
+    /// </summary>
+    private List<int> Encode(string text, int enough)
     {
         var ids = new List<int>();
         var cleaned = Clean(text);
@@ -125,13 +133,17 @@ public sealed class ClipBpeTokenizer : ICaptionTokenizer
         {
             var word = string.Concat(Encoding.UTF8.GetBytes(cleaned, start, length).Select(b => ByteToUnicode[b]));
             ids.AddRange(Bpe(word));
+            if (ids.Count >= enough)
+            {
+                break;
+            }
         }
 
         return ids;
     }
 
     /// <summary>[SOT] + ids + [EOT], zero-padded to <paramref name="contextLength"/>, over-long text cut by <see cref="Truncation"/>.</summary>
-    public long[] Tokenize(string text, int contextLength) => CaptionRows.Fit(Encode(text), StartOfText, EndOfText, contextLength, Truncation);
+    public long[] Tokenize(string text, int contextLength) => CaptionRows.Fit(Encode(text, contextLength), StartOfText, EndOfText, contextLength, Truncation);
 
     /// <summary>The text CLIP's pre-tokenizer sees: <paramref name="text"/> repaired by ftfy's rules, unescaped, white
     /// space collapsed and lower-cased (<see cref="ClipTextCleaner.Clean"/>).</summary>
@@ -145,12 +157,9 @@ public sealed class ClipBpeTokenizer : ICaptionTokenizer
             return [token == "<|startoftext|>" ? StartOfText : EndOfText];
         }
 
-        lock (cacheGate)
+        if (cache.TryGetValue(token, out var hit))
         {
-            if (cache.TryGetValue(token, out var hit))
-            {
-                return hit;
-            }
+            return hit;
         }
 
         // Symbols are the token's characters, the last one marked end-of-word; merge the lowest-ranked pair until none applies.
@@ -192,7 +201,8 @@ public sealed class ClipBpeTokenizer : ICaptionTokenizer
         }
 
         var ids = symbols.Select(s => encoder[s]).ToArray();
-        lock (cacheGate)
+        // Words are cached (captions repeat them); very long runs, which rarely repeat, are not, so the cache stays bounded by the vocabulary of real words.
+        if (token.Length <= MaxCachedWord)
         {
             cache.TryAdd(token, ids);
         }

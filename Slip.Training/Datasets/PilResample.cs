@@ -73,13 +73,26 @@ public static class PilResample
         var (xIndex, xWeights, xTaps) = FixedPoint(w, outW);
         var (yIndex, yWeights, yTaps) = FixedPoint(h, outH);
         static byte Clip8(long sum) => (byte)Math.Clamp(sum >> precision, 0, 255);
-        var levels = src.Pixels.Select(v => (byte)Math.Clamp(Math.Round(v * 255f), 0, 255)).ToArray();
+        // The box's 8-bit levels (the decoder's bytes, which it stored divided by 255).
+        var levels = new byte[3 * h * w];
+        for (var c = 0; c < 3; c++)
+        {
+            for (var y = 0; y < h; y++)
+            {
+                var row = (c * src.Plane) + ((top + y) * src.Width) + left;
+                for (var x = 0; x < w; x++)
+                {
+                    levels[(((c * h) + y) * w) + x] = (byte)Math.Clamp(MathF.Round(src.Pixels[row + x] * 255f), 0, 255);
+                }
+            }
+        }
+
         var rows = new byte[3 * h * outW];
         for (var c = 0; c < 3; c++)
         {
             for (var y = 0; y < h; y++)
             {
-                var source = (c * src.Plane) + ((top + y) * src.Width) + left;
+                var source = ((c * h) + y) * w;
                 for (var x = 0; x < outW; x++)
                 {
                     long sum = 1 << (precision - 1);

@@ -64,7 +64,7 @@ public sealed record EvalRequest
     /// <summary>Attention heads of the text tower, likewise.</summary>
     public int? TextHeads { get; init; }
 
-    /// <summary>How prompts and captions over the context are cut; null means the checkpoint's run's rule (open_clip for a release file).</summary>
+    /// <summary>How prompts and captions over the context are cut; null means the checkpoint's run's rule (reference for a release file).</summary>
     public Truncation? Truncation { get; init; }
 
     /// <summary>
@@ -169,10 +169,10 @@ public sealed record EvalRequest
             return;
         }
 
-        int? testClasses;
+        int[]? testClasses;
         try
         {
-            testClasses = ClassCount(Test, roots);
+            testClasses = ClassesOf(Test, roots);
         }
         catch (Exception ex) when (DatasetErrors.IsUserFacing(ex))
         {
@@ -203,13 +203,19 @@ public sealed record EvalRequest
 
         try
         {
-            if (ClassCount(Train, roots) is not { } trainClasses)
+            if (ClassesOf(Train, roots) is not { } trainClasses)
             {
                 errors.Add(new ConfigError("TrainDataset", "The training split must be an image folder with one folder per class."));
             }
-            else if (trainClasses != testClasses)
+            else if (Catalog is null && trainClasses.Length != testClasses.Length)
             {
-                errors.Add(new ConfigError("TrainDataset", $"The training split has {trainClasses} classes but '{Dataset}' has {testClasses}; they must name the same classes."));
+                errors.Add(new ConfigError("TrainDataset", $"The training split has {trainClasses.Length} classes but '{Dataset}' has {testClasses.Length}; they must name the same classes."));
+            }
+            else if (Catalog is not null && testClasses.Except(trainClasses).ToList() is { Count: > 0 } missing)
+            {
+                // With a catalog both splits are labelled among its classes: the training split may hold more (all of ImageNet train for a slice of val).
+                var names = ZeroShotCatalog.Get(Catalog).Classes;
+                errors.Add(new ConfigError("TrainDataset", $"The training split has no images of {missing.Count} of the evaluated classes ({string.Join(", ", missing.Take(3).Select(i => names[i][0]))}{(missing.Count > 3 ? ", ..." : "")})."));
             }
         }
         catch (Exception ex) when (DatasetErrors.IsUserFacing(ex))
@@ -218,14 +224,19 @@ public sealed record EvalRequest
         }
     }
 
-    /// <summary>Probes a source (roots, format, first samples decode) and returns its class count, or null for caption sets.</summary>
-    private static int? ClassCount(DatasetSource source, DataRoots roots)
+    /// <summary>
+    /// Probes a source (roots, format, first samples decode) and returns the classes its samples are labelled with
+    /// (a catalog's, for an image folder evaluated with one: its folders must map onto the catalog), or null for caption sets.
+    /// </summary>
+    private int[]? ClassesOf(DatasetSource source, DataRoots roots)
     {
         DatasetProbe.Inspect(source, roots, previewCount: 2, countShards: false);
         return source.Format switch
         {
-            DatasetFormats.FashionMnist => FashionMnistSource.ClassNames.Count,
-            DatasetFormats.ImageFolder => ((ImageFolderSource)SampleSources.Open(source, roots)).Captions.ClassNames.Count,
+            DatasetFormats.FashionMnist => [.. Enumerable.Range(0, FashionMnistSource.ClassNames.Count)],
+            DatasetFormats.ImageFolder when SampleSources.Open(source, roots) is ImageFolderSource folder => Catalog is not null && ZeroShotCatalog.Keys.Contains(Catalog)
+                ? ZeroShotCatalog.Get(Catalog).ClassOfFolders(folder.ClassFolders, source.Path)
+                : [.. Enumerable.Range(0, folder.Captions.ClassNames.Count)],
             _ => null,
         };
     }

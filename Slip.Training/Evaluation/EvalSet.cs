@@ -10,8 +10,8 @@ namespace Slip.Training.Evaluation;
 public sealed record EvalSet(string Name, IReadOnlyList<FloatImage> Views, int[] Labels, string[] Captions, ClassCaptions Classes)
 {
     /// <summary>
-    /// Sample i's image as decoded, before any resize (read again from its source each call, so a probe that augments
-    /// every epoch holds no more than a batch); null where the set has no source to read again.
+    /// Sample i's image as decoded, before any resize, read again from its source on each call (a probe that augments
+    /// every epoch decodes each image anew rather than keeping the originals); null where there is no source to read again.
     /// </summary>
     public Func<int, FloatImage>? Original { get; init; }
 
@@ -71,6 +71,11 @@ public sealed record EvalSet(string Name, IReadOnlyList<FloatImage> Views, int[]
                 captions.Add(sample.Caption ?? "");
                 kept.Add(index);
             }
+        }
+
+        if (views.Count == 0)
+        {
+            throw new InvalidDataException($"None of the samples read from '{source.Path}' could be decoded, so there is nothing to evaluate.");
         }
 
         // An indexed source reads its i-th kept sample again; a stream cannot be read again.

@@ -18,7 +18,7 @@ public static class LinearProbe
         var reference = options.Protocol == ProbeProtocol.Reference;
         if (reference && (train.Original is null || test.Original is null))
         {
-            throw new InvalidDataException($"The reference linear probe reads every training image again each epoch; '{train.Name}' is a stream that cannot be read again. Use the cached-features protocol.");
+            throw new InvalidDataException($"The reference linear probe reads its images again (every epoch for training, at Resize 256 for testing); '{(train.Original is null ? train.Name : test.Name)}' is a stream that cannot be read again. Use the cached-features protocol.");
         }
 
         var size = train.Views[0].Height;
@@ -57,6 +57,7 @@ public static class LinearProbe
 
             if ((epoch + 1) % options.EvalEvery == 0 || epoch + 1 == options.Epochs)
             {
+                using var test_ = NewDisposeScope();
                 using var _ = no_grad();
                 last = Metrics.Classification(testFeatures.matmul(weight.t()) + bias, test.Labels);
                 if (last.Top1 > best.Top1)

@@ -22,7 +22,14 @@ public static class ZeroShot
         var metrics = new Dictionary<string, double> { [MetricNames.Acc1] = top1, [MetricNames.Acc5] = top5, [MetricNames.MeanPerClassRecall] = perClass };
         if (reported == ReportedMetric.RocAuc)
         {
-            metrics[MetricNames.RocAuc] = Metrics.RocAuc(logits.select(1, 1).sub(logits.select(1, 0)).data<float>().ToArray(), set.Labels);
+            // Undefined when the evaluated samples hold one class only (a small --limit): left out, not NaN.
+            var auc = Metrics.RocAuc(logits.select(1, 1).sub(logits.select(1, 0)).data<float>().ToArray(), set.Labels);
+            if (double.IsNaN(auc))
+            {
+                return metrics;
+            }
+
+            metrics[MetricNames.RocAuc] = auc;
         }
 
         if (reported is { } metric)

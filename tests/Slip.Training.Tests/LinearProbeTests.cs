@@ -60,12 +60,19 @@ public sealed class LinearProbeTests
             image.Pixels[i] = (i % 251) / 255f;
         }
 
-        // Resize(256) gives 256 x 341; the 224 crop starts at (16, 58).
-        var expected = Augmentations.CenterCrop(Augmentations.EvalCrop(image, 256), 224);
-        ImageOps.Normalize(expected, Augmentations.Mean, Augmentations.Std);
+        // Resize(256) gives 256 x 341 (Pillow's resize, checked against torchvision in EmbedParityTests); the 224 crop
+        // starts at row round(32 / 2) = 16 and column round(117 / 2) = round(58.5) = 58 (half to even).
+        Assert.Equal(Augmentations.ResizedShape(300, 400, 256), (256, 341));
+        var full = PilResample.ResizedCropExact(image, 0, 0, 300, 400, 256, 341);
         var view = LinearProbe.ReferenceTestView(image, 224);
         Assert.Equal((224, 224), (view.Height, view.Width));
-        Assert.Equal(expected.Pixels, view.Pixels);
-        Assert.Equal(Augmentations.ResizedShape(300, 400, 256), (256, 341));
+        for (var c = 0; c < 3; c++)
+        {
+            foreach (var (y, x) in new[] { (0, 0), (0, 223), (223, 0), (100, 150), (223, 223) })
+            {
+                var expected = (full.Pixels[(c * full.Plane) + ((16 + y) * 341) + 58 + x] - Augmentations.Mean[c]) / Augmentations.Std[c];
+                Assert.Equal(expected, view.Pixels[(c * view.Plane) + (y * 224) + x], 5);
+            }
+        }
     }
 }

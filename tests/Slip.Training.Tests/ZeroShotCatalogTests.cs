@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using SkiaSharp;
 using Slip.Training.Datasets.Sources;
 using Slip.Training.Evaluation;
@@ -75,6 +76,64 @@ public sealed class ZeroShotCatalogTests : IDisposable
         var cifar = ZeroShotCatalog.Get("cifar10");
         Assert.Equal(Enumerable.Range(0, 10), cifar.ClassOfFolders(Enumerable.Range(0, 10).Select(i => $"class{i}").ToList(), root));
         Assert.Contains("has 3 class folders but the catalog's cifar10 has 10 classes", Assert.Throws<InvalidDataException>(() => cifar.ClassOfFolders(["a", "b", "c"], root)).Message);
+    }
+
+    [Fact]
+    public void HatefulMemesReportsRocAucAndOneClassSlicesLeaveItOut()
+    {
+        // Folders map by position: "0" is not-hateful, "1" hateful.
+        for (var i = 0; i < 3; i++)
+        {
+            Image("0", $"{i}.png", new SKColor((byte)(40 * i), 200, 90));
+            Image("1", $"{i}.png", new SKColor(200, (byte)(40 * i), 60));
+        }
+
+        var release = Path.Combine(AppContext.BaseDirectory, "Fixtures", "parity", "published_style_checkpoint.pt");
+        JsonElement Metrics()
+        {
+            var output = Path.Combine(root, "results.json");
+            Assert.Equal(0, Slip.Training.Cli.SlipCli.Run(["eval", "--checkpoint", release, "--format", "imagefolder", "--path", root, "--catalog", "hateful_memes",
+                "--tasks", "zeroshot_classification", "--vision-heads", "2", "--text-heads", "2", "--out", output]));
+            return JsonDocument.Parse(File.ReadAllText(output)).RootElement[0].GetProperty("metrics");
+        }
+
+        var both = Metrics();
+        Assert.InRange(both.GetProperty("roc_auc").GetDouble(), 0, 100);
+        Assert.Equal(both.GetProperty("roc_auc").GetDouble(), both.GetProperty("reported").GetDouble());
+
+        // With no hateful images the AUC is undefined: left out, not NaN (which JSON cannot hold).
+        foreach (var file in Directory.GetFiles(Path.Combine(root, "1")))
+        {
+            File.Delete(file);
+        }
+
+        var one = Metrics();
+        Assert.False(one.TryGetProperty("roc_auc", out _));
+        Assert.False(one.TryGetProperty("reported", out _));
+    }
+
+    [Fact]
+    public void ACatalogRequestIsCheckedAgainstTheFoldersBeforeAnyWork()
+    {
+        var val = Path.Combine(root, "val");
+        var train = Path.Combine(root, "train");
+        var checkpoint = Path.Combine(root, "model.pt");
+        File.WriteAllText(checkpoint, "x");
+        foreach (var (split, wnid) in new[] { (val, "n01443537"), (train, "n01440764"), (train, "n01443537"), (train, "n01484850") })
+        {
+            Image(Path.Combine(split, wnid), "a.png", SKColors.Gray);
+        }
+
+        DatasetSource Folder(string path) => new() { Format = DatasetFormats.ImageFolder, Path = path };
+        var model = new RunConfig().WithModelPreset("Micro");
+        var request = new EvalRequest { Checkpoint = checkpoint, Dataset = "val", Test = Folder(val), Train = Folder(train), Catalog = "imagenet", Tasks = [EvalRequest.LinearProbeTask] };
+        Assert.Empty(request.Check(model, DataRoots.Unrestricted));                               // train may hold more classes than val
+
+        Image(Path.Combine(val, "n01491361"), "a.png", SKColors.Gray);                        // a val class train lacks
+        Assert.Contains(request.Check(model, DataRoots.Unrestricted), e => e.Field == "TrainDataset" && e.Message.Contains("tiger shark", StringComparison.Ordinal));
+
+        Image(Path.Combine(val, "sharks"), "a.png", SKColors.Gray);
+        Assert.Contains(request.Check(model, DataRoots.Unrestricted), e => e.Field == nameof(EvalRequest.Dataset) && e.Message.Contains("not ImageNet WNIDs (sharks)", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -47,9 +47,7 @@ public static class LinearProbe
             {
                 using var step = NewDisposeScope();
                 var index = tensor(chunk.Select(i => (long)i).ToArray());
-                var features = reference
-                    ? Encoders.Images(model, chunk.Select(i => ReferenceTrainView(train.Original!(i), size, rng)).ToList(), Encoders.ImageOutput.Features)
-                    : cached!.index_select(0, index);
+                var features = reference ? AugmentedFeatures(model, train, chunk, size, options.Seed, epoch) : cached!.index_select(0, index);
                 optimizer.zero_grad();
                 nn.functional.cross_entropy(features.matmul(weight.t()) + bias, trainLabels.index_select(0, index)).backward();
                 optimizer.step();
@@ -77,6 +75,28 @@ public static class LinearProbe
             [MetricNames.LinearProbeBestEpoch] = bestEpoch,
             [MetricNames.LinearProbeLastAcc1] = last.Top1,
         };
+    }
+
+    /// <summary>
+    /// Frozen features [batch, D] of fresh training views of <paramref name="batch"/>'s samples: decoded and augmented in
+    /// parallel, 64 at a time (so at most 64 views are held), each view's randomness seeded by (seed, epoch, sample) so
+    /// the result does not depend on thread scheduling.
+    /// </summary>
+    private static Tensor AugmentedFeatures(SlipModel model, EvalSet train, int[] batch, int size, int seed, int epoch)
+    {
+        var parts = new List<Tensor>();
+        foreach (var part in batch.Chunk(64))
+        {
+            var views = new FloatImage[part.Length];
+            Parallel.For(0, part.Length, j =>
+            {
+                var rng = new Random(unchecked((int)((((long)seed * 1_000_003) + epoch) * 1_000_033) + part[j]));
+                views[j] = ReferenceTrainView(train.Original!(part[j]), size, rng);
+            });
+            parts.Add(Encoders.Images(model, views, Encoders.ImageOutput.Features));
+        }
+
+        return cat(parts, 0);
     }
 
     /// <summary>The reference probe's training view: RandomResizedCrop (scale 0.08-1), a horizontal flip half the time, normalised.</summary>

@@ -282,6 +282,33 @@ public sealed partial class CliTests : IDisposable
         }
     }
 
+    [Fact]
+    public void SweepPlanWritesEveryRunsConfigOrEveryErrorWithItsField()
+    {
+        var folder = Directory.CreateTempSubdirectory("slip-sweep-").FullName;
+        try
+        {
+            var sweep = Path.Combine(folder, "sweep.json");
+            File.WriteAllText(sweep, """{"name": "clip-vs-slip", "base": {"model": "Micro"}, "grid": {"objective": ["Clip", "Slip"], "optim.learningRate": [1e-3, 3e-3]}, "seeds": [0, 1, 2]}""");
+            var (code, stdout, _) = Cli("sweep", "plan", "--file", sweep, "--out", Path.Combine(folder, "runs"));
+            Assert.Equal(ExitCodes.Completed, code);
+            Assert.StartsWith("clip-vs-slip: 12 runs, 2 arms", stdout);
+            var written = Directory.GetFiles(Path.Combine(folder, "runs"), "run-*.json").Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(12, written.Count);
+            var last = RunConfig.FromJson(File.ReadAllText(written[^1]));
+            Assert.Equal((Objective.Slip, 3e-3, 2), (last.Objective, last.Optim.LearningRate, last.Seed));
+
+            File.WriteAllText(sweep, """{"name": "bad", "grid": {"optim.batchSize": [0], "learningRat": [1]}}""");
+            var refused = Cli("sweep", "plan", "--file", sweep);
+            Assert.Equal(ExitCodes.Usage, refused.Code);
+            Assert.Contains("grid.learningRat: Unknown config key 'learningRat'. Did you mean 'optim.learningRate'?", refused.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static (int Code, string Stdout, string Stderr) Cli(params string[] args)
     {
         var (stdout, stderr) = (Console.Out, Console.Error);

@@ -36,6 +36,9 @@ public static class MetricNames
     /// <summary>The number the paper reports for a catalog dataset (top-1, mean per-class, (top-1 + top-5) / 2 or ROC-AUC).</summary>
     public const string Reported = "reported";
     public const string ZeroShotPrefix = "zeroshot_";
+
+    /// <summary>Metrics measured on the validation split rather than the test split (val_zeroshot_acc1, ...).</summary>
+    public const string ValidationPrefix = "val_";
     public const string ZeroShotAcc1 = ZeroShotPrefix + Acc1;
     public const string ZeroShotAcc5 = ZeroShotPrefix + Acc5;
     public const string LinearProbePrefix = "lp_";

@@ -246,9 +246,18 @@ public sealed partial class Trainer(
         if (config.Eval.ZeroShotEvery > 0 && (epoch + 1) % config.Eval.ZeroShotEvery == 0 && run.Model.HasText && HeldOut(run) is { } heldOut)
         {
             run.Model.eval();
-            var scores = ZeroShot.Evaluate(run.Model, heldOut, run.Tokenizer, config.Text.ContextLength);
+            var scores = ZeroShot.Evaluate(run.Model, heldOut, run.Tokenizer, config.Text.ContextLength).ToDictionary(kv => MetricNames.ZeroShotPrefix + kv.Key, kv => kv.Value);
+            if (config.Eval.Validate)
+            {
+                run.Validation ??= EvalSet.Load(config.Data.Dataset, config.Data.Source, DataSplit.Val, config.Vision.ImageSize, config.Eval.Samples, roots);
+                foreach (var (name, value) in ZeroShot.Evaluate(run.Model, run.Validation, run.Tokenizer, config.Text.ContextLength))
+                {
+                    scores[MetricNames.ValidationPrefix + MetricNames.ZeroShotPrefix + name] = value;
+                }
+            }
+
             run.Model.train();
-            Emit(run, TrainerEvent.Metrics, epoch: epoch + 1, values: scores.ToDictionary(kv => MetricNames.ZeroShotPrefix + kv.Key, kv => kv.Value));
+            Emit(run, TrainerEvent.Metrics, epoch: epoch + 1, values: scores);
         }
 
         run.Window.BatchRequested();

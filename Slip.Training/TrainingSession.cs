@@ -51,6 +51,9 @@ internal sealed class TrainingSession : IDisposable
     /// <summary>The held-out evaluation set, loaded on first use.</summary>
     public EvalSet? HeldOut { get; set; }
 
+    /// <summary>The validation split for eval.validate, loaded at its first use.</summary>
+    public EvalSet? Validation { get; set; }
+
     /// <summary>Starts the clocks of throughput, data wait and system use: after building and resuming, which are not training.</summary>
     public void StartMeasuring()
     {

@@ -116,6 +116,12 @@ public sealed record EvalConfig
     /// <summary>At most this many held-out samples for the in-training zero-shot evaluation.</summary>
     public int Samples { get; init; } = 1000;
 
+    /// <summary>
+    /// Also run the in-training zero-shot evaluation on the validation split (logged as val_zeroshot_acc1, ...), which
+    /// sweeps select on; only the built-in datasets have one so far.
+    /// </summary>
+    public bool Validate { get; init; }
+
     /// <summary><see cref="TasksAtEnd"/> as a list.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<string> TasksAtEndList => TasksAtEnd.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -56,6 +56,7 @@ public sealed partial record RunConfig
         Check(t.EmbedDim >= 1, c => c.Text.EmbedDim, "The joint embedding size must be positive.");
         Check(Eval.ZeroShotEvery >= 0, c => c.Eval.ZeroShotEvery, "Zero-shot evaluation interval cannot be negative (0 turns it off).");
         Check(Eval.Samples >= 1, c => c.Eval.Samples, "Evaluation needs at least one sample.");
+        Check(!Eval.Validate || Data.Source is null, c => c.Eval.Validate, $"Only the built-in datasets ({string.Join(", ", DatasetCatalog.Names)}) have a validation split so far; turn eval.validate off for '{Data.Dataset}'.");
         Check(Checkpoints.KeepLast is null or >= 1, c => c.Checkpoints.KeepLast, "Keep at least 1 checkpoint (or leave it empty to keep all).");
         Check(Checkpoints.KeepEvery is null or >= 1, c => c.Checkpoints.KeepEvery, "Keep every N-th checkpoint needs N of at least 1 (or leave it empty for none).");
         Check(Eval.TasksAtEndList.All(EvalRequest.AllTasks.Contains), c => c.Eval.TasksAtEnd,

@@ -24,11 +24,16 @@ public sealed record EvalSet(string Name, IReadOnlyList<FloatImage> Views, int[]
     /// set (webdataset, CSV), with no classes.
     /// With a zero-shot <paramref name="catalog"/> (image folders only), classes, names and templates are the catalog's.
     /// </summary>
-    public static EvalSet Load(string dataset, DatasetSource? source, bool train, int imageSize, int? limit, DataRoots roots, ZeroShotCatalog? catalog = null)
+    public static EvalSet Load(string dataset, DatasetSource? source, bool train, int imageSize, int? limit, DataRoots roots, ZeroShotCatalog? catalog = null) =>
+        Load(dataset, source, train ? DataSplit.Train : DataSplit.Test, imageSize, limit, roots, catalog);
+
+    /// <summary>As above, for any split; only the built-in datasets have a validation split so far.</summary>
+    public static EvalSet Load(string dataset, DatasetSource? source, DataSplit split, int imageSize, int? limit, DataRoots roots, ZeroShotCatalog? catalog = null)
     {
+        var train = split == DataSplit.Train;
         if (source is null)
         {
-            var shapes = DatasetCatalog.Load(dataset, train, imageSize);
+            var shapes = DatasetCatalog.Load(dataset, split, imageSize);
             var n = Math.Min(shapes.Count, limit ?? int.MaxValue);
             FloatImage Shape(int i) => FloatImage.FromRgb(shapes.Rgb(i), shapes.Size, shapes.Size);
             return new EvalSet(
@@ -40,9 +45,14 @@ public sealed record EvalSet(string Name, IReadOnlyList<FloatImage> Views, int[]
             { Original = Shape };
         }
 
+        if (split == DataSplit.Val)
+        {
+            throw new InvalidDataException($"'{dataset}' has no validation split: so far only the built-in datasets ({string.Join(", ", DatasetCatalog.Names)}) have one.");
+        }
+
         // Fashion-MNIST picks its split by name; an image folder is one split (the caller names the train folder).
-        var split = source.Format == DatasetFormats.FashionMnist ? source with { Split = train ? "train" : "test" } : source;
-        var opened = SampleSources.Open(split, roots);
+        var splitSource = source.Format == DatasetFormats.FashionMnist ? source with { Split = train ? "train" : "test" } : source;
+        var opened = SampleSources.Open(splitSource, roots);
         if (catalog is not null)
         {
             opened = opened is ImageFolderSource folder

@@ -59,6 +59,9 @@ public sealed record SweepSelection
     public string Split { get; init; } = "val";
 
     public bool Minimize { get; init; }
+
+    /// <summary>The name the selection metric is logged under: on the validation split, <c>val_</c> + <see cref="Metric"/>.</summary>
+    public string LoggedMetric => Split == "val" ? MetricNames.ValidationPrefix + Metric : Metric;
 }
 
 /// <summary>Random search over the grid's combinations.</summary>

@@ -70,6 +70,11 @@ public sealed record SweepPlan(IReadOnlyList<PlannedRun> Runs, IReadOnlyList<Con
             }
         }
 
+        if (sweep.Select.Split is not ("val" or "test"))
+        {
+            Add("select.split", $"Select on \"val\" (the validation split; results are then reported on test) or \"test\", not \"{sweep.Select.Split}\".");
+        }
+
         if (sweep.Seeds.Count == 0 || sweep.Seeds.Distinct().Count() != sweep.Seeds.Count)
         {
             Add("seeds", "Give one or more distinct seeds, e.g. [0, 1, 2].");
@@ -118,6 +123,11 @@ public sealed record SweepPlan(IReadOnlyList<PlannedRun> Runs, IReadOnlyList<Con
                 }
 
                 ConfigJson.Set(changes, ConfigKeys.Of(c => c.Seed), seed);
+                if (sweep.Select.Split == "val" && !ConfigJson.TryGet(baseConfig, ConfigKeys.Of(c => c.Eval.Validate), out _))
+                {
+                    // Selecting on validation needs it measured: each run also evaluates on the validation split.
+                    ConfigJson.Set(changes, ConfigKeys.Of(c => c.Eval.Validate), true);
+                }
                 RunConfig config;
                 try
                 {

@@ -187,4 +187,15 @@ public class DataTests
             Assert.InRange(h * w, (int)(0.45 * 2400), 2400);
         }
     }
+
+    [Fact]
+    public void BuiltInDatasetsHaveADeterministicValidationSplitApartFromTest()
+    {
+        var val = DatasetCatalog.Load("shapes-mini", DataSplit.Val, 16);
+        var test = DatasetCatalog.Load("shapes-mini", DataSplit.Test, 16);
+        Assert.Equal((64, 64), (val.Count, test.Count));
+        Assert.Equal(val.Rgb(5), DatasetCatalog.Load("shapes-mini", DataSplit.Val, 16).Rgb(5));
+        var testImages = Enumerable.Range(0, test.Count).Select(i => Convert.ToBase64String(test.Rgb(i))).ToHashSet();
+        Assert.DoesNotContain(Enumerable.Range(0, val.Count), i => testImages.Contains(Convert.ToBase64String(val.Rgb(i))));
+    }
 }

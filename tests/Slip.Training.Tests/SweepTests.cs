@@ -21,6 +21,8 @@ public sealed class SweepTests
         Assert.All(plan.Runs.Except(clip), r => Assert.Equal((0.1, "objective=Slip"), (r.Config.Optim.WeightDecay, r.Arm)));
         Assert.All(plan.Runs, r => Assert.Equal(("Micro", "shapes-mini"), (r.Config.Model, r.Config.Data.Dataset)));
         Assert.Equal(4, plan.Runs.Select(r => r.Point).Distinct().Count());
+        Assert.All(plan.Runs, r => Assert.True(r.Config.Eval.Validate));                // selecting on val measures it
+        Assert.Equal("val_zeroshot_acc1", new SweepSelection().LoggedMetric);
     }
 
     [Theory]

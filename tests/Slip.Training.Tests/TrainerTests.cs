@@ -63,6 +63,22 @@ public class TrainerTests
     }
 
     [Fact]
+    public void WithEvalValidateZeroShotIsAlsoLoggedOnTheValidationSplit()
+    {
+        var dir = Directory.CreateTempSubdirectory("slip-validate-").FullName;
+        var events = new List<TrainerEvent>();
+        var config = TinyConfigs.Slip(batch: 32) with { Eval = new EvalConfig { Samples = 40, Validate = true, ProbeAtEnd = false } };
+        Assert.Equal(TrainingOutcome.Completed, new Trainer(config, dir, events.Add, () => false).Run());
+        var scores = Assert.Single(events, e => e.Type == TrainerEvent.Metrics && e.Values!.ContainsKey("zeroshot_acc1")).Values!;
+        Assert.InRange(scores["val_zeroshot_acc1"], 0, scores["val_zeroshot_acc5"]);
+        Assert.Contains("val_zeroshot_mean_per_class_recall", scores.Keys);
+        Directory.Delete(dir, recursive: true);
+
+        var csv = config with { Data = new DataConfig { Dataset = "captions", Source = new Datasets.Sources.DatasetSource { Format = "csv", Path = "/data/c.csv" } } };
+        Assert.Contains(csv.Validate(), e => e.Field == "eval.validate" && e.Message.Contains("validation split", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ZeroShotIsLoggedAfterEachEpochAndALinearProbeAtTheEnd()
     {
         var dir = Directory.CreateTempSubdirectory("slip-zeroshot-").FullName;

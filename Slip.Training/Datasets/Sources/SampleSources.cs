@@ -11,7 +11,7 @@ public static class SampleSources
     {
         if (config.Data.Source is not { } data)
         {
-            return new ShapesSource(DatasetCatalog.Load(config.Data.Dataset, train, config.Vision.ImageSize));
+            return new ShapesSource(DatasetCatalog.Load(config.Data.Dataset, train ? DataSplit.Train : DataSplit.Test, config.Vision.ImageSize));
         }
 
         return Open(data, roots);

@@ -57,6 +57,52 @@ internal static class SweepVerb
 
             return ExitCodes.Completed;
         });
-        return new Command("sweep", "Sweeps: one base config over a grid of config keys and seeds.") { plan };
+        var runFile = CliOptions.ExistingFile("--file", "The sweep file (as for sweep plan).", "Sweep file", required: true, helpName: "sweep.json");
+        var runOutput = new Option<string>("--out") { Description = "The sweep's folder: run-NNN per run, and results.json.", Required = true, HelpName = "dir" };
+        var threads = CliOptions.Threads();
+        var dataRoots = CliOptions.DataRoots();
+        var run = new Command("run", "Train a sweep's runs here, one after another (resuming: finished runs are kept), then choose each arm's best on validation and report it on test.")
+        {
+            runFile, runOutput, threads, dataRoots,
+        };
+        run.SetAction(parsed =>
+        {
+            CliOptions.SetThreads(parsed, threads);
+            SweepDefinition sweep;
+            try
+            {
+                sweep = SweepDefinition.FromJson(File.ReadAllText(parsed.GetRequiredValue(runFile)));
+            }
+            catch (FormatException ex)
+            {
+                Console.Error.WriteLine(ex.Message);
+                return ExitCodes.Usage;
+            }
+
+            var expanded = SweepPlan.Expand(sweep);
+            if (expanded.Errors.Count > 0)
+            {
+                expanded.Errors.ToList().ForEach(e => Console.Error.WriteLine($"{e.Field}: {e.Message}"));
+                return ExitCodes.Usage;
+            }
+
+            var folder = parsed.GetRequiredValue(runOutput);
+            var cancelled = 0;
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; Interlocked.Exchange(ref cancelled, 1); };
+            var scores = SweepRunner.Run(expanded, sweep.Select, folder, CliOptions.Roots(parsed, dataRoots),
+                (r, outcome) => Console.Error.WriteLine($"run {r.Index + 1}/{expanded.Runs.Count} ({r.Arm}, seed {r.Seed}, {r.Point}): {EnumNames.Of(outcome)}"),
+                () => Volatile.Read(ref cancelled) == 1);
+            var arms = SweepSelector.Select(expanded, sweep.Select, scores);
+            File.WriteAllText(Path.Combine(folder, "results.json"), System.Text.Json.JsonSerializer.Serialize(arms, RunConfig.JsonOptions));
+            foreach (var arm in arms)
+            {
+                Console.WriteLine(arm.Best is { } best
+                    ? $"{arm.Arm}: best {best.Point} | {sweep.Select.LoggedMetric} {best.Selection} | " + string.Join(", ", best.Test.Select(kv => $"{kv.Key} {kv.Value}"))
+                    : $"{arm.Arm}: no combination finished on every seed");
+            }
+
+            return scores.Count == expanded.Runs.Count ? ExitCodes.Completed : ExitCodes.Failed;
+        });
+        return new Command("sweep", "Sweeps: one base config over a grid of config keys and seeds.") { plan, run };
     }
 }

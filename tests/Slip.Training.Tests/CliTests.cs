@@ -309,6 +309,42 @@ public sealed partial class CliTests : IDisposable
         }
     }
 
+    [Fact]
+    public void SweepRunTrainsEveryRunSelectsOnValidationAndResumes()
+    {
+        var folder = Directory.CreateTempSubdirectory("slip-sweeprun-").FullName;
+        try
+        {
+            var sweep = Path.Combine(folder, "sweep.json");
+            File.WriteAllText(sweep, """
+                {"name": "tiny", "base": {"model": "Micro", "data": {"dataset": "shapes-mini"}, "optim": {"epochs": 1, "batchSize": 32}, "eval": {"samples": 40}},
+                 "grid": {"objective": ["Clip", "Slip"]}, "seeds": [0, 1]}
+                """);
+            var output = Path.Combine(folder, "out");
+            var (code, stdout, stderr) = Cli("sweep", "run", "--file", sweep, "--out", output);
+            Assert.True(code == ExitCodes.Completed, stderr);
+            Assert.Equal(4, Directory.GetFiles(output, "scores.json", SearchOption.AllDirectories).Length);
+            Assert.Contains("objective=Clip: best", stdout);
+            Assert.Contains("val_zeroshot_acc1", stdout);
+            using var results = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "results.json")));
+            var clip = results.RootElement.EnumerateArray().Single(a => a.GetProperty("arm").GetString() == "objective=Clip").GetProperty("best");
+            Assert.Equal(2, clip.GetProperty("scored").GetInt32());
+            Assert.True(clip.GetProperty("test").TryGetProperty("zeroshot_acc1", out _));
+
+            // Run again: every run has its scores, so nothing is trained and the same results come out.
+            var written = File.GetLastWriteTimeUtc(Path.Combine(output, "run-000", "scores.json"));
+            var again = Cli("sweep", "run", "--file", sweep, "--out", output);
+            Assert.Equal(ExitCodes.Completed, again.Code);
+            Assert.Equal(written, File.GetLastWriteTimeUtc(Path.Combine(output, "run-000", "scores.json")));
+            Assert.DoesNotContain("run 1/4", again.Stderr);
+            Assert.Equal(stdout, again.Stdout);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static (int Code, string Stdout, string Stderr) Cli(params string[] args)
     {
         var (stdout, stderr) = (Console.Out, Console.Error);

@@ -249,8 +249,7 @@ public sealed partial class Trainer(
             var scores = ZeroShot.Evaluate(run.Model, heldOut, run.Tokenizer, config.Text.ContextLength).ToDictionary(kv => MetricNames.ZeroShotPrefix + kv.Key, kv => kv.Value);
             if (config.Eval.Validate)
             {
-                run.Validation ??= EvalSet.Load(config.Data.Dataset, config.Data.Source, DataSplit.Val, config.Vision.ImageSize, config.Eval.Samples, roots);
-                foreach (var (name, value) in ZeroShot.Evaluate(run.Model, run.Validation, run.Tokenizer, config.Text.ContextLength))
+                foreach (var (name, value) in ZeroShot.Evaluate(run.Model, Validation(run), run.Tokenizer, config.Text.ContextLength))
                 {
                     scores[MetricNames.ValidationPrefix + MetricNames.ZeroShotPrefix + name] = value;
                 }
@@ -266,7 +265,9 @@ public sealed partial class Trainer(
     /// <summary>A linear probe on frozen CLS features at the end of training (eval.probeAtEnd).</summary>
     private void ProbeAtEnd(TrainingSession run)
     {
-        if (config.Eval.ProbeAtEnd && HeldOut(run) is { } test)
+        // The probe trains on the run's own data, so it needs that data's classes (a built-in dataset or Fashion-MNIST).
+        var classified = config.Data.Source is null || config.Data.Source.Format == DatasetFormats.FashionMnist;
+        if (config.Eval.ProbeAtEnd && classified && HeldOut(run) is { } test)
         {
             run.Model.eval();
             var train = EvalSet.Load(config.Data.Dataset, config.Data.Source, train: true, config.Vision.ImageSize, 5 * config.Eval.Samples, roots);
@@ -280,12 +281,19 @@ public sealed partial class Trainer(
     }
 
     /// <summary>
-    /// The held-out set for in-training evaluation: a built-in dataset's held-out split or Fashion-MNIST's test split;
-    /// null (no evaluation) for other sources, which have no class names.
+    /// The held-out set for in-training evaluation: eval.test when given, else a built-in dataset's held-out split or
+    /// Fashion-MNIST's test split; null (no evaluation) for other sources, which have no class names.
     /// </summary>
-    private EvalSet? HeldOut(TrainingSession run) => config.Data.Source is null || config.Data.Source.Format == DatasetFormats.FashionMnist
+    private EvalSet? HeldOut(TrainingSession run) => config.Eval.Test is { } test
+        ? run.HeldOut ??= EvalSet.Load(Path.GetFileName(test.Path.TrimEnd('/')), test, train: false, config.Vision.ImageSize, config.Eval.Samples, roots)
+        : config.Data.Source is null || config.Data.Source.Format == DatasetFormats.FashionMnist
         ? run.HeldOut ??= EvalSet.Load(config.Data.Dataset, config.Data.Source, train: false, config.Vision.ImageSize, config.Eval.Samples, roots)
         : null;
+
+    /// <summary>The validation set for eval.validate: eval.val when given (the folder is the split), else the built-in dataset's.</summary>
+    private EvalSet Validation(TrainingSession run) => run.Validation ??= config.Eval.Val is { } val
+        ? EvalSet.Load(Path.GetFileName(val.Path.TrimEnd('/')), val, DataSplit.Test, config.Vision.ImageSize, config.Eval.Samples, roots)
+        : EvalSet.Load(config.Data.Dataset, config.Data.Source, DataSplit.Val, config.Vision.ImageSize, config.Eval.Samples, roots);
 
     private void SaveState(TrainingSession run)
     {

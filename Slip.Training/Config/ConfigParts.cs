@@ -118,9 +118,18 @@ public sealed record EvalConfig
 
     /// <summary>
     /// Also run the in-training zero-shot evaluation on the validation split (logged as val_zeroshot_acc1, ...), which
-    /// sweeps select on; only the built-in datasets have one so far.
+    /// sweeps select on: a built-in dataset's, or <see cref="Val"/>.
     /// </summary>
     public bool Validate { get; init; }
+
+    /// <summary>
+    /// The classification set (an image folder or Fashion-MNIST) the in-training zero-shot evaluation and the
+    /// end-of-run probe test on, for training data without classes of its own (captions in shards or a CSV).
+    /// </summary>
+    public DatasetSource? Test { get; init; }
+
+    /// <summary>The validation classification set for <see cref="Validate"/>, when the training data is not a built-in dataset.</summary>
+    public DatasetSource? Val { get; init; }
 
     /// <summary><see cref="TasksAtEnd"/> as a list.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -56,7 +56,14 @@ public sealed partial record RunConfig
         Check(t.EmbedDim >= 1, c => c.Text.EmbedDim, "The joint embedding size must be positive.");
         Check(Eval.ZeroShotEvery >= 0, c => c.Eval.ZeroShotEvery, "Zero-shot evaluation interval cannot be negative (0 turns it off).");
         Check(Eval.Samples >= 1, c => c.Eval.Samples, "Evaluation needs at least one sample.");
-        Check(!Eval.Validate || Data.Source is null, c => c.Eval.Validate, $"Only the built-in datasets ({string.Join(", ", DatasetCatalog.Names)}) have a validation split so far; turn eval.validate off for '{Data.Dataset}'.");
+        Check(!Eval.Validate || Data.Source is null || Eval.Val is not null, c => c.Eval.Validate, $"'{Data.Dataset}' has no validation split of its own (only the built-in datasets have one): give eval.val, a classification set to validate on, or turn eval.validate off.");
+        foreach (var (set, key) in new[] { (Eval.Test, ConfigKeys.Of(c => c.Eval.Test)), (Eval.Val, ConfigKeys.Of(c => c.Eval.Val)) })
+        {
+            if (set is not null && (set.Format is not (DatasetFormats.ImageFolder or DatasetFormats.FashionMnist) || string.IsNullOrWhiteSpace(set.Path)))
+            {
+                errors.Add(new ConfigError(key, $"{key} must be a classification set with a path: an image folder (one folder per class) or Fashion-MNIST, not '{set.Format}'."));
+            }
+        }
         Check(Checkpoints.KeepLast is null or >= 1, c => c.Checkpoints.KeepLast, "Keep at least 1 checkpoint (or leave it empty to keep all).");
         Check(Checkpoints.KeepEvery is null or >= 1, c => c.Checkpoints.KeepEvery, "Keep every N-th checkpoint needs N of at least 1 (or leave it empty for none).");
         Check(Eval.TasksAtEndList.All(EvalRequest.AllTasks.Contains), c => c.Eval.TasksAtEnd,

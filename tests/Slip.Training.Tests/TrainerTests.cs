@@ -1,3 +1,4 @@
+using Slip.Tests;
 using Slip.Training.Datasets;
 using Slip.Training.Models;
 using static TorchSharp.torch;
@@ -76,6 +77,30 @@ public class TrainerTests
 
         var csv = config with { Data = new DataConfig { Dataset = "captions", Source = new Datasets.Sources.DatasetSource { Format = "csv", Path = "/data/c.csv" } } };
         Assert.Contains(csv.Validate(), e => e.Field == "eval.validate" && e.Message.Contains("validation split", StringComparison.Ordinal));
+        Assert.Empty((csv with { Eval = csv.Eval with { Val = new Datasets.Sources.DatasetSource { Format = "imagefolder", Path = "/data/val" } } }).Validate());
+        Assert.Contains((csv with { Eval = csv.Eval with { Test = new Datasets.Sources.DatasetSource { Format = "csv", Path = "/data/t.csv" } } }).Validate(), e => e.Field == "eval.test");
+    }
+
+    [Fact]
+    public void CaptionDataIsEvaluatedOnTheClassificationSetsEvalTestAndEvalValName()
+    {
+        var dir = DatasetFiles.TempFolder("evalsets-train");
+        DatasetFiles.Shard(Path.Combine(dir, "00000.tar"), DatasetFiles.Samples(0, 32));
+        var test = DatasetFiles.ImageFolder(Path.Combine(dir, "test"), ["blue", "red"], 3);
+        var val = DatasetFiles.ImageFolder(Path.Combine(dir, "val"), ["blue", "red"], 2);
+        Datasets.Sources.DatasetSource Folder(string path) => new() { Format = "imagefolder", Path = path };
+        var config = TinyConfigs.Slip(batch: 16) with
+        {
+            Data = new DataConfig { Dataset = "shards", Source = new Datasets.Sources.DatasetSource { Path = Path.Combine(dir, "00000.tar") }, EpochSamples = 32 },
+            Eval = new EvalConfig { Validate = true, Test = Folder(test), Val = Folder(val) },
+        };
+        var events = new List<TrainerEvent>();
+        Assert.Equal(TrainingOutcome.Completed, new Trainer(config, Path.Combine(dir, "run"), events.Add, () => false).Run());
+        var scores = Assert.Single(events, e => e.Type == TrainerEvent.Metrics && e.Values!.ContainsKey("zeroshot_acc1")).Values!;
+        Assert.Contains(scores["zeroshot_acc1"], new[] { 0.0, 100.0 / 6, 200.0 / 6, 50.0, 400.0 / 6, 500.0 / 6, 100.0 });   // of the 6 test images
+        Assert.Contains(scores["val_zeroshot_acc1"], new[] { 0.0, 25.0, 50.0, 75.0, 100.0 });                                 // of the 4 validation images
+        Assert.DoesNotContain(events, e => e.Values?.ContainsKey("lp_acc1") == true);                                        // captions have no classes to probe
+        Directory.Delete(dir, recursive: true);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed record EvalRequest
 
     public IReadOnlyList<string> Tasks { get; init; } = [ZeroShotTask, LinearProbeTask, RetrievalTask];
 
-    /// <summary>At most this many evaluated samples (first in storage order); null means all (1,000 for streamed caption sets).</summary>
+    /// <summary>At most this many evaluated samples (spread evenly over a classification set, so every class is in; the first of a streamed caption set); null means all (1,000 for streamed caption sets).</summary>
     public int? Limit { get; init; }
 
     /// <summary>At most this many training samples for the probe and fine-tuning.</summary>

@@ -20,7 +20,7 @@ public sealed record EvalSet(string Name, IReadOnlyList<FloatImage> Views, int[]
 
     /// <summary>
     /// The <paramref name="train"/> or held-out split of a built-in dataset or a classification source (Fashion-MNIST,
-    /// an image folder), at most <paramref name="limit"/> samples, in storage order; or the first samples of a caption
+    /// an image folder), at most <paramref name="limit"/> samples spread evenly over it, in storage order; or the first samples of a caption
     /// set (webdataset, CSV), with no classes.
     /// With a zero-shot <paramref name="catalog"/> (image folders only), classes, names and templates are the catalog's.
     /// </summary>
@@ -66,13 +66,13 @@ public sealed record EvalSet(string Name, IReadOnlyList<FloatImage> Views, int[]
             ImageFolderSource folder => (Indexed(folder, limit), folder.Captions),
 
             // A caption set (webdataset, CSV): its first samples in stream order, for retrieval; it has no classes.
-            _ => (DatasetProbe.PreviewSamples(opened, limit ?? EvalRequest.DefaultStreamLimit), new ClassCaptions([], ClassCaptions.DefaultTemplates)),
+            _ => (DatasetProbe.PreviewSamples(opened, limit ?? EvalRequest.DefaultStreamLimit).Select((s, i) => (s, i)), new ClassCaptions([], ClassCaptions.DefaultTemplates)),
         };
         var views = new List<FloatImage>();
         var labels = new List<int>();
         var captions = new List<string>();
         var kept = new List<int>();
-        foreach (var (sample, index) in samples.Select((s, i) => (s, i)))
+        foreach (var (sample, index) in samples)
         {
             if (DatasetProbe.Decode(sample).Image is { } image)
             {
@@ -88,13 +88,20 @@ public sealed record EvalSet(string Name, IReadOnlyList<FloatImage> Views, int[]
             throw new InvalidDataException($"None of the samples read from '{source.Path}' could be decoded, so there is nothing to evaluate.");
         }
 
-        // An indexed source reads its i-th kept sample again; a stream cannot be read again.
+        // An indexed source reads a kept sample again by its index in the source; a stream cannot be read again.
         Func<int, FloatImage>? original = opened is IndexedSource indexed
             ? i => DatasetProbe.Decode(indexed.Read(kept[i])).Image ?? throw new InvalidDataException($"Sample {kept[i]} of '{dataset}' could no longer be decoded.")
             : null;
         return new EvalSet(dataset, views, labels.ToArray(), captions.ToArray(), classes) { Original = original };
     }
 
-    private static IEnumerable<RawSample> Indexed(IndexedSource source, int? limit) =>
-        Enumerable.Range(0, Math.Min(source.Length, limit ?? int.MaxValue)).Select(source.Read);
+    /// <summary>
+    /// At most <paramref name="limit"/> samples spread evenly over the source (every length/limit-th): an image folder
+    /// is stored class by class, so its first samples would hold its first classes only.
+    /// </summary>
+    private static IEnumerable<(RawSample Sample, int Index)> Indexed(IndexedSource source, int? limit)
+    {
+        var count = Math.Min(source.Length, limit ?? int.MaxValue);
+        return Enumerable.Range(0, count).Select(i => (int)((long)i * source.Length / count)).Select(index => (source.Read(index), index));
+    }
 }

@@ -78,4 +78,18 @@ public sealed class LinearProbeTests
             }
         }
     }
+
+    [Fact]
+    public void ALimitedFolderSpansEveryClassAndReadsBackTheSamplesItKept()
+    {
+        var root = Slip.Tests.DatasetFiles.ImageFolder(Slip.Tests.DatasetFiles.TempFolder("spread"), ["a", "b", "c"], 4);
+        var set = EvalSet.Load("spread", new DatasetSource { Format = DatasetFormats.ImageFolder, Path = root }, train: false, imageSize: 16, limit: 6, DataRoots.Unrestricted);
+        Assert.Equal([0, 0, 1, 1, 2, 2], set.Labels);                                 // every other image, not the first 6 (two classes)
+        for (var i = 0; i < set.Labels.Length; i++)
+        {
+            Assert.Equal(set.Views[i].Pixels, Augmentations.EvalView(set.Original!(i), 16).Pixels);
+        }
+
+        Directory.Delete(root, recursive: true);
+    }
 }

@@ -118,3 +118,6 @@ public static class Checkpoints
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }
+
+/// <summary>A checkpoint opened as a model: its config, what the file held, and where its head counts came from.</summary>
+public sealed record OpenedCheckpoint(SlipModel Model, RunConfig Config, CheckpointContents Contents, ResolvedHeads Heads);

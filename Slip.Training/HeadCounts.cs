@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Slip.Training.Models;
 
 namespace Slip.Training;
 
@@ -74,6 +73,3 @@ public sealed record ResolvedHeads(RunConfig Config, HeadSource Vision, HeadSour
         }
     }
 }
-
-/// <summary>A checkpoint opened as a model: its config, what the file held, and where its head counts came from.</summary>
-public sealed record OpenedCheckpoint(SlipModel Model, RunConfig Config, CheckpointContents Contents, ResolvedHeads Heads);

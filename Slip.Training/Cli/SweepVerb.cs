@@ -17,24 +17,7 @@ internal static class SweepVerb
         var plan = new Command("plan", "Expand a sweep into its runs and check every config; nothing is trained.") { file, output };
         plan.SetAction(parsed =>
         {
-            SweepDefinition sweep;
-            try
-            {
-                sweep = SweepDefinition.FromJson(File.ReadAllText(parsed.GetRequiredValue(file)));
-            }
-            catch (FormatException ex)
-            {
-                Console.Error.WriteLine(ex.Message);
-                return ExitCodes.Usage;
-            }
-
-            var expanded = SweepPlan.Expand(sweep);
-            foreach (var error in expanded.Errors)
-            {
-                Console.Error.WriteLine($"{error.Field}: {error.Message}");
-            }
-
-            if (expanded.Errors.Count > 0)
+            if (Load(parsed.GetRequiredValue(file)) is not var (sweep, expanded))
             {
                 return ExitCodes.Usage;
             }
@@ -68,21 +51,8 @@ internal static class SweepVerb
         run.SetAction(parsed =>
         {
             CliOptions.SetThreads(parsed, threads);
-            SweepDefinition sweep;
-            try
+            if (Load(parsed.GetRequiredValue(runFile)) is not var (sweep, expanded))
             {
-                sweep = SweepDefinition.FromJson(File.ReadAllText(parsed.GetRequiredValue(runFile)));
-            }
-            catch (FormatException ex)
-            {
-                Console.Error.WriteLine(ex.Message);
-                return ExitCodes.Usage;
-            }
-
-            var expanded = SweepPlan.Expand(sweep);
-            if (expanded.Errors.Count > 0)
-            {
-                expanded.Errors.ToList().ForEach(e => Console.Error.WriteLine($"{e.Field}: {e.Message}"));
                 return ExitCodes.Usage;
             }
 
@@ -104,5 +74,28 @@ internal static class SweepVerb
             return scores.Count == expanded.Runs.Count ? ExitCodes.Completed : ExitCodes.Failed;
         });
         return new Command("sweep", "Sweeps: one base config over a grid of config keys and seeds.") { plan, run };
+    }
+
+    /// <summary>The sweep in <paramref name="path"/> and its plan; null when it cannot be read or planned, each reason on stderr with its field.</summary>
+    private static (SweepDefinition Sweep, SweepPlan Plan)? Load(string path)
+    {
+        SweepDefinition sweep;
+        try
+        {
+            sweep = SweepDefinition.FromJson(File.ReadAllText(path));
+        }
+        catch (FormatException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return null;
+        }
+
+        var plan = SweepPlan.Expand(sweep);
+        foreach (var error in plan.Errors)
+        {
+            Console.Error.WriteLine($"{error.Field}: {error.Message}");
+        }
+
+        return plan.Errors.Count > 0 ? null : (sweep, plan);
     }
 }

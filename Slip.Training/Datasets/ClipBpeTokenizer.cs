@@ -11,7 +11,7 @@ namespace Slip.Training.Datasets;
 /// Text is cleaned exactly as CLIP cleans it (<see cref="ClipTextCleaner"/>: ftfy 6.3.1's <c>fix_text</c>, including its
 /// mojibake repair, then <c>html.unescape</c> twice, white space collapsed, Python's <c>lower()</c>) and split by CLIP's
 /// pre-tokenizer over code points (<see cref="ClipPretokenizer"/>); see docs/decisions/0005 for the Unicode-version
-/// caveat. Over-long captions keep EOT as their last token (open_clip's choice).
+/// caveat. Over-long captions are cut by <see cref="Truncation"/> (open_clip's rule unless made with <see cref="WithTruncation"/>).
 /// </summary>
 public sealed class ClipBpeTokenizer : ICaptionTokenizer
 {

@@ -24,7 +24,9 @@ public sealed record ZeroShotCatalog(string Key, IReadOnlyList<IReadOnlyList<str
     private static readonly Lazy<Dictionary<string, ZeroShotCatalog>> Entries = new(Load);
 
     /// <summary>Every dataset the catalog names classes and templates for, in labels.json's order.</summary>
-    public static IReadOnlyList<string> Keys => [.. Entries.Value.Keys];
+    public static IReadOnlyList<string> Keys => KeyList.Value;
+
+    private static readonly Lazy<IReadOnlyList<string>> KeyList = new(() => [.. Entries.Value.Keys]);
 
     /// <summary>The catalog's entry for <paramref name="key"/>; a key it does not have is refused with the ones it has.</summary>
     public static ZeroShotCatalog Get(string key) => Entries.Value.TryGetValue(key, out var entry) ? entry

@@ -135,7 +135,7 @@ public sealed record SweepPlan(IReadOnlyList<PlannedRun> Runs, IReadOnlyList<Con
                 }
                 catch (FormatException ex)
                 {
-                    Add(FieldOf(ex.Message, point), ex.Message);
+                    Add(Culprit(baseConfig, point), ex.Message);
                     continue;
                 }
 
@@ -177,8 +177,25 @@ public sealed record SweepPlan(IReadOnlyList<PlannedRun> Runs, IReadOnlyList<Con
         return grid.Count == 0 ? [] : points;
     }
 
-    private static string FieldOf(string message, Dictionary<string, JsonNode?> point) =>
-        point.Keys.FirstOrDefault(k => message.Contains(k[(k.LastIndexOf('.') + 1)..], StringComparison.OrdinalIgnoreCase)) is { } key ? $"grid.{key}" : "base";
+    /// <summary>The field a config that cannot be read belongs to: the first grid key whose value alone breaks the base, else the base.</summary>
+    private static string Culprit(JsonObject baseConfig, Dictionary<string, JsonNode?> point)
+    {
+        foreach (var (key, value) in point)
+        {
+            var alone = new JsonObject();
+            ConfigJson.Set(alone, key, value?.DeepClone());
+            try
+            {
+                ConfigCascade.Resolve(ConfigCascade.Change(baseConfig, alone));
+            }
+            catch (FormatException)
+            {
+                return $"grid.{key}";
+            }
+        }
+
+        return "base";
+    }
 
     private static string Describe(Dictionary<string, JsonNode?> point) => string.Join(", ", point.Select(kv => $"{kv.Key}={kv.Value?.ToJsonString()}"));
 

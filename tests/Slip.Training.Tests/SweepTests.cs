@@ -31,6 +31,7 @@ public sealed class SweepTests
     [InlineData("""{"seed": [1, 2]}""", "", "grid.seed", "\"seeds\"")]
     [InlineData("""{"optim.batchSize": [16, 0]}""", "", "grid.optim.batchSize", "optim.batchSize=0")]
     [InlineData("""{"optim.learningRate": []}""", "", "grid.optim.learningRate", "has no values")]
+    [InlineData("""{"objective": ["Clip"], "optim.learningRate": ["fast"]}""", "", "grid.optim.learningRate", "wrong type (a number)")]
     [InlineData("""{"optim.learningRate": [1e-3]}""", ", \"name\": \" \"", "name", "Name the sweep")]
     [InlineData("""{"optim.learningRate": [1e-3, 2e-3]}""", ", \"random\": {\"budget\": 3}", "random", "1 to 2 of the grid's 2 combinations")]
     [InlineData("""{"optim.learningRate": [1e-3]}""", ", \"arms\": [\"objectiv\"]", "arms", "Unknown config key 'objectiv'")]

@@ -27,5 +27,14 @@ public class RegisteredDataset
 
     public string? Description { get; set; }
 
+    /// <summary>
+    /// The classification set (an image folder or Fashion-MNIST, as a source JSON) that runs on this dataset validate
+    /// on (<c>eval.val</c>, which sweeps select on), when the dataset has no classes of its own; null for none.
+    /// </summary>
+    public string? ValJson { get; set; }
+
+    /// <summary>The classification set runs on this dataset are tested on (<c>eval.test</c>), likewise; null for none.</summary>
+    public string? TestJson { get; set; }
+
     public DateTime CreatedAt { get; set; }
 }

@@ -67,6 +67,18 @@ public class Run : ILeasedWork
     /// batch's transaction: a batch retried after its commit's reply was lost finds its own key here and is not stored twice.</summary>
     public string? RecordedBatch { get; set; }
 
+    /// <summary>The sweep that planned this run, if any.</summary>
+    public long? SweepId { get; set; }
+
+    /// <summary>The run's place in its sweep's plan (0, 1, ...).</summary>
+    public int? SweepIndex { get; set; }
+
+    /// <summary>The sweep arm the run belongs to, e.g. <c>objective=Slip</c>.</summary>
+    public string? SweepArm { get; set; }
+
+    /// <summary>The combination of grid values the run tries, seed left out (its seeds share it), e.g. <c>optim.learningRate=3e-3</c>.</summary>
+    public string? SweepPoint { get; set; }
+
     public List<Checkpoint> Checkpoints { get; set; } = [];
 
     public List<Evaluation> Evaluations { get; set; } = [];

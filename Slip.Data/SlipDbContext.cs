@@ -27,6 +27,8 @@ public abstract class SlipDbContext(DbContextOptions options) : DbContext(option
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
+    public DbSet<Sweep> Sweeps => Set<Sweep>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Applies to DateTime? as well.

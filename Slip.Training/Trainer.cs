@@ -265,17 +265,27 @@ public sealed partial class Trainer(
     /// <summary>A linear probe on frozen CLS features at the end of training (eval.probeAtEnd).</summary>
     private void ProbeAtEnd(TrainingSession run)
     {
-        // The probe trains on the run's own data, so it needs that data's classes (a built-in dataset or Fashion-MNIST).
-        var classified = config.Data.Source is null || config.Data.Source.Format == DatasetFormats.FashionMnist;
+        // The probe trains on the run's own data, so it needs that data's classes (a built-in dataset, Fashion-MNIST or an image folder).
+        var classified = config.Data.Source is null || config.Data.Source.Format is DatasetFormats.FashionMnist or DatasetFormats.ImageFolder;
         if (config.Eval.ProbeAtEnd && classified && HeldOut(run) is { } test)
         {
             run.Model.eval();
             var train = EvalSet.Load(config.Data.Dataset, config.Data.Source, train: true, config.Vision.ImageSize, 5 * config.Eval.Samples, roots);
             // A monitor of the run, not its reported result: Slip's fast probe on cached features (eval requests default to the reference's).
-            // It tests once, after its last epoch (no selection on the test split), and logs only that epoch's numbers.
+            // It tests once, after its last epoch (no selection on the test split), and logs only that epoch's numbers;
+            // with eval.validate it is also tested on the validation split (val_lp_*), which a sweep of SimCLR selects on.
             var options = new LinearProbeOptions { Protocol = ProbeProtocol.CachedFeatures, Seed = config.Seed };
-            var probe = LinearProbe.Evaluate(run.Model, train, test, options with { EvalEvery = options.Epochs })
+            Dictionary<string, double> Probe(EvalSet heldOut) => LinearProbe.Evaluate(run.Model, train, heldOut, options with { EvalEvery = options.Epochs })
                 .Where(kv => kv.Key is not (MetricNames.LinearProbeBestEpoch or MetricNames.LinearProbeLastAcc1)).ToDictionary();
+            var probe = Probe(test);
+            if (config.Eval.Validate)
+            {
+                foreach (var (name, value) in Probe(Validation(run)))
+                {
+                    probe[MetricNames.ValidationPrefix + name] = value;
+                }
+            }
+
             Emit(run, TrainerEvent.Metrics, epoch: config.Optim.Epochs, values: probe);
         }
     }

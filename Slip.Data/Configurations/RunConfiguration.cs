@@ -21,6 +21,10 @@ internal sealed class RunConfiguration : IEntityTypeConfiguration<Run>
         run.Property(r => r.Notes).HasMaxLength(10_000);
         run.HasIndex(r => r.Status);
         run.HasIndex(r => r.CreatedAt);
+        run.Property(r => r.SweepArm).HasMaxLength(512);
+        run.Property(r => r.SweepPoint).HasMaxLength(2048);
+        // No foreign key: SQLite would rebuild the Runs table (dropping its trigger), and sweeps are never deleted.
+        run.HasIndex(r => r.SweepId);
         run.HasMany(r => r.Checkpoints).WithOne().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -153,7 +153,7 @@ public sealed record SweepPlan(IReadOnlyList<PlannedRun> Runs, IReadOnlyList<Con
     }
 
     /// <summary>The canonical dotted key for a key given nested-or-flat (<c>learningRate</c> is <c>optim.learningRate</c>), or null.</summary>
-    private static string? CanonicalKey(string given)
+    public static string? CanonicalKey(string given)
     {
         try
         {

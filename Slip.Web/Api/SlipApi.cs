@@ -2,6 +2,7 @@ using Slip.Web.Compare;
 using Slip.Web.Datasets;
 using Slip.Web.Evaluations;
 using Slip.Web.Runs;
+using Slip.Web.Sweeps;
 
 namespace Slip.Web.Api;
 
@@ -17,6 +18,7 @@ public static class SlipApi
         api.MapEvaluationApi();
         api.MapDatasetApi();
         api.MapCompareApi();
+        api.MapSweepApi();
         return app;
     }
 }

@@ -52,6 +52,8 @@ public static class DatasetEndpoints
         d.Description,
         d.CreatedAt,
         Source = DatasetRegistry.SourceOf(d),
+        Val = DatasetRegistry.EvalSetOf(d, val: true),
+        Test = DatasetRegistry.EvalSetOf(d, val: false),
         Preview = DatasetRegistry.PreviewOf(d),
     };
 }

@@ -11,7 +11,12 @@ using Slip.Web.Hosting;
 namespace Slip.Web.Datasets;
 
 /// <summary>What a user submits to register a dataset.</summary>
-public sealed record DatasetRegistration(string? Name, string? Description, DatasetSource? Source);
+/// <summary>
+/// What a user submits to register a dataset: its source and, for a caption set without classes of its own, the
+/// classification sets (image folders or Fashion-MNIST) its runs validate on (<c>val</c>, which sweeps select on) and
+/// are tested on (<c>test</c>).
+/// </summary>
+public sealed record DatasetRegistration(string? Name, string? Description, DatasetSource? Source, DatasetSource? Val = null, DatasetSource? Test = null);
 
 /// <summary>The registered dataset, or the problems with the registration (nothing was stored).</summary>
 public sealed record RegistrationResult(RegisteredDataset? Dataset, IReadOnlyList<ConfigError> Errors);
@@ -71,6 +76,29 @@ public sealed partial class DatasetRegistry(IDbContextFactory<SlipDbContext> dbF
             }
         }
 
+        foreach (var (field, split) in new[] { ("Val", registration.Val), ("Test", registration.Test) })
+        {
+            if (split is null || errors.Count > 0)
+            {
+                continue;
+            }
+
+            if (split.Format is not (DatasetFormats.ImageFolder or DatasetFormats.FashionMnist))
+            {
+                errors.Add(new ConfigError(field, $"The {field.ToLowerInvariant()} split is a classification set: an {DatasetFormats.ImageFolder} or {DatasetFormats.FashionMnist}, not {split.Format}."));
+                continue;
+            }
+
+            try
+            {
+                DatasetProbe.Inspect(split, Roots, previewCount: 2, countShards: false);
+            }
+            catch (Exception ex) when (DatasetErrors.IsUserFacing(ex))
+            {
+                errors.Add(new ConfigError(field, ex.Message));
+            }
+        }
+
         if (errors.Count > 0)
         {
             return new RegistrationResult(null, errors);
@@ -85,6 +113,8 @@ public sealed partial class DatasetRegistry(IDbContextFactory<SlipDbContext> dbF
             SampleCount = summary!.Count,
             PreviewJson = JsonSerializer.Serialize(summary.Preview, RunConfig.JsonOptions),
             Description = string.IsNullOrWhiteSpace(registration.Description) ? null : registration.Description.Trim(),
+            ValJson = registration.Val is null ? null : JsonSerializer.Serialize(registration.Val, RunConfig.JsonOptions),
+            TestJson = registration.Test is null ? null : JsonSerializer.Serialize(registration.Test, RunConfig.JsonOptions),
             CreatedAt = DateTime.UtcNow,
         };
         db.Datasets.Add(dataset);
@@ -118,6 +148,20 @@ public sealed partial class DatasetRegistry(IDbContextFactory<SlipDbContext> dbF
 
     public static DatasetSource SourceOf(RegisteredDataset dataset) =>
         JsonSerializer.Deserialize<DatasetSource>(dataset.SourceJson, RunConfig.JsonOptions) ?? new DatasetSource();
+
+    /// <summary>A registered dataset's validation (<paramref name="val"/>) or test classification set, or null.</summary>
+    public static DatasetSource? EvalSetOf(RegisteredDataset dataset, bool val) =>
+        (val ? dataset.ValJson : dataset.TestJson) is { } json ? JsonSerializer.Deserialize<DatasetSource>(json, RunConfig.JsonOptions) : null;
+
+    /// <summary>
+    /// <paramref name="config"/> on the registered dataset: its checked source, its sample count as the epoch (for
+    /// shards without stats files, unless the config sets one), and its validation and test sets unless the config names others.
+    /// </summary>
+    public static RunConfig Apply(RegisteredDataset dataset, RunConfig config) => config with
+    {
+        Data = config.Data with { Source = SourceOf(dataset), EpochSamples = config.Data.EpochSamples ?? dataset.SampleCount },
+        Eval = config.Eval with { Val = config.Eval.Val ?? EvalSetOf(dataset, val: true), Test = config.Eval.Test ?? EvalSetOf(dataset, val: false) },
+    };
 
     public static IReadOnlyList<SamplePreview> PreviewOf(RegisteredDataset dataset) =>
         JsonSerializer.Deserialize<List<SamplePreview>>(dataset.PreviewJson, RunConfig.JsonOptions) ?? [];

@@ -74,6 +74,7 @@ public static class SlipServiceCollectionExtensions
         services.AddSingleton<JobQueue>();
         services.AddSingleton<CheckpointIntegrity>();
         services.AddSingleton<RunResumer>();
+        services.AddSingleton<Slip.Web.Sweeps.SweepLauncher>();
         services.AddSingleton<ChildProcessSupervisor>();
         services.AddSingleton<Slip.Web.Datasets.DatasetRegistry>();
         services.AddTransient<TrainingJob>();

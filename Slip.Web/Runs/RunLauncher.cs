@@ -24,31 +24,10 @@ public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBac
 
     public async Task<LaunchResult> LaunchAsync(string? name, RunConfig config, long? clonedFrom = null, CancellationToken cancellationToken = default)
     {
-        // A registered dataset is chosen by name: its checked source goes into the run's config, so the trainer (and
-        // anyone reading config.json later) sees exactly what was read.
-        if (config.Data.Source is null && await datasets.FindAsync(config.Data.Dataset, cancellationToken) is { } registered)
-        {
-            // Shards without stats files were counted at registration; that count defines the epoch unless the config does.
-            config = config with { Data = config.Data with { Source = DatasetRegistry.SourceOf(registered), EpochSamples = config.Data.EpochSamples ?? registered.SampleCount } };
-        }
-
-        var errors = config.Validate(await datasets.NamesAsync(cancellationToken)).ToList();
-        if (config.Data.Source is { } data && errors.Count == 0)
-        {
-            // The location is checked where the user is, before anything is queued: inside the data roots, present, readable.
-            try
-            {
-                DatasetProbe.Inspect(data, new DataRoots(options.Value.DataRoots), previewCount: 2, countShards: false);
-            }
-            catch (Exception ex) when (DatasetErrors.IsUserFacing(ex))
-            {
-                errors.Add(new ConfigError(ConfigKeys.Of(c => c.Data.Source), ex.Message));
-            }
-        }
-
+        var (prepared, errors) = await PrepareAsync(config, await datasets.NamesAsync(cancellationToken), cancellationToken: cancellationToken);
         if (ValidateName(name) is { } nameError)
         {
-            errors.Add(nameError);
+            errors = [.. errors, nameError];
         }
 
         if (errors.Count > 0)
@@ -57,23 +36,62 @@ public sealed class RunLauncher(IDbContextFactory<SlipDbContext> dbFactory, IBac
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var run = new Run
-        {
-            Name = string.IsNullOrWhiteSpace(name) ? DefaultName(config) : name.Trim(),
-            Objective = config.ObjectiveLabel,
-            Model = config.Model,
-            Dataset = config.Data.Dataset,
-            ConfigJson = config.ToJson(),
-            ClonedFromId = clonedFrom,
-            Status = RunStatus.Queued,
-            CreatedAt = DateTime.UtcNow,
-        };
+        var run = NewRun(name, prepared);
+        run.ClonedFromId = clonedFrom;
         db.Runs.Add(run);
         await db.SaveChangesAsync(cancellationToken);
         await EnqueueAsync(db, run.Id, cancellationToken);
         hub.Publish(new RunUpdate(run.Id, Status: RunStatus.Queued));
         return new LaunchResult(run.Id, []);
     }
+
+    /// <summary>
+    /// The config as it will be queued, or its problems: a registered dataset chosen by name brings its checked source
+    /// (and its validation and test sets, unless the config names others), then the config is validated and its data
+    /// locations are checked where the user is, before anything is queued: inside the data roots, present, readable.
+    /// Sources already in <paramref name="checkedSources"/> (their JSON) are not read again.
+    /// </summary>
+    public async Task<(RunConfig Config, IReadOnlyList<ConfigError> Errors)> PrepareAsync(RunConfig config, IReadOnlyList<string> knownDatasets, HashSet<string>? checkedSources = null, CancellationToken cancellationToken = default)
+    {
+        if (config.Data.Source is null && await datasets.FindAsync(config.Data.Dataset, cancellationToken) is { } registered)
+        {
+            // Anyone reading config.json later sees exactly what was read.
+            config = DatasetRegistry.Apply(registered, config);
+        }
+
+        var errors = config.Validate(knownDatasets).ToList();
+        checkedSources ??= [];
+        foreach (var (field, source) in new[] { (ConfigKeys.Of(c => c.Data.Source), config.Data.Source), (ConfigKeys.Of(c => c.Eval.Val), config.Eval.Val), (ConfigKeys.Of(c => c.Eval.Test), config.Eval.Test) })
+        {
+            if (source is null || errors.Count > 0 || !checkedSources.Add(System.Text.Json.JsonSerializer.Serialize(source, RunConfig.JsonOptions)))
+            {
+                continue;
+            }
+
+            try
+            {
+                DatasetProbe.Inspect(source, new DataRoots(options.Value.DataRoots), previewCount: 2, countShards: false);
+            }
+            catch (Exception ex) when (DatasetErrors.IsUserFacing(ex))
+            {
+                errors.Add(new ConfigError(field, ex.Message));
+            }
+        }
+
+        return (config, errors);
+    }
+
+    /// <summary>A queued run record for a prepared config (not yet saved or queued).</summary>
+    public static Run NewRun(string? name, RunConfig config) => new()
+    {
+        Name = string.IsNullOrWhiteSpace(name) ? DefaultName(config) : name.Trim(),
+        Objective = config.ObjectiveLabel,
+        Model = config.Model,
+        Dataset = config.Data.Dataset,
+        ConfigJson = config.ToJson(),
+        Status = RunStatus.Queued,
+        CreatedAt = DateTime.UtcNow,
+    };
 
     /// <summary>Queues the training job for a run and records the job id and when it was queued (<paramref name="at"/>, default now).</summary>
     public async Task EnqueueAsync(SlipDbContext db, long runId, CancellationToken cancellationToken = default, DateTime? at = null)

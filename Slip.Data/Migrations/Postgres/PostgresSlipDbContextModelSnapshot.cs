@@ -350,6 +350,12 @@ namespace Slip.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("TestJson")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ValJson")
+                        .HasColumnType("text");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Name")
@@ -444,6 +450,20 @@ namespace Slip.Data.Migrations.Postgres
                     b.Property<long>("Step")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("SweepArm")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<long?>("SweepId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int?>("SweepIndex")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("SweepPoint")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
                     b.Property<string>("Tags")
                         .IsRequired()
                         .HasMaxLength(1024)
@@ -461,6 +481,8 @@ namespace Slip.Data.Migrations.Postgres
                     b.HasIndex("CreatedAt");
 
                     b.HasIndex("Status");
+
+                    b.HasIndex("SweepId");
 
                     b.ToTable("Runs", (string)null);
                 });
@@ -547,6 +569,44 @@ namespace Slip.Data.Migrations.Postgres
                     b.HasIndex("RunId", "Attempt", "Name", "Step");
 
                     b.ToTable("SupersededMetricPoints", (string)null);
+                });
+
+            modelBuilder.Entity("Slip.Data.Sweep", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DefinitionJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<bool>("Minimize")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("RunCount")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("SelectMetric")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.ToTable("Sweeps", (string)null);
                 });
 
             modelBuilder.Entity("Slip.Data.User", b =>

@@ -335,6 +335,12 @@ namespace Slip.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("TestJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ValJson")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Name")
@@ -427,6 +433,20 @@ namespace Slip.Data.Migrations.Sqlite
                     b.Property<long>("Step")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("SweepArm")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("SweepId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("SweepIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SweepPoint")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Tags")
                         .IsRequired()
                         .HasMaxLength(1024)
@@ -444,6 +464,8 @@ namespace Slip.Data.Migrations.Sqlite
                     b.HasIndex("CreatedAt");
 
                     b.HasIndex("Status");
+
+                    b.HasIndex("SweepId");
 
                     b.ToTable("Runs", (string)null);
                 });
@@ -526,6 +548,42 @@ namespace Slip.Data.Migrations.Sqlite
                     b.HasIndex("RunId", "Attempt", "Name", "Step");
 
                     b.ToTable("SupersededMetricPoints", (string)null);
+                });
+
+            modelBuilder.Entity("Slip.Data.Sweep", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DefinitionJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Minimize")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("RunCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SelectMetric")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.ToTable("Sweeps", (string)null);
                 });
 
             modelBuilder.Entity("Slip.Data.User", b =>

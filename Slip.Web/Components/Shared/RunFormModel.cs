@@ -29,6 +29,9 @@ public sealed class RunFormModel
 
     public string? Name { get; set; }
 
+    /// <summary>What the user (or the cloned run) set, as config keys: the config is the cascade of exactly this.</summary>
+    public JsonObject Given => given.DeepClone().AsObject();
+
     /// <summary>The config the form currently stands for.</summary>
     public RunConfig Config { get; private set; }
 
@@ -77,5 +80,8 @@ public sealed class RunFormModel
     }
 }
 
-/// <summary>What the form hands to its page when the user launches a valid run.</summary>
-public sealed record RunFormSubmission(string? Name, RunConfig Config);
+/// <summary>
+/// What the form hands to its page when the user launches a valid run: the name, the config, and what the user set
+/// as config keys (<c>Given</c>; the rest are the cascade's defaults), which a sweep takes as its base.
+/// </summary>
+public sealed record RunFormSubmission(string? Name, RunConfig Config, JsonObject Given);

@@ -1,0 +1,117 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+
+#nullable disable
+
+namespace Slip.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class Sweeps : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "SweepArm",
+                table: "Runs",
+                type: "character varying(512)",
+                maxLength: 512,
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "SweepId",
+                table: "Runs",
+                type: "bigint",
+                nullable: true);
+
+            migrationBuilder.AddColumn<int>(
+                name: "SweepIndex",
+                table: "Runs",
+                type: "integer",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "SweepPoint",
+                table: "Runs",
+                type: "character varying(2048)",
+                maxLength: 2048,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "TestJson",
+                table: "Datasets",
+                type: "text",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "ValJson",
+                table: "Datasets",
+                type: "text",
+                nullable: true);
+
+            migrationBuilder.CreateTable(
+                name: "Sweeps",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    DefinitionJson = table.Column<string>(type: "text", nullable: false),
+                    SelectMetric = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    Minimize = table.Column<bool>(type: "boolean", nullable: false),
+                    RunCount = table.Column<int>(type: "integer", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Sweeps", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Runs_SweepId",
+                table: "Runs",
+                column: "SweepId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sweeps_CreatedAt",
+                table: "Sweeps",
+                column: "CreatedAt");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "Sweeps");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Runs_SweepId",
+                table: "Runs");
+
+            migrationBuilder.DropColumn(
+                name: "SweepArm",
+                table: "Runs");
+
+            migrationBuilder.DropColumn(
+                name: "SweepId",
+                table: "Runs");
+
+            migrationBuilder.DropColumn(
+                name: "SweepIndex",
+                table: "Runs");
+
+            migrationBuilder.DropColumn(
+                name: "SweepPoint",
+                table: "Runs");
+
+            migrationBuilder.DropColumn(
+                name: "TestJson",
+                table: "Datasets");
+
+            migrationBuilder.DropColumn(
+                name: "ValJson",
+                table: "Datasets");
+        }
+    }
+}

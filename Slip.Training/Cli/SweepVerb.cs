@@ -59,7 +59,19 @@ internal static class SweepVerb
             var folder = parsed.GetRequiredValue(runOutput);
             var cancelled = 0;
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; Interlocked.Exchange(ref cancelled, 1); };
-            var scores = SweepRunner.Run(expanded, sweep.Select, folder, CliOptions.Roots(parsed, dataRoots),
+            // Each run trains in a child process, as on the dashboard's workers: a native crash costs an attempt, not the sweep.
+            var options = new List<string>();
+            if (parsed.GetValue(threads) is { } n)
+            {
+                options.AddRange(["--threads", n.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            }
+
+            if (parsed.GetValue(dataRoots) is { } roots)
+            {
+                options.AddRange(["--data-roots", roots]);
+            }
+
+            var scores = SweepRunner.Run(expanded, sweep.Select, folder, ChildProcessTrainer.Create(options),
                 (r, outcome) => Console.Error.WriteLine($"run {r.Index + 1}/{expanded.Runs.Count} ({r.Arm}, seed {r.Seed}, {r.Point}): {EnumNames.Of(outcome)}"),
                 () => Volatile.Read(ref cancelled) == 1);
             var arms = SweepSelector.Select(expanded, sweep.Select, scores);

@@ -3,15 +3,26 @@ using Slip.Training.Datasets.Sources;
 
 namespace Slip.Training.Sweeps;
 
+/// <summary>Trains one run's config into its folder, resuming from the folder's saved state when it has one, and reports its events.</summary>
+public delegate TrainingOutcome SweepTrainer(RunConfig config, string folder, Action<TrainerEvent> emit, Func<bool> cancelled);
+
 /// <summary>
 /// Trains a sweep's runs one after another on this machine, each into <c>run-NNN</c> under the sweep's folder, and
 /// keeps each finished run's final numbers in its <c>scores.json</c>: the selection metric (on validation) and the
 /// test metrics (the last epoch's zero-shot and the end-of-run probe). A run with a <c>scores.json</c> is not
-/// trained again, so an interrupted sweep resumes where it stopped.
+/// trained again, and one stopped part-way resumes from its last checkpoint, so an interrupted sweep continues where
+/// it stopped. A failed attempt is tried once more from its last checkpoint before the run counts as failed.
 /// </summary>
 public static class SweepRunner
 {
-    public static IReadOnlyList<SweepRunScores> Run(SweepPlan plan, SweepSelection selection, string folder, DataRoots roots, Action<PlannedRun, TrainingOutcome> finished, Func<bool> cancelled)
+    /// <summary>Attempts per run: a crash (a native fault in libtorch) gets one more from the last checkpoint.</summary>
+    public const int Attempts = 2;
+
+    /// <summary>Trains in this process (a native crash ends the sweep; the CLI uses <see cref="ChildProcessTrainer"/>).</summary>
+    public static SweepTrainer InProcess(DataRoots roots) => (config, folder, emit, cancelled) =>
+        new Trainer(config, folder, emit, cancelled, resume: true, dataRoots: roots).Run();
+
+    public static IReadOnlyList<SweepRunScores> Run(SweepPlan plan, SweepSelection selection, string folder, SweepTrainer train, Action<PlannedRun, TrainingOutcome> finished, Func<bool> cancelled)
     {
         var scores = new List<SweepRunScores>();
         foreach (var run in plan.Runs)
@@ -30,13 +41,18 @@ public static class SweepRunner
             }
 
             var last = new Dictionary<string, double>();
-            var outcome = new Trainer(run.Config, dir, e =>
+            var outcome = TrainingOutcome.Failed;
+            for (var attempt = 0; attempt < Attempts && outcome == TrainingOutcome.Failed && !cancelled(); attempt++)
             {
-                foreach (var (name, value) in e.Type == TrainerEvent.Metrics ? e.Values ?? [] : [])
+                outcome = train(run.Config, dir, e =>
                 {
-                    last[name] = value;
-                }
-            }, cancelled, dataRoots: roots).Run();
+                    foreach (var (name, value) in e.Type == TrainerEvent.Metrics ? e.Values ?? [] : [])
+                    {
+                        last[name] = value;
+                    }
+                }, cancelled);
+            }
+
             finished(run, outcome);
             if (outcome != TrainingOutcome.Completed)
             {
@@ -46,6 +62,7 @@ public static class SweepRunner
             var test = last.Where(kv => kv.Key.StartsWith(MetricNames.ZeroShotPrefix, StringComparison.Ordinal) || kv.Key.StartsWith(MetricNames.LinearProbePrefix, StringComparison.Ordinal))
                 .ToDictionary(kv => kv.Key, kv => kv.Value);
             var score = new SweepRunScores(run.Index, last.TryGetValue(selection.LoggedMetric, out var s) ? s : null, test);
+            Directory.CreateDirectory(dir);
             File.WriteAllText(file, JsonSerializer.Serialize(score, RunConfig.JsonOptions));
             scores.Add(score);
         }

@@ -33,7 +33,7 @@ public sealed class TrainerProcess : IAsyncDisposable
     {
         var trainer = ResolveTrainer(options);
         var start = trainer.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-            ? new ProcessStartInfo(DotnetHost()) { ArgumentList = { trainer } }
+            ? new ProcessStartInfo(DotnetHost.Path()) { ArgumentList = { trainer } }
             : new ProcessStartInfo(trainer);
         foreach (var arg in verb)
         {
@@ -229,18 +229,5 @@ public sealed class TrainerProcess : IAsyncDisposable
         return File.Exists(path)
             ? path
             : throw new FileNotFoundException($"The trainer was not found at '{path}'. Set Slip:TrainerPath to Slip.Training.dll.", path);
-    }
-
-    private static string DotnetHost()
-    {
-        // DOTNET_HOST_PATH is set by the SDK (dotnet run/test); otherwise use the host running this app.
-        var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))
-        {
-            return fromSdk;
-        }
-
-        var self = Environment.ProcessPath;
-        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
     }
 }

@@ -88,4 +88,41 @@ public sealed class SweepTests
         Assert.False(new Stat(30, 5, 3).DiffersBeyondNoise(new Stat(32, 5, 3)));
         Assert.Null(new Stat(30, null, 1).DiffersBeyondNoise(new Stat(32, 5, 3)));
     }
+
+    [Fact]
+    public void AFailedAttemptIsTriedOnceMoreFromItsFolderAndARunFailingTwiceIsLeftOutOfTheScores()
+    {
+        var plan = SweepPlan.Expand(Sweep("""{"learningRate": [1e-3, 3e-3]}""", seeds: "[0]"));
+        var folder = Directory.CreateTempSubdirectory("slip-sweep-retry-").FullName;
+        try
+        {
+            var calls = new List<string>();
+            SweepTrainer flaky = (config, dir, emit, cancelled) =>
+            {
+                calls.Add(Path.GetFileName(dir));
+                if (calls.Count == 1 || config.Optim.LearningRate == 3e-3)
+                {
+                    return TrainingOutcome.Failed;   // run 0 crashes once; run 1 every time
+                }
+
+                emit(new TrainerEvent { Type = TrainerEvent.Metrics, Values = new() { ["val_zeroshot_acc1"] = 50, ["zeroshot_acc1"] = 40, ["loss"] = 1 } });
+                return TrainingOutcome.Completed;
+            };
+            var outcomes = new List<TrainingOutcome>();
+
+            var scores = SweepRunner.Run(plan, new SweepSelection(), folder, flaky, (_, outcome) => outcomes.Add(outcome), () => false);
+
+            Assert.Equal(["run-000", "run-000", "run-001", "run-001"], calls);
+            Assert.Equal([TrainingOutcome.Completed, TrainingOutcome.Failed], outcomes);
+            var score = Assert.Single(scores);
+            Assert.Equal((0, 50.0), (score.RunIndex, score.Selection!.Value));
+            Assert.Equal(["zeroshot_acc1"], score.Test.Keys);
+            Assert.True(File.Exists(Path.Combine(folder, "run-000", "scores.json")));
+            Assert.False(File.Exists(Path.Combine(folder, "run-001", "scores.json")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

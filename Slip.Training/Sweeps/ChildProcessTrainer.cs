@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace Slip.Training.Sweeps;
+
+/// <summary>
+/// Trains a sweep's run in a child process (<c>dotnet Slip.Training.dll train --config F --out DIR --resume --progress
+/// json</c>) and reads its events, as the dashboard's workers do: a native crash in libtorch ends that attempt, not
+/// the sweep, and the next attempt resumes from the run's last saved state.
+/// </summary>
+public static class ChildProcessTrainer
+{
+    /// <summary>A trainer running <c>Slip.Training.dll</c> beside this assembly with these extra <c>train</c> options (threads, data roots).</summary>
+    public static SweepTrainer Create(IReadOnlyList<string> options) => (config, folder, emit, cancelled) =>
+    {
+        Directory.CreateDirectory(folder);
+        var file = Path.Combine(folder, "sweep-run.json");
+        File.WriteAllText(file, config.ToJson());
+        var start = new ProcessStartInfo(DotnetHost.Path()) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Slip.Training.dll"), "train", "--config", file, "--out", folder, "--resume", "--progress", "json" }.Concat(options))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("The trainer process did not start.");
+        using var watch = new Timer(_ =>
+        {
+            if (cancelled() && !process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }, null, 500, 500);
+        while (process.StandardOutput.ReadLine() is { } line)
+        {
+            if (TrainerEvent.TryParse(line) is { } e)
+            {
+                emit(e);
+            }
+        }
+
+        process.WaitForExit();
+        return cancelled() ? TrainingOutcome.Cancelled : process.ExitCode == 0 ? TrainingOutcome.Completed : TrainingOutcome.Failed;
+    };
+}

@@ -83,6 +83,18 @@ internal static class SweepVerb
                     : $"{arm.Arm}: no combination finished on every seed");
             }
 
+            if (sweep.Report is { } request && Volatile.Read(ref cancelled) == 0)
+            {
+                var reports = SweepReport.Run(arms, request, folder, ChildProcessTrainer.Evaluator(options), Console.Error.WriteLine);
+                File.WriteAllText(Path.Combine(folder, "report.json"), System.Text.Json.JsonSerializer.Serialize(reports, RunConfig.JsonOptions));
+                foreach (var report in reports)
+                {
+                    var first = reports[0].Metrics;
+                    Console.WriteLine($"{report.Arm} report ({report.Runs.Count} seeds): " + string.Join(", ", report.Metrics.Select(kv => $"{kv.Key} {kv.Value}"
+                        + (report == reports[0] || !first.TryGetValue(kv.Key, out var other) ? "" : kv.Value.DiffersBeyondNoise(other) switch { true => " (beyond noise)", false => " (within noise)", null => "" }))));
+                }
+            }
+
             return scores.Count == expanded.Runs.Count ? ExitCodes.Completed : ExitCodes.Failed;
         });
         return new Command("sweep", "Sweeps: one base config over a grid of config keys and seeds.") { plan, run };

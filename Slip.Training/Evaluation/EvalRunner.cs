@@ -15,6 +15,10 @@ public sealed record EvalProgress(int TaskIndex, int TaskCount, string Task, dou
 public sealed record EvalResult(string Dataset, string Model, string Pretrained, string Task, Dictionary<string, double> Metrics, string? Protocol = null)
 {
     public string Language { get; init; } = "en";
+
+    /// <summary>All metrics of all tasks in one dictionary (task metric names do not collide: acc1, lp_acc1, ft_acc1, ...).</summary>
+    public static Dictionary<string, double> Merge(IEnumerable<EvalResult> results) =>
+        results.SelectMany(r => r.Metrics).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value);
 }
 
 /// <summary>Runs a checked <see cref="EvalRequest"/> on a loaded checkpoint: each task in turn, reporting progress.</summary>

@@ -1,9 +1,10 @@
 using System.Diagnostics;
+using System.Text.Json;
 
 namespace Slip.Training.Sweeps;
 
 /// <summary>
-/// Trains a sweep's run in a child process (<c>dotnet Slip.Training.dll train --config F --out DIR --resume --progress
+/// Trains (and evaluates) a sweep's run in a child process (<c>dotnet Slip.Training.dll train --config F --out DIR --resume --progress
 /// json</c>) and reads its events, as the dashboard's workers do: a native crash in libtorch ends that attempt, not
 /// the sweep, and the next attempt resumes from the run's last saved state.
 /// </summary>
@@ -39,5 +40,22 @@ public static class ChildProcessTrainer
 
         process.WaitForExit();
         return cancelled() ? TrainingOutcome.Cancelled : process.ExitCode == 0 ? TrainingOutcome.Completed : TrainingOutcome.Failed;
+    };
+
+    /// <summary>An evaluator running <c>eval --request</c> in a child process with these extra options (threads, data roots).</summary>
+    public static SweepEvaluator Evaluator(IReadOnlyList<string> options) => (request, resultsFile) =>
+    {
+        var file = Path.ChangeExtension(resultsFile, ".request.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(request, RunConfig.JsonOptions));
+        var start = new ProcessStartInfo(DotnetHost.Path()) { UseShellExecute = false, RedirectStandardOutput = true };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Slip.Training.dll"), "eval", "--request", file, "--out", resultsFile, "--progress", "json" }.Concat(options))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("The evaluation process did not start.");
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return process.ExitCode == 0 ? TrainingOutcome.Completed : TrainingOutcome.Failed;
     };
 }

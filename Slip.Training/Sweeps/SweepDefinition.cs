@@ -33,6 +33,13 @@ public sealed record SweepDefinition
     /// <summary>Random search: this many combinations drawn without replacement; null runs the whole grid.</summary>
     public RandomSearch? Random { get; init; }
 
+    /// <summary>
+    /// The final evaluation (<c>sweep run</c>): after selection, each arm's best combination is evaluated with this
+    /// request on every seed's last checkpoint (the request's checkpoint is filled in), on the test split it names,
+    /// and reported as mean ± std. Null: the report is the runs' own test metrics.
+    /// </summary>
+    public Evaluation.EvalRequest? Report { get; init; }
+
     /// <summary>Required to queue more than <see cref="ConfirmAbove"/> runs.</summary>
     public bool Confirm { get; init; }
 

@@ -27,6 +27,5 @@ public static class EvaluationResults
     }
 
     /// <summary>All metrics of all tasks in one dictionary (task metric names do not collide: acc1, lp_acc1, ft_acc1, ...).</summary>
-    public static Dictionary<string, double> Metrics(Evaluation evaluation) =>
-        Of(evaluation).SelectMany(r => r.Metrics).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+    public static Dictionary<string, double> Metrics(Evaluation evaluation) => EvalResult.Merge(Of(evaluation));
 }

@@ -318,7 +318,8 @@ public sealed partial class CliTests : IDisposable
             var sweep = Path.Combine(folder, "sweep.json");
             File.WriteAllText(sweep, """
                 {"name": "tiny", "base": {"model": "Micro", "data": {"dataset": "shapes-mini"}, "optim": {"epochs": 1, "batchSize": 32}, "eval": {"samples": 40}},
-                 "grid": {"objective": ["Clip", "Slip"]}, "seeds": [0, 1]}
+                 "grid": {"objective": ["Clip", "Slip"]}, "seeds": [0, 1],
+                 "report": {"dataset": "shapes-mini", "tasks": ["zeroshot_classification"], "limit": 40}}
                 """);
             var output = Path.Combine(folder, "out");
             var (code, stdout, stderr) = Cli("sweep", "run", "--file", sweep, "--out", output);
@@ -330,6 +331,13 @@ public sealed partial class CliTests : IDisposable
             var clip = results.RootElement.EnumerateArray().Single(a => a.GetProperty("arm").GetString() == "objective=Clip").GetProperty("best");
             Assert.Equal(2, clip.GetProperty("scored").GetInt32());
             Assert.True(clip.GetProperty("test").TryGetProperty("zeroshot_acc1", out _));
+
+            // The final evaluation: each arm's best combination evaluated on every seed's last checkpoint, mean ± std.
+            using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report.json")));
+            Assert.Equal(["objective=Clip", "objective=Slip"], report.RootElement.EnumerateArray().Select(a => a.GetProperty("arm").GetString()));
+            Assert.All(report.RootElement.EnumerateArray(), a => Assert.Equal(2, a.GetProperty("metrics").GetProperty("acc1").GetProperty("count").GetInt32()));
+            Assert.Equal(4, Directory.GetFiles(output, "report.json", SearchOption.AllDirectories).Length - 1);
+            Assert.Matches(@"objective=Slip report \(2 seeds\): acc1 \d+\.\d ± \d+\.\d \((beyond|within) noise\)", stdout);
 
             // Run again: every run has its scores, so nothing is trained and the same results come out.
             var written = File.GetLastWriteTimeUtc(Path.Combine(output, "run-000", "scores.json"));

@@ -1,0 +1,53 @@
+using System.Text.Json;
+using Slip.Training.Evaluation;
+
+namespace Slip.Training.Sweeps;
+
+/// <summary>Evaluates a request (its checkpoint set) and writes its results (a list of <see cref="EvalResult"/>) to a file; the outcome.</summary>
+public delegate TrainingOutcome SweepEvaluator(EvalRequest request, string resultsFile);
+
+/// <summary>An arm's best combination evaluated on every seed: each metric as mean ± std over the seeds evaluated.</summary>
+public sealed record SweepArmReport(string Arm, string Point, IReadOnlyList<int> Runs, IReadOnlyDictionary<string, Stat> Metrics);
+
+/// <summary>
+/// A sweep's final evaluation (<see cref="SweepDefinition.Report"/>): each arm's best combination, chosen on
+/// validation, evaluated on every seed's last checkpoint with the sweep's request, so that what is reported was
+/// never used to choose. Each run's results are kept in <c>run-NNN/report.json</c> and not computed again.
+/// </summary>
+public static class SweepReport
+{
+    public static IReadOnlyList<SweepArmReport> Run(IReadOnlyList<SweepArm> arms, EvalRequest request, string folder, SweepEvaluator evaluate, Action<string> progress)
+    {
+        var reports = new List<SweepArmReport>();
+        foreach (var arm in arms)
+        {
+            if (arm.Best is not { } best)
+            {
+                continue;
+            }
+
+            var metrics = new List<Dictionary<string, double>>();
+            foreach (var index in best.Runs)
+            {
+                var dir = Path.Combine(folder, $"run-{index:D3}");
+                var file = Path.Combine(dir, "report.json");
+                var checkpoint = Directory.Exists(dir) ? Directory.GetFiles(dir, "epoch_*.pt").Order(StringComparer.Ordinal).LastOrDefault() : null;
+                if (!File.Exists(file) && checkpoint is not null)
+                {
+                    progress($"evaluating {arm.Arm} run {index} ({Path.GetFileName(checkpoint)})");
+                    evaluate(request with { Checkpoint = checkpoint }, file);
+                }
+
+                if (File.Exists(file))
+                {
+                    metrics.Add(EvalResult.Merge(JsonSerializer.Deserialize<List<EvalResult>>(File.ReadAllText(file), RunConfig.JsonOptions) ?? []));
+                }
+            }
+
+            var names = metrics.SelectMany(m => m.Keys).Distinct().Order(StringComparer.Ordinal);
+            reports.Add(new SweepArmReport(arm.Arm, best.Point, best.Runs, names.ToDictionary(n => n, n => Stat.Of(metrics.Select(m => m.TryGetValue(n, out var v) ? v : (double?)null)))));
+        }
+
+        return reports;
+    }
+}

@@ -22,7 +22,7 @@ OUT gets:
   pointing at the same PNGs; captions drawn from the real annotations with a seeded RNG (`--captions-per-image` rows
   per image);
 - metadata.jsonl (one line per image: split, class, vendor, code point sequence, concept, CLDR name and keywords),
-  stats.json (counts), LICENSES/ (the packages' licence files) and ATTRIBUTION.md.
+  stats.json (counts), dataset.json (the registration for Slip's POST /api/datasets), LICENSES/ (the packages' licence files) and ATTRIBUTION.md.
 
 Splits are by concept, never by image: a concept is the code point sequence less skin tones, gender signs, hair styles,
 direction arrows and variation selectors, with man/woman/person (and boy/girl/child, old man/woman/person) made one.
@@ -485,6 +485,18 @@ def main():
              "class_names": {k: n for k, n in classes}}
     with open(os.path.join(a.out, "stats.json"), "w") as f:
         json.dump(stats, f, indent=1)
+    # The body of POST /api/datasets: the captions to train on, and the concept-disjoint val and test image folders
+    # that runs on it validate (and sweeps select) and test on.
+    registration = {
+        "name": "emoji",
+        "description": f"{len(vendors)} emoji vendors' artwork with CLDR captions, {len(classes)} classes, concept-disjoint splits "
+                       f"({per_split['train']} / {per_split['val']} / {per_split['test']} images); built by scripts/make-emoji-dataset.sh",
+        "source": {"format": "csv", "path": os.path.join(a.out, "train.csv")},
+        "val": {"format": "imagefolder", "path": os.path.join(a.out, "val")},
+        "test": {"format": "imagefolder", "path": os.path.join(a.out, "test")},
+    }
+    with open(os.path.join(a.out, "dataset.json"), "w") as f:
+        json.dump(registration, f, indent=1)
 
     print(f"{'class':18s} {'train':>6s} {'val':>6s} {'test':>6s}")
     for k, _ in classes:

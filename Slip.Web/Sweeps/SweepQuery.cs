@@ -90,6 +90,10 @@ public static class SweepQuery
         return new SweepView(sweep.Id, sweep.Name, sweep.CreatedAt, definition, sweep.SelectMetric, sweep.Minimize, knobs, SweepProgress.Of(runs.Select(r => r.Status).ToList()), views, arms);
     }
 
+    /// <summary>A knob's value as a table shows it: text without JSON's quotes, anything else as JSON.</summary>
+    public static string Display(JsonNode? value) =>
+        value is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String ? v.GetValue<string>() : value?.ToJsonString() ?? "";
+
     private static JsonObject? ReadConfig(string json)
     {
         try

@@ -237,6 +237,30 @@ public sealed class DatasetSourceTests
     }
 
     [Fact]
+    public void SimClrOnAnImageFolderIsProbedOnItsTestAndValidationSetsAtTheEnd()
+    {
+        var dir = DatasetFiles.TempFolder("simclr-folder");
+        var train = DatasetFiles.ImageFolder(Path.Combine(dir, "train"), ["cat", "dog"], 8);
+        var test = new DatasetSource { Format = DatasetFormats.ImageFolder, Path = DatasetFiles.ImageFolder(Path.Combine(dir, "test"), ["cat", "dog"], 3) };
+        var val = new DatasetSource { Format = DatasetFormats.ImageFolder, Path = DatasetFiles.ImageFolder(Path.Combine(dir, "val"), ["cat", "dog"], 2) };
+        var config = Micro with
+        {
+            Objective = Objective.SimClr,
+            Data = Micro.Data with { Dataset = "pets", Source = new DatasetSource { Format = DatasetFormats.ImageFolder, Path = train } },
+            Eval = Micro.Eval with { Test = test, Val = val, Validate = true },
+        };
+        Assert.Empty(config.Validate());
+        var events = new List<TrainerEvent>();
+
+        Assert.Equal(TrainingOutcome.Completed, new Trainer(config, Path.Combine(dir, "out"), events.Add, () => false, dataRoots: new DataRoots([dir])).Run());
+
+        var probe = events.Last(e => e.Type == TrainerEvent.Metrics).Values!;
+        Assert.InRange(probe["lp_acc1"], 0, 100);
+        Assert.InRange(probe["val_lp_acc1"], 0, 100);
+        Assert.Equal(100.0 / 4 * Math.Round(probe["val_lp_acc1"] * 4 / 100), probe["val_lp_acc1"], 3); // 4 validation images
+    }
+
+    [Fact]
     public void TheDatasetVerbPrintsTheCheckOrTheProblem()
     {
         var dir = DatasetFiles.TempFolder("verb");

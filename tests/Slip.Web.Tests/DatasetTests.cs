@@ -86,4 +86,37 @@ public sealed class DatasetTests
         Assert.Equal(40, stored.Data.EpochSamples);
         Assert.Equal(5, run.TotalSteps); // 40 samples / batch 8, one epoch
     }
+
+    [Fact]
+    public async Task ARegisteredCaptionSetCarriesItsValidationAndTestSetsIntoTheRunsOfASweep()
+    {
+        var (root, shards) = MakeShards();
+        var val = DatasetFiles.ImageFolder(Path.Combine(root, "val"), ["circle", "square"], 3);
+        var test = DatasetFiles.ImageFolder(Path.Combine(root, "test"), ["circle", "square"], 3);
+        await using var app = new SlipAppFactory(extra: Roots(root));
+        using var client = app.CreateClient();
+        var valSource = new DatasetSource { Format = DatasetFormats.ImageFolder, Path = val };
+        var testSource = new DatasetSource { Format = DatasetFormats.ImageFolder, Path = test };
+
+        var refused = await client.PostAsJsonAsync("/api/datasets", new DatasetRegistration("bad-val", null, new DatasetSource { Path = shards }, Val: new DatasetSource { Path = shards }), RunConfig.JsonOptions);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("a classification set", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("Val")[0].GetString());
+        var created = await client.PostAsJsonAsync("/api/datasets", new DatasetRegistration("captions", null, new DatasetSource { Path = shards }, valSource, testSource), RunConfig.JsonOptions);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(val, (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("val").GetProperty("path").GetString());
+
+        var sweep = await client.PostAsJsonAsync("/api/sweeps", new
+        {
+            name = "on-captions",
+            @base = new { model = "Micro", data = new { dataset = "captions" } },
+            grid = new Dictionary<string, object[]> { ["objective"] = ["clip", "slip"] },
+            seeds = new[] { 0 },
+        });
+
+        Assert.Equal(HttpStatusCode.Created, sweep.StatusCode);
+        await using var db = await app.DbAsync();
+        var configs = (await db.Runs.Select(r => r.ConfigJson).ToListAsync()).Select(RunConfig.FromJson).ToList();
+        Assert.Equal(2, configs.Count);
+        Assert.All(configs, c => Assert.Equal((shards, val, test, true), (c.Data.Source!.Path, c.Eval.Val!.Path, c.Eval.Test!.Path, c.Eval.Validate)));
+    }
 }

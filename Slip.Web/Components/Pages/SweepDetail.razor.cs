@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Plotly.Blazor;
@@ -83,7 +84,7 @@ public sealed partial class SweepDetail : IDisposable
             {
                 Name = arms[i].Key,
                 Mode = ModeFlag.Markers,
-                X = arms[i].Select(r => (object)(r.Values.GetValueOrDefault(knob)?.ToJsonString().Trim('"') ?? "")).ToList(),
+                X = arms[i].Select(r => r.Values.GetValueOrDefault(knob) is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number ? (object)v.GetValue<double>() : SweepQuery.Display(r.Values.GetValueOrDefault(knob))).ToList(),
                 Y = arms[i].Select(r => (object)r.Selection!.Value).ToList(),
                 TextArray = arms[i].Select(r => $"{r.Name} (seed {r.Seed})").ToArray(),
                 Marker = new Marker { Color = $"rgb({Palette[i % Palette.Length]})", Size = 9 },

@@ -11,12 +11,15 @@ public delegate TrainingOutcome SweepTrainer(RunConfig config, string folder, Ac
 /// keeps each finished run's final numbers in its <c>scores.json</c>: the selection metric (on validation) and the
 /// test metrics (the last epoch's zero-shot and the end-of-run probe). A run with a <c>scores.json</c> is not
 /// trained again, and one stopped part-way resumes from its last checkpoint, so an interrupted sweep continues where
-/// it stopped. A failed attempt is tried once more from its last checkpoint before the run counts as failed.
+/// it stopped. A failed attempt is tried again from its last checkpoint, up to <see cref="Attempts"/> in all, before the run counts as failed.
 /// </summary>
 public static class SweepRunner
 {
-    /// <summary>Attempts per run: a crash (a native fault in libtorch) gets one more from the last checkpoint.</summary>
-    public const int Attempts = 2;
+    /// <summary>
+    /// Attempts per run: a crash (a native fault in libtorch, about one per thousand steps here; decision 0018) gets up
+    /// to two more, each from the last checkpoint.
+    /// </summary>
+    public const int Attempts = 3;
 
     /// <summary>Trains in this process (a native crash ends the sweep; the CLI uses <see cref="ChildProcessTrainer"/>).</summary>
     public static SweepTrainer InProcess(DataRoots roots) => (config, folder, emit, cancelled) =>

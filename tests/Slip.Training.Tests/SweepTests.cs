@@ -90,7 +90,7 @@ public sealed class SweepTests
     }
 
     [Fact]
-    public void AFailedAttemptIsTriedOnceMoreFromItsFolderAndARunFailingTwiceIsLeftOutOfTheScores()
+    public void AFailedAttemptIsTriedAgainFromItsFolderAndARunThatKeepsFailingIsLeftOutOfTheScores()
     {
         var plan = SweepPlan.Expand(Sweep("""{"learningRate": [1e-3, 3e-3]}""", seeds: "[0]"));
         var folder = Directory.CreateTempSubdirectory("slip-sweep-retry-").FullName;
@@ -112,7 +112,7 @@ public sealed class SweepTests
 
             var scores = SweepRunner.Run(plan, new SweepSelection(), folder, flaky, (_, outcome) => outcomes.Add(outcome), () => false);
 
-            Assert.Equal(["run-000", "run-000", "run-001", "run-001"], calls);
+            Assert.Equal(["run-000", "run-000", "run-001", "run-001", "run-001"], calls);
             Assert.Equal([TrainingOutcome.Completed, TrainingOutcome.Failed], outcomes);
             var score = Assert.Single(scores);
             Assert.Equal((0, 50.0), (score.RunIndex, score.Selection!.Value));

@@ -6,8 +6,8 @@ namespace Slip.Training.Sweeps;
 /// <summary>Evaluates a request (its checkpoint set) and writes its results (a list of <see cref="EvalResult"/>) to a file; the outcome.</summary>
 public delegate TrainingOutcome SweepEvaluator(EvalRequest request, string resultsFile);
 
-/// <summary>An arm's best combination evaluated on every seed: each metric as mean ± std over the seeds evaluated.</summary>
-public sealed record SweepArmReport(string Arm, string Point, IReadOnlyList<int> Runs, IReadOnlyDictionary<string, Stat> Metrics);
+/// <summary>An arm's best combination evaluated on every seed (<paramref name="Evaluated"/> of its runs were): each metric as mean ± std over them.</summary>
+public sealed record SweepArmReport(string Arm, string Point, IReadOnlyList<int> Runs, int Evaluated, IReadOnlyDictionary<string, Stat> Metrics);
 
 /// <summary>
 /// A sweep's final evaluation (<see cref="SweepDefinition.Report"/>): each arm's best combination, chosen on
@@ -32,9 +32,10 @@ public static class SweepReport
                 var dir = Path.Combine(folder, $"run-{index:D3}");
                 var file = Path.Combine(dir, "report.json");
                 var checkpoint = Directory.Exists(dir) ? Directory.GetFiles(dir, "epoch_*.pt").Order(StringComparer.Ordinal).LastOrDefault() : null;
-                if (!File.Exists(file) && checkpoint is not null)
+                // A native fault costs an attempt, as in training (SweepRunner.Attempts).
+                for (var attempt = 0; attempt < SweepRunner.Attempts && !File.Exists(file) && checkpoint is not null; attempt++)
                 {
-                    progress($"evaluating {arm.Arm} run {index} ({Path.GetFileName(checkpoint)})");
+                    progress($"evaluating {arm.Arm} run {index} ({Path.GetFileName(checkpoint)}){(attempt > 0 ? $", attempt {attempt + 1}" : "")}");
                     evaluate(request with { Checkpoint = checkpoint }, file);
                 }
 
@@ -45,7 +46,7 @@ public static class SweepReport
             }
 
             var names = metrics.SelectMany(m => m.Keys).Distinct().Order(StringComparer.Ordinal);
-            reports.Add(new SweepArmReport(arm.Arm, best.Point, best.Runs, names.ToDictionary(n => n, n => Stat.Of(metrics.Select(m => m.TryGetValue(n, out var v) ? v : (double?)null)))));
+            reports.Add(new SweepArmReport(arm.Arm, best.Point, best.Runs, metrics.Count, names.ToDictionary(n => n, n => Stat.Of(metrics.Select(m => m.TryGetValue(n, out var v) ? v : (double?)null)))));
         }
 
         return reports;

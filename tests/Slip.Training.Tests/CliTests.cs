@@ -337,7 +337,7 @@ public sealed partial class CliTests : IDisposable
             Assert.Equal(["objective=Clip", "objective=Slip"], report.RootElement.EnumerateArray().Select(a => a.GetProperty("arm").GetString()));
             Assert.All(report.RootElement.EnumerateArray(), a => Assert.Equal(2, a.GetProperty("metrics").GetProperty("acc1").GetProperty("count").GetInt32()));
             Assert.Equal(4, Directory.GetFiles(output, "report.json", SearchOption.AllDirectories).Length - 1);
-            Assert.Matches(@"objective=Slip report \(2 seeds\): acc1 \d+\.\d ± \d+\.\d \((beyond|within) noise\)", stdout);
+            Assert.Matches(@"objective=Slip report \(2 of 2 seeds evaluated\): acc1 \d+\.\d ± \d+\.\d \((beyond|within) noise\)", stdout);
 
             // Run again: every run has its scores, so nothing is trained and the same results come out.
             var written = File.GetLastWriteTimeUtc(Path.Combine(output, "run-000", "scores.json"));

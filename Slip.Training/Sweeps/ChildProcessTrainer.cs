@@ -17,6 +17,7 @@ public static class ChildProcessTrainer
         var file = Path.Combine(folder, "sweep-run.json");
         File.WriteAllText(file, config.ToJson());
         var start = new ProcessStartInfo(DotnetHost.Path()) { RedirectStandardOutput = true, UseShellExecute = false };
+        DotnetHost.Prepare(start);
         foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Slip.Training.dll"), "train", "--config", file, "--out", folder, "--resume", "--progress", "json" }.Concat(options))
         {
             start.ArgumentList.Add(argument);
@@ -48,6 +49,7 @@ public static class ChildProcessTrainer
         var file = Path.ChangeExtension(resultsFile, ".request.json");
         File.WriteAllText(file, JsonSerializer.Serialize(request, RunConfig.JsonOptions));
         var start = new ProcessStartInfo(DotnetHost.Path()) { UseShellExecute = false, RedirectStandardOutput = true };
+        DotnetHost.Prepare(start);
         foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Slip.Training.dll"), "eval", "--request", file, "--out", resultsFile, "--progress", "json" }.Concat(options))
         {
             start.ArgumentList.Add(argument);

@@ -40,6 +40,8 @@ public sealed class TrainerProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
+        DotnetHost.Prepare(start);
+
         // Always given, so a trainer started by the dashboard reads nothing outside the configured roots.
         start.ArgumentList.Add("--data-roots");
         start.ArgumentList.Add(string.Join(':', options.DataRoots.Select(Path.GetFullPath)));

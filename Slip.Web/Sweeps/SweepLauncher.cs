@@ -23,6 +23,11 @@ public sealed class SweepLauncher(IDbContextFactory<SlipDbContext> dbFactory, Ru
         var known = await datasets.NamesAsync(ct);
         var plan = SweepPlan.Expand(sweep, known);
         var errors = plan.Errors.ToList();
+        if (sweep.Report is not null)
+        {
+            errors.Add(new ConfigError("report", "The dashboard does not run a sweep's report (sweep run on the command line does): leave \"report\" out, and set base.eval.tasksAtEnd to evaluate each run's last checkpoint."));
+        }
+
         if (sweep.Name.Trim().Length > RunLauncher.MaxNameLength - 5)
         {
             errors.Add(new ConfigError("name", $"The sweep's name can be at most {RunLauncher.MaxNameLength - 5} characters."));

@@ -106,6 +106,9 @@ public sealed class SweepApiTests
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
         Assert.Contains("not valid JSON for a sweep", await malformed.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/sweeps/424242")).StatusCode);
+        var withReport = await client.PostAsync("/api/sweeps", new StringContent("{\"name\": \"r\", \"grid\": {\"optim.epochs\": [1]}, \"report\": {\"tasks\": [\"linear_probe\"]}}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, withReport.StatusCode);
+        Assert.Contains("set base.eval.tasksAtEnd", (await withReport.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("report")[0].GetString());
         await using var db = await app.DbAsync();
         Assert.Equal(0, await db.Runs.CountAsync());
     }

@@ -31,11 +31,16 @@ public static class ChildProcessTrainer
                 process.Kill(entireProcessTree: true);
             }
         }, null, 500, 500);
-        while (process.StandardOutput.ReadLine() is { } line)
+        // Every event is also kept in the run's folder (appended across attempts), as the run's own log of its curves.
+        using (var log = new StreamWriter(Path.Combine(folder, "events.jsonl"), append: true))
         {
-            if (TrainerEvent.TryParse(line) is { } e)
+            while (process.StandardOutput.ReadLine() is { } line)
             {
-                emit(e);
+                if (TrainerEvent.TryParse(line) is { } e)
+                {
+                    log.WriteLine(line);
+                    emit(e);
+                }
             }
         }
 

@@ -325,6 +325,7 @@ public sealed partial class CliTests : IDisposable
             var (code, stdout, stderr) = Cli("sweep", "run", "--file", sweep, "--out", output);
             Assert.True(code == ExitCodes.Completed, stderr);
             Assert.Equal(4, Directory.GetFiles(output, "scores.json", SearchOption.AllDirectories).Length);
+            Assert.Contains(File.ReadLines(Path.Combine(output, "run-000", "events.jsonl")), l => l.Contains("\"val_zeroshot_acc1\"", StringComparison.Ordinal));
             Assert.Contains("objective=Clip: best", stdout);
             Assert.Contains("val_zeroshot_acc1", stdout);
             using var results = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "results.json")));

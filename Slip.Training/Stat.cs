@@ -31,5 +31,8 @@ public sealed record Stat(double? Mean, double? Std, int Count)
         return Math.Abs(a - b) > 2 * standardError;
     }
 
+    /// <summary><see cref="DiffersBeyondNoise"/> in words: "beyond noise", "within noise", or null with too few seeds.</summary>
+    public string? NoiseVerdict(Stat other) => DiffersBeyondNoise(other) switch { true => "beyond noise", false => "within noise", null => null };
+
     public override string ToString() => Mean is not { } m ? "–" : Std is { } s ? $"{m:F1} ± {s:F1}" : $"{m:F1}";
 }

@@ -275,14 +275,13 @@ public sealed partial class Trainer(
             // It tests once, after its last epoch (no selection on the test split), and logs only that epoch's numbers;
             // with eval.validate it is also tested on the validation split (val_lp_*), which a sweep of SimCLR selects on.
             var options = new LinearProbeOptions { Protocol = ProbeProtocol.CachedFeatures, Seed = config.Seed };
-            Dictionary<string, double> Probe(EvalSet heldOut) => LinearProbe.Evaluate(run.Model, train, heldOut, options with { EvalEvery = options.Epochs })
-                .Where(kv => kv.Key is not (MetricNames.LinearProbeBestEpoch or MetricNames.LinearProbeLastAcc1)).ToDictionary();
-            var probe = Probe(test);
-            if (config.Eval.Validate)
+            var results = LinearProbe.Evaluate(run.Model, train, config.Eval.Validate ? [test, Validation(run)] : [test], options with { EvalEvery = options.Epochs });
+            var probe = new Dictionary<string, double>();
+            foreach (var (result, prefix) in results.Zip(["", MetricNames.ValidationPrefix]))
             {
-                foreach (var (name, value) in Probe(Validation(run)))
+                foreach (var (name, value) in result.Where(kv => kv.Key is not (MetricNames.LinearProbeBestEpoch or MetricNames.LinearProbeLastAcc1)))
                 {
-                    probe[MetricNames.ValidationPrefix + name] = value;
+                    probe[prefix + name] = value;
                 }
             }
 

@@ -91,7 +91,7 @@ internal static class SweepVerb
                 {
                     var first = reports[0].Metrics;
                     Console.WriteLine($"{report.Arm} report ({report.Evaluated} of {report.Runs.Count} seeds evaluated): " + string.Join(", ", report.Metrics.Select(kv => $"{kv.Key} {kv.Value}"
-                        + (report == reports[0] || !first.TryGetValue(kv.Key, out var other) ? "" : kv.Value.DiffersBeyondNoise(other) switch { true => " (beyond noise)", false => " (within noise)", null => "" }))));
+                        + (report == reports[0] || !first.TryGetValue(kv.Key, out var other) ? "" : (kv.Value.NoiseVerdict(other) is { } verdict ? $" ({verdict})" : "")))));
                 }
             }
 

@@ -12,28 +12,38 @@ namespace Slip.Training.Evaluation;
 /// </summary>
 public static class LinearProbe
 {
-    public static Dictionary<string, double> Evaluate(SlipModel model, EvalSet train, EvalSet test, LinearProbeOptions options)
+    public static Dictionary<string, double> Evaluate(SlipModel model, EvalSet train, EvalSet test, LinearProbeOptions options) =>
+        Evaluate(model, train, [test], options)[0];
+
+    /// <summary>
+    /// One head trained on <paramref name="train"/> and tested on each held-out set (the run's test and validation splits),
+    /// each reporting its own best and last epoch: the head and the training features are computed once for all of them.
+    /// </summary>
+    public static IReadOnlyList<Dictionary<string, double>> Evaluate(SlipModel model, EvalSet train, IReadOnlyList<EvalSet> tests, LinearProbeOptions options)
     {
         using var scope = NewDisposeScope();
         var reference = options.Protocol == ProbeProtocol.Reference;
-        if (reference && (train.Original is null || test.Original is null))
+        if (reference && tests.Prepend(train).FirstOrDefault(s => s.Original is null) is { } stream)
         {
-            throw new InvalidDataException($"The reference linear probe reads its images again (every epoch for training, at Resize 256 for testing); '{(train.Original is null ? train.Name : test.Name)}' is a stream that cannot be read again. Use the cached-features protocol.");
+            throw new InvalidDataException($"The reference linear probe reads its images again (every epoch for training, at Resize 256 for testing); '{stream.Name}' is a stream that cannot be read again. Use the cached-features protocol.");
         }
 
         var size = train.Views[0].Height;
         var cached = reference ? null : Encoders.Images(model, train.Views, Encoders.ImageOutput.Features);   // [N, D]
-        var testViews = reference ? Enumerable.Range(0, test.Labels.Length).Select(i => ReferenceTestView(test.Original!(i), size)).ToList() : test.Views;
-        var testFeatures = Encoders.Images(model, testViews, Encoders.ImageOutput.Features);                   // [M, D]
+        var testFeatures = tests.Select(test => Encoders.Images(model, reference                             // [M, D] each
+            ? Enumerable.Range(0, test.Labels.Length).Select(i => ReferenceTestView(test.Original!(i), size)).ToList()
+            : test.Views, Encoders.ImageOutput.Features)).ToList();
         var trainLabels = tensor(train.Labels.Select(l => (long)l).ToArray());
         var classes = train.Classes.ClassNames.Count;
-        var width = (int)testFeatures.shape[1];
+        var width = (int)testFeatures[0].shape[1];
         var rng = new Random(options.Seed);
         var weight = new TorchSharp.Modules.Parameter(tensor(Enumerable.Range(0, classes * width).Select(_ => (float)(0.01 * Sampling.Gaussian(rng))).ToArray(), [classes, width]));
         var bias = new TorchSharp.Modules.Parameter(zeros(classes));
         using var optimizer = optim.SGD([weight, bias], options.EffectiveLearningRate, momentum: 0.9, weight_decay: 0);
         var order = Enumerable.Range(0, train.Labels.Length).ToArray();
-        var (best, bestEpoch, last) = ((Top1: double.NegativeInfinity, Top5: 0.0, PerClass: 0.0), 0, (Top1: 0.0, Top5: 0.0, PerClass: 0.0));
+        var best = tests.Select(_ => (Top1: double.NegativeInfinity, Top5: 0.0, PerClass: 0.0)).ToArray();
+        var bestEpoch = new int[tests.Count];
+        var last = new (double Top1, double Top5, double PerClass)[tests.Count];
         for (var epoch = 0; epoch < options.Epochs; epoch++)
         {
             var lr = options.EffectiveLearningRate * 0.5 * (1 + Math.Cos(Math.PI * epoch / options.Epochs));
@@ -57,24 +67,27 @@ public static class LinearProbe
             {
                 using var test_ = NewDisposeScope();
                 using var _ = no_grad();
-                last = Metrics.Classification(testFeatures.matmul(weight.t()) + bias, test.Labels);
-                if (last.Top1 > best.Top1)
+                for (var t = 0; t < tests.Count; t++)
                 {
-                    (best, bestEpoch) = (last, epoch + 1);
+                    last[t] = Metrics.Classification(testFeatures[t].matmul(weight.t()) + bias, tests[t].Labels);
+                    if (last[t].Top1 > best[t].Top1)
+                    {
+                        (best[t], bestEpoch[t]) = (last[t], epoch + 1);
+                    }
                 }
             }
 
             options.OnEpoch?.Invoke(epoch + 1, options.Epochs);
         }
 
-        return new()
+        return tests.Select((_, t) => new Dictionary<string, double>
         {
-            [MetricNames.LinearProbeAcc1] = best.Top1,
-            [MetricNames.LinearProbeAcc5] = best.Top5,
-            [MetricNames.LinearProbePrefix + MetricNames.MeanPerClassRecall] = best.PerClass,
-            [MetricNames.LinearProbeBestEpoch] = bestEpoch,
-            [MetricNames.LinearProbeLastAcc1] = last.Top1,
-        };
+            [MetricNames.LinearProbeAcc1] = best[t].Top1,
+            [MetricNames.LinearProbeAcc5] = best[t].Top5,
+            [MetricNames.LinearProbePrefix + MetricNames.MeanPerClassRecall] = best[t].PerClass,
+            [MetricNames.LinearProbeBestEpoch] = bestEpoch[t],
+            [MetricNames.LinearProbeLastAcc1] = last[t].Top1,
+        }).ToList();
     }
 
     /// <summary>

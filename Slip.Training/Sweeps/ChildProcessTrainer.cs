@@ -16,14 +16,7 @@ public static class ChildProcessTrainer
         Directory.CreateDirectory(folder);
         var file = Path.Combine(folder, "sweep-run.json");
         File.WriteAllText(file, config.ToJson());
-        var start = new ProcessStartInfo(DotnetHost.Path()) { RedirectStandardOutput = true, UseShellExecute = false };
-        DotnetHost.Prepare(start);
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Slip.Training.dll"), "train", "--config", file, "--out", folder, "--resume", "--progress", "json" }.Concat(options))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("The trainer process did not start.");
+        using var process = Start(["train", "--config", file, "--out", folder, "--resume", "--progress", "json", .. options]);
         using var watch = new Timer(_ =>
         {
             if (cancelled() && !process.HasExited)
@@ -53,16 +46,22 @@ public static class ChildProcessTrainer
     {
         var file = Path.ChangeExtension(resultsFile, ".request.json");
         File.WriteAllText(file, JsonSerializer.Serialize(request, RunConfig.JsonOptions));
-        var start = new ProcessStartInfo(DotnetHost.Path()) { UseShellExecute = false, RedirectStandardOutput = true };
-        DotnetHost.Prepare(start);
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Slip.Training.dll"), "eval", "--request", file, "--out", resultsFile, "--progress", "json" }.Concat(options))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("The evaluation process did not start.");
+        using var process = Start(["eval", "--request", file, "--out", resultsFile, "--progress", "json", .. options]);
         process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         return process.ExitCode == 0 ? TrainingOutcome.Completed : TrainingOutcome.Failed;
     };
+
+    /// <summary><c>dotnet Slip.Training.dll</c> (beside this assembly) with these arguments, in the trainer's environment, reading its stdout.</summary>
+    private static Process Start(IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(DotnetHost.Path()) { RedirectStandardOutput = true, UseShellExecute = false };
+        DotnetHost.Prepare(start);
+        foreach (var argument in arguments.Prepend(Path.Combine(AppContext.BaseDirectory, "Slip.Training.dll")))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(start) ?? throw new InvalidOperationException($"The {start.ArgumentList[1]} process did not start.");
+    }
 }

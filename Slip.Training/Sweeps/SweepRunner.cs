@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Slip.Training.Datasets.Sources;
 
 namespace Slip.Training.Sweeps;
 
@@ -20,10 +19,6 @@ public static class SweepRunner
     /// to two more, each from the last checkpoint.
     /// </summary>
     public const int Attempts = 3;
-
-    /// <summary>Trains in this process (a native crash ends the sweep; the CLI uses <see cref="ChildProcessTrainer"/>).</summary>
-    public static SweepTrainer InProcess(DataRoots roots) => (config, folder, emit, cancelled) =>
-        new Trainer(config, folder, emit, cancelled, resume: true, dataRoots: roots).Run();
 
     public static IReadOnlyList<SweepRunScores> Run(SweepPlan plan, SweepSelection selection, string folder, SweepTrainer train, Action<PlannedRun, TrainingOutcome> finished, Func<bool> cancelled)
     {

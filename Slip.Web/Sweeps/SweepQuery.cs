@@ -94,6 +94,10 @@ public static class SweepQuery
     public static string Display(JsonNode? value) =>
         value is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.String ? v.GetValue<string>() : value?.ToJsonString() ?? "";
 
+    /// <summary>A knob's value as a number, or null when it is not one (an objective, a tokenizer).</summary>
+    public static double? Number(JsonNode? value) =>
+        value is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number ? v.GetValue<double>() : null;
+
     private static JsonObject? ReadConfig(string json)
     {
         try

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Plotly.Blazor;
@@ -66,7 +65,7 @@ public sealed partial class SweepDetail : IDisposable
         await using var db = await DbFactory.CreateDbContextAsync();
         view = await SweepQuery.GetAsync(db, Id);
         missing = view is null;
-        knob ??= view?.Knobs.FirstOrDefault(k => view.Runs.Any(r => r.Values.GetValueOrDefault(k)?.GetValueKind() == System.Text.Json.JsonValueKind.Number)) ?? view?.Knobs.FirstOrDefault();
+        knob ??= view?.Knobs.FirstOrDefault(k => view.Runs.Any(r => SweepQuery.Number(r.Values.GetValueOrDefault(k)) is not null)) ?? view?.Knobs.FirstOrDefault();
     }
 
     private async Task PlotAsync()
@@ -84,14 +83,14 @@ public sealed partial class SweepDetail : IDisposable
             {
                 Name = arms[i].Key,
                 Mode = ModeFlag.Markers,
-                X = arms[i].Select(r => r.Values.GetValueOrDefault(knob) is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number ? (object)v.GetValue<double>() : SweepQuery.Display(r.Values.GetValueOrDefault(knob))).ToList(),
+                X = arms[i].Select(r => SweepQuery.Number(r.Values.GetValueOrDefault(knob)) is { } x ? (object)x : SweepQuery.Display(r.Values.GetValueOrDefault(knob))).ToList(),
                 Y = arms[i].Select(r => (object)r.Selection!.Value).ToList(),
                 TextArray = arms[i].Select(r => $"{r.Name} (seed {r.Seed})").ToArray(),
                 Marker = new Marker { Color = $"rgb({Palette[i % Palette.Length]})", Size = 9 },
             });
         }
 
-        var numeric = view.Runs.All(r => r.Values.GetValueOrDefault(knob)?.GetValueKind() == System.Text.Json.JsonValueKind.Number);
+        var numeric = view.Runs.All(r => SweepQuery.Number(r.Values.GetValueOrDefault(knob)) is not null);
         layout.XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = knob }, Type = numeric ? Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Log : Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Category }];
         layout.YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = view.SelectMetric } }];
         ChartTheme.Apply(layout, Dark);

@@ -24,4 +24,10 @@ public class Sweep
     public int RunCount { get; set; }
 
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>
+    /// Where a sweep trained elsewhere was pushed from (<c>host:folder</c> of <c>sweep run</c>); null for a sweep this
+    /// dashboard queued. An imported sweep's runs are records: they cannot be cancelled or resumed here.
+    /// </summary>
+    public string? ImportedFrom { get; set; }
 }

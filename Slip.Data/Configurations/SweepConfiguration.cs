@@ -11,6 +11,7 @@ internal sealed class SweepConfiguration : IEntityTypeConfiguration<Sweep>
         sweep.HasKey(s => s.Id);
         sweep.Property(s => s.Name).HasMaxLength(200);
         sweep.Property(s => s.SelectMetric).HasMaxLength(128);
+        sweep.Property(s => s.ImportedFrom).HasMaxLength(1000);
         sweep.HasIndex(s => s.CreatedAt);
     }
 }

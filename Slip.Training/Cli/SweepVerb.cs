@@ -57,6 +57,9 @@ internal static class SweepVerb
             }
 
             var folder = parsed.GetRequiredValue(runOutput);
+            Directory.CreateDirectory(folder);
+            // The definition stays beside its runs: what sweep push sends, and what a reader of the folder needs.
+            File.Copy(parsed.GetRequiredValue(runFile), Path.Combine(folder, SweepFolder.DefinitionFile), overwrite: true);
             var cancelled = 0;
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; Interlocked.Exchange(ref cancelled, 1); };
             // Each run trains in a child process, as on the dashboard's workers: a native crash costs an attempt, not the sweep.
@@ -86,7 +89,7 @@ internal static class SweepVerb
             if (sweep.Report is { } request && Volatile.Read(ref cancelled) == 0)
             {
                 var reports = SweepReport.Run(arms, request, folder, ChildProcessTrainer.Evaluator(options), Console.Error.WriteLine);
-                File.WriteAllText(Path.Combine(folder, "report.json"), System.Text.Json.JsonSerializer.Serialize(reports, RunConfig.JsonOptions));
+                File.WriteAllText(Path.Combine(folder, SweepFolder.ReportFile), System.Text.Json.JsonSerializer.Serialize(reports, RunConfig.JsonOptions));
                 foreach (var report in reports)
                 {
                     var first = reports[0].Metrics;
@@ -97,11 +100,11 @@ internal static class SweepVerb
 
             return scores.Count == expanded.Runs.Count ? ExitCodes.Completed : ExitCodes.Failed;
         });
-        return new Command("sweep", "Sweeps: one base config over a grid of config keys and seeds.") { plan, run };
+        return new Command("sweep", "Sweeps: one base config over a grid of config keys and seeds.") { plan, run, SweepPushVerb.Create() };
     }
 
     /// <summary>The sweep in <paramref name="path"/> and its plan; null when it cannot be read or planned, each reason on stderr with its field.</summary>
-    private static (SweepDefinition Sweep, SweepPlan Plan)? Load(string path)
+    internal static (SweepDefinition Sweep, SweepPlan Plan)? Load(string path)
     {
         SweepDefinition sweep;
         try

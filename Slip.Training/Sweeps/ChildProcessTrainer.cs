@@ -25,7 +25,7 @@ public static class ChildProcessTrainer
             }
         }, null, 500, 500);
         // Every event is also kept in the run's folder (appended across attempts), as the run's own log of its curves.
-        using (var log = new StreamWriter(Path.Combine(folder, "events.jsonl"), append: true))
+        using (var log = new StreamWriter(Path.Combine(folder, SweepFolder.EventsFile), append: true))
         {
             while (process.StandardOutput.ReadLine() is { } line)
             {

@@ -29,8 +29,8 @@ public static class SweepReport
             var metrics = new List<Dictionary<string, double>>();
             foreach (var index in best.Runs)
             {
-                var dir = Path.Combine(folder, $"run-{index:D3}");
-                var file = Path.Combine(dir, "report.json");
+                var dir = SweepFolder.RunFolder(folder, index);
+                var file = Path.Combine(dir, SweepFolder.ReportFile);
                 var checkpoint = Directory.Exists(dir) ? Directory.GetFiles(dir, "epoch_*.pt").Order(StringComparer.Ordinal).LastOrDefault() : null;
                 // A native fault costs an attempt, as in training (SweepRunner.Attempts).
                 for (var attempt = 0; attempt < SweepRunner.Attempts && !File.Exists(file) && checkpoint is not null; attempt++)

@@ -10,7 +10,8 @@ public delegate TrainingOutcome SweepTrainer(RunConfig config, string folder, Ac
 /// keeps each finished run's final numbers in its <c>scores.json</c>: the selection metric (on validation) and the
 /// test metrics (the last epoch's zero-shot and the end-of-run probe). A run with a <c>scores.json</c> is not
 /// trained again, and one stopped part-way resumes from its last checkpoint, so an interrupted sweep continues where
-/// it stopped. A failed attempt is tried again from its last checkpoint, up to <see cref="Attempts"/> in all, before the run counts as failed.
+/// it stopped. A failed attempt is tried again from its last checkpoint, up to <see cref="Attempts"/> in all, before the run counts as failed
+/// (its <c>outcome.json</c> says so until a later <c>sweep run</c> tries it again).
 /// </summary>
 public static class SweepRunner
 {
@@ -30,12 +31,18 @@ public static class SweepRunner
                 break;
             }
 
-            var dir = Path.Combine(folder, $"run-{run.Index:D3}");
-            var file = Path.Combine(dir, "scores.json");
+            var dir = SweepFolder.RunFolder(folder, run.Index);
+            var file = Path.Combine(dir, SweepFolder.ScoresFile);
             if (File.Exists(file))
             {
                 scores.Add(JsonSerializer.Deserialize<SweepRunScores>(File.ReadAllText(file), RunConfig.JsonOptions)! with { RunIndex = run.Index });
                 continue;
+            }
+
+            var ended = Path.Combine(dir, SweepFolder.OutcomeFile);
+            if (File.Exists(ended))
+            {
+                File.Delete(ended);
             }
 
             var last = new Dictionary<string, double>();
@@ -54,6 +61,9 @@ public static class SweepRunner
             finished(run, outcome);
             if (outcome != TrainingOutcome.Completed)
             {
+                // Until a later sweep run tries it again, the folder says how it ended (what sweep push sends).
+                Directory.CreateDirectory(dir);
+                File.WriteAllText(ended, JsonSerializer.Serialize(new { Outcome = outcome == TrainingOutcome.Cancelled ? TrainerEvent.Cancelled : TrainerEvent.Failed }, RunConfig.JsonOptions));
                 continue;
             }
 

@@ -75,6 +75,7 @@ public static class SlipServiceCollectionExtensions
         services.AddSingleton<CheckpointIntegrity>();
         services.AddSingleton<RunResumer>();
         services.AddSingleton<Slip.Web.Sweeps.SweepLauncher>();
+        services.AddSingleton<Slip.Web.Sweeps.SweepImporter>();
         services.AddSingleton<ChildProcessSupervisor>();
         services.AddSingleton<Slip.Web.Datasets.DatasetRegistry>();
         services.AddTransient<TrainingJob>();

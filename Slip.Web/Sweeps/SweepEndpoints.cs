@@ -19,6 +19,8 @@ public static class SweepEndpoints
         api.MapGet("/sweeps", ListAsync);
         api.MapGet("/sweeps/{id:long}", GetAsync);
         api.MapPost("/sweeps", LaunchAsync).RequireAuthorization(Policies.Operate);
+        api.MapPost("/sweeps/import", ImportAsync).RequireAuthorization(Policies.Operate);
+        api.MapPost("/sweeps/{id:long}/runs", ImportRunAsync).RequireAuthorization(Policies.Operate);
         api.MapPost("/sweeps/{id:long}/cancel", CancelAsync).RequireAuthorization(Policies.Operate);
         api.MapPost("/sweeps/{id:long}/resume", ResumeAsync).RequireAuthorization(Policies.Operate);
         return api;
@@ -52,6 +54,55 @@ public static class SweepEndpoints
 
         var result = await launcher.LaunchAsync(sweep, ct);
         return result.SweepId is { } id ? Results.Created($"/api/sweeps/{id}", new { Id = id }) : ApiResults.Invalid(result.Errors);
+    }
+
+    /// <summary><c>{"sweep": {definition}, "source": "host:folder"}</c>: creates an imported sweep (nothing is queued) and answers 201 with its id.</summary>
+    private static async Task<IResult> ImportAsync(JsonElement? body, SweepImporter importer, CancellationToken ct)
+    {
+        SweepDefinition sweep;
+        string source;
+        try
+        {
+            if (body is not { ValueKind: JsonValueKind.Object } json || !json.TryGetProperty("sweep", out var definition) || definition.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException("Send {\"sweep\": {the sweep as it was run}, \"source\": \"host:folder\"}.");
+            }
+
+            sweep = SweepDefinition.FromJson(definition.GetRawText());
+            source = json.TryGetProperty("source", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()! : "";
+        }
+        catch (FormatException ex)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["sweep"] = [ex.Message] });
+        }
+
+        var result = await importer.CreateAsync(sweep, source, ct);
+        return result.SweepId is { } id ? Results.Created($"/api/sweeps/{id}", new { Id = id }) : ApiResults.Invalid(result.Errors);
+    }
+
+    /// <summary>One finished run of an imported sweep (<see cref="SweepRunImport"/>): 201, 400 with the problems, 404, or 409 when the sweep has it already.</summary>
+    private static async Task<IResult> ImportRunAsync(long id, JsonElement? body, SweepImporter importer, CancellationToken ct)
+    {
+        SweepRunImport run;
+        try
+        {
+            run = body is { ValueKind: JsonValueKind.Object } json
+                ? SweepRunImport.FromJson(json.GetRawText())
+                : throw new FormatException("Send a run: {\"index\", \"config\", \"outcome\", \"events\"}.");
+        }
+        catch (FormatException ex)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["run"] = [ex.Message] });
+        }
+
+        var result = await importer.AddRunAsync(id, run, ct);
+        return result switch
+        {
+            { RunId: { } runId } => Results.Created($"/api/runs/{runId}", new { Id = runId }),
+            { NotFound: { } missing } => ApiResults.NotFound(missing),
+            { Conflict: { } conflict } => Results.Problem(conflict, statusCode: StatusCodes.Status409Conflict),
+            _ => ApiResults.Invalid(result.Errors),
+        };
     }
 
     private static async Task<IResult> CancelAsync(long id, SweepLauncher launcher, CancellationToken ct) =>

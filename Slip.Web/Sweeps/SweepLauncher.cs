@@ -28,10 +28,7 @@ public sealed class SweepLauncher(IDbContextFactory<SlipDbContext> dbFactory, Ru
             errors.Add(new ConfigError("report", "The dashboard does not run a sweep's report (sweep run on the command line does): leave \"report\" out, and set base.eval.tasksAtEnd to evaluate each run's last checkpoint."));
         }
 
-        if (sweep.Name.Trim().Length > RunLauncher.MaxNameLength - 5)
-        {
-            errors.Add(new ConfigError("name", $"The sweep's name can be at most {RunLauncher.MaxNameLength - 5} characters."));
-        }
+        errors.AddRange(NameProblems(sweep.Name));
 
         var prepared = new List<(PlannedRun Run, RunConfig Config)>();
         var checkedSources = new HashSet<string>();
@@ -95,6 +92,11 @@ public sealed class SweepLauncher(IDbContextFactory<SlipDbContext> dbFactory, Ru
         return new SweepLaunchResult(stored.Id, []);
     }
 
+    /// <summary>Why a sweep's name cannot be stored: its runs are named NAME-NNN, which must fit a run's name.</summary>
+    public static IEnumerable<ConfigError> NameProblems(string name) => name.Trim().Length > RunLauncher.MaxNameLength - 5
+        ? [new ConfigError("name", $"The sweep's name can be at most {RunLauncher.MaxNameLength - 5} characters.")]
+        : [];
+
     /// <summary>The tag every run of a sweep carries, so the runs table can filter on it.</summary>
     public static string Tag(long sweepId) => $"sweep:{sweepId}";
 
@@ -124,6 +126,14 @@ public sealed class SweepLauncher(IDbContextFactory<SlipDbContext> dbFactory, Ru
         if (await RunIdsAsync(sweepId, [RunStatus.Failed, RunStatus.Cancelled], ct) is not { } ids)
         {
             return null;
+        }
+
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            if (await db.Sweeps.Where(s => s.Id == sweepId).Select(s => s.ImportedFrom).SingleAsync(ct) is { } source)
+            {
+                return (0, [$"This sweep was trained at {source} and imported: resume it there with sweep run, then push it again with --into {sweepId}."]);
+            }
         }
 
         var resumed = 0;

@@ -34,8 +34,12 @@ public sealed record SweepRunView(long Id, int Index, string Name, string Arm, s
 /// <summary>A sweep in a list.</summary>
 public sealed record SweepSummaryView(long Id, string Name, DateTime CreatedAt, string SelectMetric, SweepProgress Progress);
 
-/// <summary>A sweep with its definition, progress, runs, and each arm's best combination (<see cref="SweepSelector"/>).</summary>
-public sealed record SweepView(long Id, string Name, DateTime CreatedAt, SweepDefinition Definition, string SelectMetric, bool Minimize, IReadOnlyList<string> Knobs, SweepProgress Progress, IReadOnlyList<SweepRunView> Runs, IReadOnlyList<SweepArm> Arms);
+/// <summary>
+/// A sweep with its definition, progress, runs, and each arm's best combination (<see cref="SweepSelector"/>);
+/// <see cref="ImportedFrom"/> is where a sweep trained elsewhere was pushed from (null when queued here), and
+/// <see cref="Planned"/> how many runs its plan has (an imported sweep has only those pushed so far).
+/// </summary>
+public sealed record SweepView(long Id, string Name, DateTime CreatedAt, SweepDefinition Definition, string SelectMetric, bool Minimize, IReadOnlyList<string> Knobs, SweepProgress Progress, IReadOnlyList<SweepRunView> Runs, IReadOnlyList<SweepArm> Arms, string? ImportedFrom, int Planned);
 
 /// <summary>Reads sweeps for the sweep pages and the API.</summary>
 public static class SweepQuery
@@ -87,7 +91,7 @@ public static class SweepQuery
 
         var scores = views.Where(v => v.Selection is not null).Select(v => new SweepRunScores(v.Index, v.Selection, v.Test)).ToList();
         var arms = SweepSelector.Select(views.Select(v => new SweepSlot(v.Index, v.Arm, v.Point)), definition.Select, scores);
-        return new SweepView(sweep.Id, sweep.Name, sweep.CreatedAt, definition, sweep.SelectMetric, sweep.Minimize, knobs, SweepProgress.Of(runs.Select(r => r.Status).ToList()), views, arms);
+        return new SweepView(sweep.Id, sweep.Name, sweep.CreatedAt, definition, sweep.SelectMetric, sweep.Minimize, knobs, SweepProgress.Of(runs.Select(r => r.Status).ToList()), views, arms, sweep.ImportedFrom, sweep.RunCount);
     }
 
     /// <summary>A knob's value as a table shows it: text without JSON's quotes, anything else as JSON.</summary>

@@ -325,6 +325,7 @@ public sealed partial class CliTests : IDisposable
             var (code, stdout, stderr) = Cli("sweep", "run", "--file", sweep, "--out", output);
             Assert.True(code == ExitCodes.Completed, stderr);
             Assert.Equal(4, Directory.GetFiles(output, "scores.json", SearchOption.AllDirectories).Length);
+            Assert.Equal(File.ReadAllText(sweep), File.ReadAllText(Path.Combine(output, "sweep.json")));   // kept for sweep push
             Assert.Contains(File.ReadLines(Path.Combine(output, "run-000", "events.jsonl")), l => l.Contains("\"val_zeroshot_acc1\"", StringComparison.Ordinal));
             Assert.Contains("objective=Clip: best", stdout);
             Assert.Contains("val_zeroshot_acc1", stdout);
@@ -347,6 +348,27 @@ public sealed partial class CliTests : IDisposable
             Assert.Equal(written, File.GetLastWriteTimeUtc(Path.Combine(output, "run-000", "scores.json")));
             Assert.DoesNotContain("run 1/4", again.Stderr);
             Assert.Equal(stdout, again.Stdout);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void SweepPushSaysWhatIsMissingBeforeItSendsAnything()
+    {
+        var folder = Directory.CreateTempSubdirectory("slip-sweeppush-").FullName;
+        try
+        {
+            var noFolder = Cli("sweep", "push", "--from", Path.Combine(folder, "nope"), "--url", "ftp://x");
+            Assert.Equal(ExitCodes.Usage, noFolder.Code);
+            Assert.Contains("Sweep folder '" + Path.Combine(folder, "nope") + "' does not exist.", noFolder.Stderr);
+            Assert.Contains("--url takes the dashboard's http(s) address, not 'ftp://x'.", noFolder.Stderr);
+
+            var noDefinition = Cli("sweep", "push", "--from", folder, "--url", "http://127.0.0.1:9");
+            Assert.Equal(ExitCodes.Usage, noDefinition.Code);
+            Assert.Contains("sweep.json does not exist (sweep run writes it from now on): give the sweep file that was run with --file.", noDefinition.Stderr);
         }
         finally
         {

@@ -119,6 +119,8 @@ public sealed class SweepTests
             Assert.Equal(["zeroshot_acc1"], score.Test.Keys);
             Assert.True(File.Exists(Path.Combine(folder, "run-000", "scores.json")));
             Assert.False(File.Exists(Path.Combine(folder, "run-001", "scores.json")));
+            Assert.Contains("\"failed\"", File.ReadAllText(Path.Combine(folder, "run-001", SweepFolder.OutcomeFile)));   // how it ended, for sweep push
+            Assert.False(File.Exists(Path.Combine(folder, "run-000", SweepFolder.OutcomeFile)));
         }
         finally
         {

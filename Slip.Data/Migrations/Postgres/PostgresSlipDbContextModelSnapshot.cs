@@ -586,6 +586,10 @@ namespace Slip.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("ImportedFrom")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
                     b.Property<bool>("Minimize")
                         .HasColumnType("boolean");
 

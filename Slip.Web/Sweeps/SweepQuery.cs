@@ -31,8 +31,8 @@ public sealed record SweepProgress(int Total, int Queued, int Running, int Succe
 /// </summary>
 public sealed record SweepRunView(long Id, int Index, string Name, string Arm, string Point, int Seed, IReadOnlyDictionary<string, JsonNode?> Values, string Status, double Progress, double? Selection, IReadOnlyDictionary<string, double> Test);
 
-/// <summary>A sweep in a list.</summary>
-public sealed record SweepSummaryView(long Id, string Name, DateTime CreatedAt, string SelectMetric, SweepProgress Progress);
+/// <summary>A sweep in a list; <see cref="ImportedFrom"/> is where a sweep trained elsewhere was pushed from.</summary>
+public sealed record SweepSummaryView(long Id, string Name, DateTime CreatedAt, string SelectMetric, SweepProgress Progress, string? ImportedFrom);
 
 /// <summary>
 /// A sweep with its definition, progress, runs, and each arm's best combination (<see cref="SweepSelector"/>);
@@ -50,7 +50,7 @@ public static class SweepQuery
         var ids = sweeps.Select(s => (long?)s.Id).ToList();
         var statuses = (await db.Runs.AsNoTracking().Where(r => ids.Contains(r.SweepId)).Select(r => new { r.SweepId, r.Status }).ToListAsync(ct))
             .ToLookup(r => r.SweepId!.Value, r => r.Status);
-        return sweeps.Select(s => new SweepSummaryView(s.Id, s.Name, s.CreatedAt, s.SelectMetric, SweepProgress.Of(statuses[s.Id].ToList()))).ToList();
+        return sweeps.Select(s => new SweepSummaryView(s.Id, s.Name, s.CreatedAt, s.SelectMetric, SweepProgress.Of(statuses[s.Id].ToList()), s.ImportedFrom)).ToList();
     }
 
     public static async Task<SweepView?> GetAsync(SlipDbContext db, long id, CancellationToken ct = default)

@@ -1,5 +1,11 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
+using Slip.Training;
+using Slip.Training.Evaluation;
+using Slip.Training.Sweeps;
 
 namespace Slip.E2E;
 
@@ -60,6 +66,43 @@ public sealed class SweepPageTests
             await page.WaitForURLAsync("**/compare?sweep=*");
             await page.Locator("[data-testid=selection-row]").First.WaitForAsync();
             Assert.Equal(2, await page.Locator("[data-testid=selection-row]").CountAsync());
+        });
+    }
+
+    [Fact]
+    public async Task ASweepPushedFromTheCommandLineShowsWhereItRanAndItsReportedResults()
+    {
+        await using var live = await LiveApp.StartAsync();
+        const string definition = """
+            {"name": "pushed", "base": {"model": "Micro", "data": {"dataset": "shapes-mini"}}, "grid": {"objective": ["Clip", "Slip"]}, "seeds": [0, 1]}
+            """;
+        using var api = live.ApiClient();
+        var created = await api.PostAsJsonAsync("/api/sweeps/import", new { sweep = JsonNode.Parse(definition), source = "gpu-box:/sweeps/pushed" });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        foreach (var run in SweepPlan.Expand(SweepDefinition.FromJson(definition)).Runs)
+        {
+            var import = new SweepRunImport
+            {
+                Index = run.Index,
+                Config = JsonNode.Parse(run.Config.ToJson())!.AsObject(),
+                Events = [new TrainerEvent { Type = TrainerEvent.Metrics, Step = 4, TotalSteps = 4, Values = new() { ["val_zeroshot_acc1"] = 40 + run.Index, ["loss"] = 2 } }],
+                Report = new SweepRunReport(new EvalRequest { Dataset = "shapes-mini" }, [new EvalResult("shapes-mini", "Micro", "x.pt", "zeroshot_classification", new() { ["acc1"] = 30 + (2 * run.Index) })]),
+            };
+            var answer = await api.PostAsync($"/api/sweeps/{id}/runs", new StringContent(import.ToJson(), System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(System.Net.HttpStatusCode.Created, answer.StatusCode);
+        }
+
+        await live.RunAsync("pushed-sweep", async page =>
+        {
+            await page.GotoAsync("/sweeps");
+            await page.Locator("[data-testid=sweep-imported-chip]").WaitForAsync();
+            await page.GotoAsync($"/sweeps/{id}");
+            await page.Locator("[data-testid=sweep-imported]", new PageLocatorOptions { HasTextString = "gpu-box:/sweeps/pushed" }).WaitForAsync();
+            var rows = page.Locator("[data-testid=selection-row]");
+            await rows.First.WaitForAsync();
+            Assert.Matches(@"objective=Slip.*42\.5 ± 0\.7.*35\.0 ± 1\.4", await rows.Nth(1).InnerTextAsync());   // val_zeroshot_acc1 selected on, then the report's acc1
+            Assert.Equal(0, await page.Locator("[data-testid=sweep-cancel], [data-testid=sweep-resume]").CountAsync());   // records, not jobs
+            await Browser.ScreenshotAsync(page, "pushed-sweep");
         });
     }
 }

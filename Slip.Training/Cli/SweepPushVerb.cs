@@ -54,7 +54,7 @@ internal static class SweepPushVerb
                 return ExitCodes.Usage;
             }
 
-            if (SweepVerb.Load(definitionFile) is not var (_, plan))
+            if (SweepVerb.Load(definitionFile, roots: null) is not var (_, plan))
             {
                 return ExitCodes.Usage;
             }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Slip.Training.Datasets.Sources;
 using Slip.Training.Sweeps;
 
 namespace Slip.Training.Cli;
@@ -14,10 +15,11 @@ internal static class SweepVerb
     {
         var file = CliOptions.ExistingFile("--file", "The sweep: {\"name\", \"base\": {config}, \"grid\": {key: [values]}, \"seeds\": [...], \"arms\", \"select\", \"random\", \"confirm\"}.", "Sweep file", required: true, helpName: "sweep.json");
         var output = new Option<string>("--out") { Description = "Write each run's complete config here as run-NNN.json.", HelpName = "dir" };
-        var plan = new Command("plan", "Expand a sweep into its runs and check every config; nothing is trained.") { file, output };
+        var planRoots = CliOptions.DataRoots();
+        var plan = new Command("plan", "Expand a sweep into its runs and check every config (and its report request); nothing is trained.") { file, output, planRoots };
         plan.SetAction(parsed =>
         {
-            if (Load(parsed.GetRequiredValue(file)) is not var (sweep, expanded))
+            if (Load(parsed.GetRequiredValue(file), CliOptions.Roots(parsed, planRoots)) is not var (sweep, expanded))
             {
                 return ExitCodes.Usage;
             }
@@ -51,7 +53,7 @@ internal static class SweepVerb
         run.SetAction(parsed =>
         {
             CliOptions.SetThreads(parsed, threads);
-            if (Load(parsed.GetRequiredValue(runFile)) is not var (sweep, expanded))
+            if (Load(parsed.GetRequiredValue(runFile), CliOptions.Roots(parsed, dataRoots)) is not var (sweep, expanded))
             {
                 return ExitCodes.Usage;
             }
@@ -103,8 +105,11 @@ internal static class SweepVerb
         return new Command("sweep", "Sweeps: one base config over a grid of config keys and seeds.") { plan, run, SweepPushVerb.Create() };
     }
 
-    /// <summary>The sweep in <paramref name="path"/> and its plan; null when it cannot be read or planned, each reason on stderr with its field.</summary>
-    internal static (SweepDefinition Sweep, SweepPlan Plan)? Load(string path)
+    /// <summary>
+    /// The sweep in <paramref name="path"/> and its plan; null when it cannot be read or planned, or its report cannot
+    /// be evaluated (data under <paramref name="roots"/>; null leaves the report unchecked), each reason on stderr with its field.
+    /// </summary>
+    internal static (SweepDefinition Sweep, SweepPlan Plan)? Load(string path, DataRoots? roots)
     {
         SweepDefinition sweep;
         try
@@ -118,11 +123,12 @@ internal static class SweepVerb
         }
 
         var plan = SweepPlan.Expand(sweep);
-        foreach (var error in plan.Errors)
+        var errors = plan.Errors.Count == 0 && sweep.Report is { } report && roots is not null ? SweepReport.Check(report, plan, roots) : plan.Errors;
+        foreach (var error in errors)
         {
             Console.Error.WriteLine($"{error.Field}: {error.Message}");
         }
 
-        return plan.Errors.Count > 0 ? null : (sweep, plan);
+        return errors.Count > 0 ? null : (sweep, plan);
     }
 }

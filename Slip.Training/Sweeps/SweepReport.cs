@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Slip.Training.Datasets.Sources;
 using Slip.Training.Evaluation;
 
 namespace Slip.Training.Sweeps;
@@ -16,6 +17,18 @@ public sealed record SweepArmReport(string Arm, string Point, IReadOnlyList<int>
 /// </summary>
 public static class SweepReport
 {
+    /// <summary>
+    /// What is wrong with a sweep's report request, checked before anything trains against each arm's config (a
+    /// zero-shot report cannot evaluate a SimCLR arm); fields are <c>report.FIELD</c>. The checkpoint is filled in
+    /// per run later, so it is not checked here.
+    /// </summary>
+    public static IReadOnlyList<ConfigError> Check(EvalRequest request, SweepPlan plan, DataRoots roots) =>
+        plan.Runs.GroupBy(r => r.Arm).Select(g => g.First())
+            .SelectMany(run => request.Check(run.Config, roots).Where(e => e.Field != nameof(EvalRequest.Checkpoint))
+                .Select(e => new ConfigError($"report.{JsonNamingPolicy.CamelCase.ConvertName(e.Field)}", plan.Runs.Select(r => r.Arm).Distinct().Count() > 1 ? $"{run.Arm}: {e.Message}" : e.Message)))
+            .Distinct()
+            .ToList();
+
     public static IReadOnlyList<SweepArmReport> Run(IReadOnlyList<SweepArm> arms, EvalRequest request, string folder, SweepEvaluator evaluate, Action<string> progress)
     {
         var reports = new List<SweepArmReport>();

@@ -302,6 +302,14 @@ public sealed partial class CliTests : IDisposable
             var refused = Cli("sweep", "plan", "--file", sweep);
             Assert.Equal(ExitCodes.Usage, refused.Code);
             Assert.Contains("grid.learningRat: Unknown config key 'learningRat'. Did you mean 'optim.learningRate'?", refused.Stderr);
+
+            // The report is checked before anything trains, against each arm: SimCLR has no text tower for zero-shot.
+            File.WriteAllText(sweep, """{"name": "r", "base": {"data": {"dataset": "shapes-mini"}}, "grid": {"objective": ["Clip", "SimClr"]}, "report": {"dataset": "shapes-mini", "tasks": ["zeroshot_classification"], "probeEpochs": 0}}""");
+            var badReport = Cli("sweep", "plan", "--file", sweep);
+            Assert.Equal(ExitCodes.Usage, badReport.Code);
+            Assert.Contains("report.tasks: objective=SimClr: This checkpoint is an image-only (SSL) model", badReport.Stderr);
+            Assert.Contains("report.probeEpochs: objective=Clip: Linear-probe epochs must be between 1 and 1000.", badReport.Stderr);
+            Assert.DoesNotContain("report.checkpoint", badReport.Stderr);
         }
         finally
         {

@@ -19,7 +19,40 @@ public static class ResumeState
     /// <summary>The saved step, the config, and the sha256 of each file (absent in states saved before hashes were kept).</summary>
     private sealed record State(long Step, string Config, Dictionary<string, string>? Sha256 = null);
 
-    public static bool Exists(string outputDirectory) => File.Exists(Path.Combine(outputDirectory, Folder, "state.json"));
+    /// <summary>Whether there is saved state (finishing a swap a crash interrupted first, see <see cref="Recover"/>).</summary>
+    public static bool Exists(string outputDirectory)
+    {
+        Recover(outputDirectory);
+        return File.Exists(Path.Combine(outputDirectory, Folder, "state.json"));
+    }
+
+    /// <summary>
+    /// Finishes a <see cref="Save"/> that a crash interrupted: its swap renames <c>resume/</c> to <c>resume.old/</c>,
+    /// then the complete <c>resume.tmp/</c> (its state.json is written last) to <c>resume/</c>, then deletes the old
+    /// one. With no <c>resume/</c>, the complete new state is moved in, or else the old one put back; with one, any
+    /// leftover old state is deleted.
+    /// </summary>
+    public static void Recover(string outputDirectory)
+    {
+        var target = Path.Combine(outputDirectory, Folder);
+        var (temp, old) = (target + ".tmp", target + ".old");
+        if (!Directory.Exists(target))
+        {
+            if (File.Exists(Path.Combine(temp, "state.json")))
+            {
+                Directory.Move(temp, target);
+            }
+            else if (Directory.Exists(old))
+            {
+                Directory.Move(old, target);
+            }
+        }
+
+        if (Directory.Exists(target) && Directory.Exists(old))
+        {
+            Directory.Delete(old, recursive: true);
+        }
+    }
 
     /// <summary>The step a resume would continue from, or null when there is no (readable) state.</summary>
     public static long? StepOf(string outputDirectory)
@@ -73,7 +106,10 @@ public static class ResumeState
         return null;
     }
 
-    /// <summary>Writes the state to a temporary folder and swaps it in, so a crash mid-write leaves the previous state.</summary>
+    /// <summary>
+    /// Writes the state to a temporary folder, flushed to disk, and swaps it in by two renames, so a crash at any point
+    /// leaves the previous state or the new one (see <see cref="Recover"/>).
+    /// </summary>
     public static void Save(string outputDirectory, RunConfig config, SlipModel model, AdamW optimizer, long step)
     {
         var target = Path.Combine(outputDirectory, Folder);
@@ -87,13 +123,38 @@ public static class ResumeState
         Checkpoints.Save(model, Path.Combine(temp, "model.pt"));
         optimizer.save_py(Path.Combine(temp, "optimizer.pt"));
         var hashes = Files.ToDictionary(f => f, f => Checkpoints.Sha256Of(Path.Combine(temp, f)));
-        File.WriteAllText(Path.Combine(temp, "state.json"), JsonSerializer.Serialize(new State(step, config.ToJson(), hashes)));
+        foreach (var file in Files)
+        {
+            FlushToDisk(Path.Combine(temp, file));
+        }
+
+        // state.json last, and on disk before the swap: a temporary folder with it is complete.
+        var stateFile = Path.Combine(temp, "state.json");
+        File.WriteAllText(stateFile, JsonSerializer.Serialize(new State(step, config.ToJson(), hashes)));
+        FlushToDisk(stateFile);
+        var old = target + ".old";
+        if (Directory.Exists(old))
+        {
+            Directory.Delete(old, recursive: true);
+        }
+
+        // Two renames, never a moment with neither state on disk (Recover finishes a swap a crash cut short).
         if (Directory.Exists(target))
         {
-            Directory.Delete(target, recursive: true);
+            Directory.Move(target, old);
         }
 
         Directory.Move(temp, target);
+        if (Directory.Exists(old))
+        {
+            Directory.Delete(old, recursive: true);
+        }
+    }
+
+    private static void FlushToDisk(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        stream.Flush(flushToDisk: true);
     }
 
     /// <summary>Restores model and optimizer and returns the step to continue from; refuses state saved for another config.</summary>

@@ -21,7 +21,7 @@ if (args.FirstOrDefault() == MetricsBench.Verb)
     return await MetricsBench.RunAsync(app.Services, args);
 }
 
-app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
+app.MapSlipHealthChecks();
 if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SlipOptions>>().Value.IsWorkerOnly)
 {
     app.Run();

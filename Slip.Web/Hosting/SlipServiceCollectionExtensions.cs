@@ -3,6 +3,7 @@ using Hangfire.AspNetCore;
 using Hangfire.InMemory;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
+using Microsoft.AspNetCore.DataProtection;
 using MudBlazor.Services;
 using Slip.Data;
 using Slip.Web.Evaluations;
@@ -86,6 +87,7 @@ public static class SlipServiceCollectionExtensions
         services.AddSingleton<LeaseMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<LeaseMonitor>());
         services.AddSlipHangfire(configuration, storage, slip);
+        services.AddSlipHealthChecks();
         services.Configure<HostOptions>(o =>
         {
             o.ServicesStopConcurrently = true;
@@ -96,6 +98,11 @@ public static class SlipServiceCollectionExtensions
             return builder;   // a GPU worker host: the queue's servers and /healthz, no pages, API or sign-in
         }
 
+        // Sign-in cookies and anti-forgery tokens are protected by keys kept with Slip's data (not the home folder), so
+        // they survive a restart or a recreated container, and dashboards sharing the data folder share them.
+        services.AddDataProtection()
+            .SetApplicationName("Slip")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(slip.ResolvedDataDirectory, "keys")));
         services.AddSlipAuthentication();
 
         // Serve package assets (MudBlazor, Plotly, the Blazor script) from the build output in every environment, not only
@@ -146,8 +153,8 @@ public static class SlipServiceCollectionExtensions
             return kind.ToLowerInvariant() switch
             {
                 "postgres" => new PostgreSqlStorage(
-                    new NpgsqlConnectionFactory(storage.ConnectionString ?? throw new InvalidOperationException("ConnectionStrings:Slip is required for PostgreSQL."), PostgresOptions()),
-                    PostgresOptions()),
+                    new NpgsqlConnectionFactory(storage.ConnectionString ?? throw new InvalidOperationException("ConnectionStrings:Slip is required for PostgreSQL."), PostgresOptions(configuration)),
+                    PostgresOptions(configuration)),
                 "inmemory" => new InMemoryStorage(new InMemoryStorageOptions()),
                 _ => throw new InvalidOperationException($"Unknown Hangfire:Storage '{kind}'. Use InMemory or Postgres."),
             };
@@ -178,12 +185,20 @@ public static class SlipServiceCollectionExtensions
         }
     }
 
-    private static PostgreSqlStorageOptions PostgresOptions() => new()
+    /// <summary>
+    /// A fetched job stays invisible to other servers while its server is alive (a sliding timeout, renewed every
+    /// second), so a run longer than the timeout is not fetched again by another worker (which would make Hangfire
+    /// cancel the first delivery). Only a server that stopped renewing (killed, or cut off from PostgreSQL) lets its
+    /// job go after <c>Hangfire:InvisibilityTimeoutSeconds</c> (default 300).
+    /// </summary>
+    private static PostgreSqlStorageOptions PostgresOptions(IConfiguration configuration) => new()
     {
         SchemaName = "hangfire",
         PrepareSchemaIfNecessary = true,
         QueuePollInterval = TimeSpan.FromSeconds(1),
         EnableLongPolling = true,
+        UseSlidingInvisibilityTimeout = true,
+        InvisibilityTimeout = TimeSpan.FromSeconds(Math.Max(2, configuration.GetValue("Hangfire:InvisibilityTimeoutSeconds", 300))),
     };
 
     public static WebApplication MapSlipHangfireDashboard(this WebApplication app)

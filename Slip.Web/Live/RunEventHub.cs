@@ -23,7 +23,7 @@ public sealed record RunUpdate(
 /// and must marshal to their own context (Blazor: InvokeAsync). With PostgreSQL, <see cref="Outbound"/> also carries
 /// every update to the other Slip processes sharing the database, which deliver it here with <see cref="PublishLocal"/>.
 /// </summary>
-public sealed class RunEventHub
+public sealed class RunEventHub(ILogger<RunEventHub>? logger = null)
 {
     private readonly Lock gate = new();
     private readonly List<(long? RunId, Action<RunUpdate> Handler)> subscribers = [];
@@ -65,9 +65,18 @@ public sealed class RunEventHub
             targets = subscribers.Where(s => s.RunId is null || s.RunId == update.RunId).ToArray();
         }
 
+        // One subscriber's fault (a page's handler) is its own: it neither reaches the publisher (a run's recorder)
+        // nor keeps the update from the others.
         foreach (var (_, handler) in targets)
         {
-            handler(update);
+            try
+            {
+                handler(update);
+            }
+            catch (Exception ex)
+            {
+                logger?.LogWarning(ex, "A subscriber to run {RunId}'s updates failed: {Reason}", update.RunId, ex.Message);
+            }
         }
     }
 

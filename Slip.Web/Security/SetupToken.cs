@@ -34,6 +34,19 @@ public sealed class SetupToken
             && CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(token), System.Text.Encoding.UTF8.GetBytes(candidate.Trim()));
     }
 
+    /// <summary>
+    /// Takes the token if <paramref name="candidate"/> is it, atomically: of two requests at the same moment only one
+    /// gets it (and may create the first admin). Give it back with <see cref="Restore"/> if that fails.
+    /// </summary>
+    public bool TryRedeem(string? candidate, out string redeemed)
+    {
+        redeemed = Volatile.Read(ref value) ?? "";
+        return Matches(candidate) && Interlocked.CompareExchange(ref value, null, redeemed) == redeemed;
+    }
+
+    /// <summary>Makes a redeemed token live again (the first admin could not be created: a bad name or password).</summary>
+    public void Restore(string redeemed) => Interlocked.CompareExchange(ref value, redeemed, null);
+
     /// <summary>Ends the token once the first admin exists, and deletes its file.</summary>
     public void Retire(string file)
     {

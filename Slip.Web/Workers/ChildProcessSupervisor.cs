@@ -20,14 +20,29 @@ public sealed class ChildProcessSupervisor(
     WorkerRegistry workers,
     ActiveTrainers active,
     IOptions<SlipOptions> options,
+    IHostApplicationLifetime lifetime,
     ILogger<ChildProcessSupervisor> logger)
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
 
-    /// <summary>Runs <paramref name="work"/> on the worker that picked up the job (<paramref name="context"/>; this host's cpu without one).</summary>
-    public async Task RunAsync<TRow>(ISupervisedWork<TRow> work, PerformContext? context, CancellationToken shutdown)
+    /// <summary>
+    /// Runs <paramref name="work"/> on the worker that picked up the job (<paramref name="context"/>; this host's cpu
+    /// without one). A Hangfire delivery's <paramref name="cancellation"/> fires when its server shuts down, and also when
+    /// Hangfire aborts the delivery (the job was fetched again by another server, or deleted from its dashboard): only
+    /// the host stopping interrupts the work, which otherwise goes on while it holds the lease (the lease, not the queue,
+    /// says who runs it). Called without a context (a test), the token is the shutdown.
+    /// </summary>
+    public async Task RunAsync<TRow>(ISupervisedWork<TRow> work, PerformContext? context, CancellationToken cancellation)
         where TRow : class, ILeasedWork
     {
+        var shutdown = context is null ? cancellation : lifetime.ApplicationStopping;
+        using var aborted = context is null ? default : cancellation.Register(() =>
+        {
+            if (!lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                logger.LogWarning("{Work}: Hangfire aborted job {Job} on this worker (fetched again elsewhere, or deleted) while the host runs on; the work goes on under its lease.", work.Name, context?.BackgroundJob?.Id);
+            }
+        });
         var worker = context?.ServerId ?? $"{WorkerRegistry.HostName}/cpu";
         if (!await ClaimAsync(work, worker, shutdown))
         {
@@ -103,7 +118,9 @@ public sealed class ChildProcessSupervisor(
         }
 
         return lease.Lost
-            ? new SupervisedOutcome(RunStatus.Failed, $"This worker ({worker}) lost the lease of {work.Name.ToLowerInvariant()} (its heartbeats stopped reaching the store, and it was taken away); its process was stopped.", LeaseLost: true)
+            ? new SupervisedOutcome(RunStatus.Failed, lease.Fenced
+                ? $"This worker ({worker}) could not reach the store for most of the lease of {work.Name.ToLowerInvariant()}, so it stopped its process before the lease expired (another worker may resume it)."
+                : $"This worker ({worker}) lost the lease of {work.Name.ToLowerInvariant()} (its heartbeats stopped reaching the store, and it was taken away); its process was stopped.", LeaseLost: true)
             : outcome;
     }
 
@@ -143,7 +160,10 @@ public sealed class ChildProcessSupervisor(
             using var registration = active.Add<TRow>(work.Id, child.Id);
             using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
             var watcher = child.StopWhenAsync(() => IsCancelRequestedAsync<TRow>(work.Id), TimeSpan.FromSeconds(settings.CancelGraceSeconds), stopWatching.Token);
-            var recorder = work.StartRecorder(lease.Worker, shutdown);
+            // The recorder gives up on the store when the host stops, or when the lease is lost (nothing it holds may be stored then).
+            using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(shutdown, lease.LostToken);
+            var recorder = work.StartRecorder(lease.Worker, giveUp.Token);
+            using var stopOnFault = recorder.Faulted.Register(child.Kill);
 
             var report = await ReadEventsAsync(child, recorder);
             await child.WaitForExitAsync(CancellationToken.None);
@@ -153,6 +173,11 @@ public sealed class ChildProcessSupervisor(
             if (lease.Lost)
             {
                 return new SupervisedOutcome(RunStatus.Failed, null, LeaseLost: true);   // the caller says why
+            }
+
+            if (recorder.Fault is { } fault)
+            {
+                return new SupervisedOutcome(RunStatus.Failed, $"Storing what the process reported failed, so it was stopped: {fault.Message}");
             }
 
             var cancelRequested = await CancelRequestedAtEndAsync<TRow>(work);
@@ -197,11 +222,11 @@ public sealed class ChildProcessSupervisor(
             switch (e.Type)
             {
                 case TrainerEvent.Metrics or TrainerEvent.Checkpoint:
-                    recorder.Post(e);
+                    await recorder.PostAsync(e);
                     break;
                 case TrainerEvent.Progress or TrainerEvent.Started when DateTime.UtcNow - lastProgress > ProgressInterval:
                     lastProgress = DateTime.UtcNow;
-                    recorder.Post(e);
+                    await recorder.PostAsync(e);
                     break;
                 case TrainerEvent.Failed:
                     failure = e.Message;
@@ -211,7 +236,7 @@ public sealed class ChildProcessSupervisor(
                     break;
                 case TrainerEvent.Completed:
                     completed = true;
-                    recorder.Post(e);
+                    await recorder.PostAsync(e);
                     break;
             }
         }

@@ -8,13 +8,23 @@ namespace Slip.Web.Workers;
 /// Records what a child process reports, in order, off the loop that reads its output: when the store is unreachable
 /// (PostgreSQL restarting) the events wait in memory and are written with backoff once it is back, while the child
 /// keeps working. Consecutive events are stored as one batch. Once a write finds that this worker no longer holds the
-/// lease, nothing more is stored (the heartbeat is stopping the child). <see cref="Runs.RunRecorder"/> stores a run's
+/// lease, nothing more is stored (the heartbeat is stopping the child); once a write fails for any other reason, the
+/// same, and <see cref="Fault"/> says why. At most <see cref="Capacity"/> events wait in memory (backpressure on the
+/// child beyond that). <see cref="Runs.RunRecorder"/> stores a run's
 /// points and checkpoints, <see cref="Evaluations.EvaluationRecorder"/> an evaluation's progress.
 /// </summary>
 public abstract class EventRecorder
 {
     private const int MaxBatchEvents = 2_000;
-    private readonly Channel<TrainerEvent> events = Channel.CreateUnbounded<TrainerEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+    /// <summary>
+    /// Events held in memory while the store is slow or away: beyond this, <see cref="PostAsync"/> waits, the reader
+    /// stops reading the child's output, and the child blocks on its next line until the store takes the backlog.
+    /// </summary>
+    public const int Capacity = 20_000;
+
+    private readonly Channel<TrainerEvent> events = Channel.CreateBounded<TrainerEvent>(new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly CancellationTokenSource faulted = new();
     private readonly Lock gate = new();
     private readonly string name;
     private Task? writer;
@@ -45,14 +55,24 @@ public abstract class EventRecorder
     /// <summary>Events accepted but not yet stored.</summary>
     public long Pending => Interlocked.Read(ref pending);
 
-    public void Post(TrainerEvent e)
+    /// <summary>
+    /// Why storing failed for a reason other than the store's (an event the store refuses, a checkpoint file that
+    /// vanished, a bug): nothing more is stored, and the work must end Failed with this reason; null while all is well.
+    /// </summary>
+    public Exception? Fault { get; private set; }
+
+    /// <summary>Cancelled when <see cref="Fault"/> is set, so the supervisor stops the child at once.</summary>
+    public CancellationToken Faulted => faulted.Token;
+
+    /// <summary>Accepts an event, waiting while <see cref="Capacity"/> events are already waiting to be stored.</summary>
+    public async ValueTask PostAsync(TrainerEvent e)
     {
         Interlocked.Increment(ref pending);
-        events.Writer.TryWrite(e);
-        StartWriting();
+        _ = StartWriting();   // the writer task is awaited by CompleteAsync
+        await events.Writer.WriteAsync(e);
     }
 
-    /// <summary>Waits until everything posted is stored (or the recorder gave up); rethrows a write that failed for a reason other than the store's.</summary>
+    /// <summary>Waits until everything posted is stored (or the recorder gave up, or a fault stopped it: see <see cref="Fault"/>).</summary>
     public Task CompleteAsync()
     {
         events.Writer.TryComplete();
@@ -101,10 +121,10 @@ public abstract class EventRecorder
                 }
             }
 
-            if (Fenced)
+            if (Fenced || Fault is not null || GiveUp.IsCancellationRequested)
             {
                 Interlocked.Add(ref pending, -batch.Count);
-                continue;   // the row is someone else's now: its events are dropped, as the child is being stopped
+                continue;   // the row is someone else's now, or the work is failing: its events are dropped, as the child is being stopped
             }
 
             try
@@ -120,8 +140,17 @@ public abstract class EventRecorder
             }
             catch (OperationCanceledException) when (GiveUp.IsCancellationRequested)
             {
-                Logger.LogWarning("{Work}: the host stopped while the store was unreachable; {Count} events were not stored.", name, Pending);
-                return;
+                Logger.LogWarning("{Work}: gave up on an unreachable store (the host is stopping, or the lease is lost); {Count} events were not stored.", name, Pending);
+                Interlocked.Add(ref pending, -batch.Count);
+                continue;   // what is posted from now on is dropped, so the reader never waits on a full buffer
+            }
+            catch (Exception ex)
+            {
+                Logger.LogError(ex, "{Work}: storing its events failed ({Reason}); nothing more is stored and its process is stopped.", name, ex.Message);
+                Fault = ex;
+                Interlocked.Add(ref pending, -batch.Count);
+                await faulted.CancelAsync();
+                continue;
             }
 
             Interlocked.Add(ref pending, -batch.Count);

@@ -41,6 +41,7 @@ public sealed class TrainerProcess : IAsyncDisposable
         }
 
         DotnetHost.Prepare(start);
+        ScrubSecrets(start);
 
         // Always given, so a trainer started by the dashboard reads nothing outside the configured roots.
         start.ArgumentList.Add("--data-roots");
@@ -89,6 +90,24 @@ public sealed class TrainerProcess : IAsyncDisposable
 
         process.BeginErrorReadLine();
         return wrapper;
+    }
+
+    /// <summary>
+    /// Removes the host's secrets from a child's environment (inherited whole by default): the database connection and
+    /// password, the first admin's password, and anything named like a password, secret, token or API key. The trainer
+    /// needs none of them; <see cref="SlipOptions.TrainerEnvironment"/> is added after, for what an operator does pass.
+    /// </summary>
+    public static void ScrubSecrets(ProcessStartInfo start)
+    {
+        string[] prefixes = ["ConnectionStrings__", "ConnectionStrings:", "Storage__", "Storage:", "Slip__Auth__", "Slip:Auth:"];
+        string[] words = ["PASSWORD", "SECRET", "TOKEN", "API_KEY", "APIKEY"];
+        foreach (var name in start.Environment.Keys.ToList())
+        {
+            if (prefixes.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase)) || words.Any(w => name.Contains(w, StringComparison.OrdinalIgnoreCase)))
+            {
+                start.Environment.Remove(name);
+            }
+        }
     }
 
     /// <summary>The trainer's events, in order, until its stdout closes.</summary>

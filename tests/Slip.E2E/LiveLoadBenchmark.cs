@@ -148,7 +148,7 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
             {
                 logged[(r, step)] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 var values = Enumerable.Range(0, MetricsPerRun).ToDictionary(m => m == 0 ? "loss" : $"metric_{m}", m => Math.Sin(step / 50.0 + m) + r);
-                recorders[r].Post(new TrainerEvent { Type = TrainerEvent.Metrics, Step = step, TotalSteps = steps, Epoch = step / 100.0, Values = values });
+                await recorders[r].PostAsync(new TrainerEvent { Type = TrainerEvent.Metrics, Step = step, TotalSteps = steps, Epoch = step / 100.0, Values = values });
             }
 
             if (step % StepsPerSecond == 0)

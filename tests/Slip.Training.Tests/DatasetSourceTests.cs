@@ -211,6 +211,25 @@ public sealed class DatasetSourceTests
     }
 
     [Fact]
+    public void AnImageDeclaringMorePixelsThanTheLimitIsRefusedBeforeItIsDecoded()
+    {
+        // 54 bytes of BMP header claiming 30,000 x 30,000 24-bit pixels (2.7 GB decoded), and no pixels.
+        var bomb = new byte[54];
+        "BM"u8.CopyTo(bomb);
+        BitConverter.GetBytes(54).CopyTo(bomb, 10);        // pixel data offset
+        BitConverter.GetBytes(40).CopyTo(bomb, 14);        // BITMAPINFOHEADER
+        BitConverter.GetBytes(30_000).CopyTo(bomb, 18);
+        BitConverter.GetBytes(30_000).CopyTo(bomb, 22);
+        BitConverter.GetBytes((short)1).CopyTo(bomb, 26);   // planes
+        BitConverter.GetBytes((short)24).CopyTo(bomb, 28);  // bits per pixel
+
+        var (image, problem) = ImageDecoder.Decode(bomb, minShortSide: 224);
+
+        Assert.Null(image);
+        Assert.Equal("30000 x 30000 pixels, more than the 89,478,485 an image may have (a decompression bomb?)", problem);
+    }
+
+    [Fact]
     public void ATinyRunTrainsOnAManifestAndReportsSkippedSamples()
     {
         var dir = DatasetFiles.TempFolder("csv-run");

@@ -177,6 +177,38 @@ public class TrainerTests
         Directory.Delete(split, recursive: true);
     }
 
+    [Theory]
+    [InlineData(false, 12)]    // crashed after resume/ was renamed away, before the new state was moved in: the new state is used
+    [InlineData(true, 8)]      // crashed while the new state was still being written: the previous state is put back
+    public void ACrashMidSwapLeavesTheNewStateOrThePreviousOneNeverNone(bool newStateIncomplete, long expectedStep)
+    {
+        var output = Directory.CreateTempSubdirectory("slip-resume-swap-").FullName;
+        try
+        {
+            void State(string folder, long step, bool complete)
+            {
+                Directory.CreateDirectory(folder);
+                File.WriteAllText(Path.Combine(folder, "model.pt"), "m");
+                File.WriteAllText(Path.Combine(folder, "optimizer.pt"), "o");
+                if (complete)
+                {
+                    File.WriteAllText(Path.Combine(folder, "state.json"), $$"""{"Step": {{step}}, "Config": "{}"}""");
+                }
+            }
+
+            State(Path.Combine(output, "resume.old"), 8, complete: true);
+            State(Path.Combine(output, "resume.tmp"), 12, complete: !newStateIncomplete);
+
+            Assert.Equal(expectedStep, ResumeState.StepOf(output));
+            Assert.Null(ResumeState.Problem(output));
+            Assert.False(Directory.Exists(Path.Combine(output, "resume.old")));
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
     [Fact]
     public void ResumeStateOfAnotherConfigIsRefused()
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,6 +26,39 @@ public sealed partial class AuthTests
     }
 
     [Fact]
+    public async Task WhatOneDashboardProtectedAnotherOnTheSameDataFolderReadsSoSignInsSurviveARestart()
+    {
+        var data = Directory.CreateTempSubdirectory("slip-keys-").FullName;
+        var shared = new Dictionary<string, string?> { ["Slip:DataDirectory"] = data };
+        string cookie;
+        await using (var before = new SlipAppFactory(extra: shared))
+        {
+            cookie = before.Get<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>().CreateProtector("sign-in").Protect("admin");
+        }
+
+        await using var after = new SlipAppFactory(extra: shared);
+
+        Assert.Equal("admin", after.Get<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>().CreateProtector("sign-in").Unprotect(cookie));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(data, "keys"), "key-*.xml"));
+    }
+
+    [Fact]
+    public async Task OfManyRequestsRedeemingTheSetupTokenAtOnceOnlyOneGetsIt()
+    {
+        var token = new SetupToken();
+        var file = Path.Combine(Path.GetTempPath(), $"slip-setup-{Guid.NewGuid():N}");
+        var live = token.Issue(file);
+
+        var won = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => token.TryRedeem(live, out var _))));
+
+        Assert.Single(won, w => w);
+        Assert.False(token.Active);
+        token.Restore(live);                          // the admin could not be created: the token works again
+        Assert.True(token.TryRedeem(live, out var again) && again == live);
+        File.Delete(file);
+    }
+
+    [Fact]
     public async Task NothingButHealthAndAssetsIsOpenWithoutSigningIn()
     {
         await using var app = new SlipAppFactory();
@@ -42,6 +76,10 @@ public sealed partial class AuthTests
         }
 
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/healthz")).StatusCode);
+        var ready = await anonymous.GetFromJsonAsync<JsonElement>("/readyz");
+        Assert.Equal("Healthy", ready.GetProperty("status").GetString());
+        Assert.Equal("Healthy", ready.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+        Assert.Equal("Healthy", ready.GetProperty("checks").GetProperty("queue").GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/account/login")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/app.css")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await WithKey(app, "slip_not-a-real-key").GetAsync("/api/runs")).StatusCode);

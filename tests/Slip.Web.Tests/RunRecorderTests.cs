@@ -27,7 +27,7 @@ public sealed class RunRecorderTests : IDisposable
         var recorder = new RunRecorder(factory, hub, NullLogger.Instance, runId, (_, _) => Task.CompletedTask, CancellationToken.None);
         for (var step = 1; step <= 3; step++)
         {
-            recorder.Post(new TrainerEvent { Type = TrainerEvent.Metrics, Step = step, TotalSteps = 3, Values = new() { ["loss"] = 4.0 / step, ["clip_acc"] = step } });
+            await recorder.PostAsync(new TrainerEvent { Type = TrainerEvent.Metrics, Step = step, TotalSteps = 3, Values = new() { ["loss"] = 4.0 / step, ["clip_acc"] = step } });
         }
 
         await recorder.CompleteAsync();
@@ -46,6 +46,27 @@ public sealed class RunRecorderTests : IDisposable
     }
 
     [Fact]
+    public async Task AnEventTheStoreRefusesFaultsTheRecorderWithTheReasonWhileAFailingPageDoesNot()
+    {
+        var (factory, runId) = await RunningRunAsync(leaseOwner: null);
+        var hub = new RunEventHub();
+        using var failingPage = hub.Subscribe(runId, _ => throw new InvalidOperationException("a page's handler broke"));
+        var recorder = new RunRecorder(factory, hub, NullLogger.Instance, runId, (_, _) => Task.CompletedTask, CancellationToken.None);
+
+        await recorder.PostAsync(new TrainerEvent { Type = TrainerEvent.Metrics, Step = 1, TotalSteps = 4, Values = new() { ["loss"] = 2 } });
+        await recorder.PostAsync(new TrainerEvent { Type = TrainerEvent.Checkpoint, Step = 1, Epoch = 1, Path = "/x/epoch_001.pt" });   // alone in its batch
+        await recorder.PostAsync(new TrainerEvent { Type = TrainerEvent.Metrics, Step = -5, TotalSteps = 4, Values = new() { ["loss"] = 1 } });
+        await recorder.PostAsync(new TrainerEvent { Type = TrainerEvent.Metrics, Step = 3, TotalSteps = 4, Values = new() { ["loss"] = 0.5 } });
+        await recorder.CompleteAsync();
+
+        Assert.True(recorder.Faulted.IsCancellationRequested);
+        Assert.IsType<ArgumentOutOfRangeException>(recorder.Fault);
+        Assert.Equal(0, recorder.Pending);
+        await using var db = await factory.CreateDbContextAsync();
+        Assert.Equal([1L], await db.MetricPoints.Where(p => p.RunId == runId).Select(p => p.Step).ToListAsync());   // nothing after the fault
+    }
+
+    [Fact]
     public async Task AWorkerWhoseLeaseWasTakenStoresNothingMore()
     {
         var (factory, runId) = await RunningRunAsync(leaseOwner: "host-a/cuda:0");
@@ -56,7 +77,7 @@ public sealed class RunRecorderTests : IDisposable
         TrainerEvent Step(int step) => new() { Type = TrainerEvent.Metrics, Step = step, TotalSteps = 4, Values = new() { ["loss"] = 1.0 / step } };
 
         var holder = new RunRecorder(factory, hub, NullLogger.Instance, runId, (_, _) => Task.CompletedTask, CancellationToken.None, leaseOwner: "host-a/cuda:0");
-        holder.Post(Step(1));
+        await holder.PostAsync(Step(1));
         await holder.CompleteAsync();
         Assert.False(holder.Fenced);
 
@@ -68,9 +89,9 @@ public sealed class RunRecorderTests : IDisposable
 
         var checkpointsRecorded = 0;
         var late = new RunRecorder(factory, hub, NullLogger.Instance, runId, (_, _) => Task.FromResult(checkpointsRecorded++), CancellationToken.None, leaseOwner: "host-a/cuda:0");
-        late.Post(new TrainerEvent { Type = TrainerEvent.Checkpoint, Step = 2, Epoch = 1, Path = "/nowhere/epoch_001.pt" });
-        late.Post(Step(2));
-        late.Post(Step(3));
+        await late.PostAsync(new TrainerEvent { Type = TrainerEvent.Checkpoint, Step = 2, Epoch = 1, Path = "/nowhere/epoch_001.pt" });
+        await late.PostAsync(Step(2));
+        await late.PostAsync(Step(3));
         await late.CompleteAsync();
 
         Assert.True(late.Fenced);

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
@@ -53,6 +54,63 @@ public sealed class TrainingJobTests
         Assert.Equal(new FileInfo(checkpoint.FilePath).Length, checkpoint.Bytes);
         Assert.Equal(Checkpoints.Sha256Of(checkpoint.FilePath), checkpoint.Sha256);
         Assert.StartsWith(app.DataDirectory, checkpoint.FilePath, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ADeliveryHangfireAbortsWhileTheHostRunsOnKeepsTrainingUnderItsLease()
+    {
+        // Hangfire cancels a delivery's token when the job is fetched again elsewhere or deleted, as it does when the
+        // server shuts down; only the host stopping may interrupt the run.
+        await using var app = new SlipAppFactory(workers: true);
+        using var client = app.CreateClient();
+        var launched = await client.PostAsJsonAsync("/api/runs", new LaunchRequest("aborted delivery", System.Text.Json.JsonSerializer.SerializeToElement(SlipAppFactory.TinyRun(epochs: 8), RunConfig.JsonOptions)));
+        var id = (await launched.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetInt64();
+        var running = await app.WaitForRunAsync(id, r => r.Status == RunStatus.Running && r.Step > 0, TimeSpan.FromSeconds(60));
+
+        Assert.True(Hangfire.BackgroundJobClientExtensions.Delete(app.Get<Hangfire.IBackgroundJobClient>(), running.JobId));
+        var run = await app.WaitForRunAsync(id, r => r.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled, TimeSpan.FromSeconds(120));
+
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        Assert.Equal(1, run.Attempt);
+        Assert.Contains(app.Logs, l => l.Contains("Hangfire aborted job", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnEventTheStoreRefusesFailsTheRunWithTheReasonAndStopsItsTrainerAtOnce()
+    {
+        // A trainer that reports a negative step, then would go on for two minutes.
+        var script = Path.Combine(Path.GetTempPath(), $"slip-bad-trainer-{Guid.NewGuid():N}.sh");
+        File.WriteAllText(script, """
+            #!/bin/sh
+            echo '{"type":"started","step":0,"totalSteps":8}'
+            echo '{"type":"metrics","step":-5,"totalSteps":8,"values":{"loss":1}}'
+            exec sleep 120
+            """.ReplaceLineEndings("\n"));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        try
+        {
+            await using var app = new SlipAppFactory(extra: new Dictionary<string, string?> { ["Slip:TrainerPath"] = script });
+            _ = app.Server;
+            var runId = await CreateRunAsync(app, SlipAppFactory.TinyRun());
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+
+            await RunJobAsync(app, runId).WaitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the job took {clock.Elapsed}: the trainer was not stopped");
+            await using var db = await app.DbAsync();
+            var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
+            Assert.Equal(RunStatus.Failed, run.Status);
+            Assert.StartsWith("Storing what the process reported failed, so it was stopped: Metric 'loss' has a negative step (-5).", run.Error);
+            Assert.Null(run.LeaseOwner);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
     }
 
     [Fact]

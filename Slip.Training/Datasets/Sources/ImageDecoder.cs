@@ -5,10 +5,17 @@ namespace Slip.Training.Datasets.Sources;
 /// <summary>
 /// Decodes encoded images with SkiaSharp, at a reduced scale where the codec allows it (JPEG's DCT scaling to 1/2,
 /// 1/4 or 1/8) while the shorter side stays at least <c>minShortSide</c>: a 1024 x 768 photo for a 224-pixel model
-/// decodes at 512 x 384, for a quarter of the work. Truncated and undecodable data are refused, not filled in.
+/// decodes at 512 x 384, for a quarter of the work. Truncated and undecodable data are refused, not filled in, and so
+/// is an image that declares more than <see cref="MaxPixels"/>.
 /// </summary>
 public static class ImageDecoder
 {
+    /// <summary>
+    /// The most pixels an image may declare (Pillow's decompression-bomb limit, 89.5 million, e.g. 9,460 x 9,460): a
+    /// few bytes claiming 100,000 x 100,000 pixels are refused before anything is allocated.
+    /// </summary>
+    public const long MaxPixels = 89_478_485;
+
     /// <summary>The decoded image, or the reason it could not be decoded.</summary>
     public static (FloatImage? Image, string? Problem) Decode(byte[] encoded, int minShortSide)
     {
@@ -20,6 +27,10 @@ public static class ImageDecoder
         }
 
         var full = codec.Info;
+        if ((long)full.Width * full.Height > MaxPixels)
+        {
+            return (null, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{full.Width} x {full.Height} pixels, more than the {MaxPixels:N0} an image may have (a decompression bomb?)"));
+        }
         var info = new SKImageInfo(full.Width, full.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         foreach (var scale in new[] { 0.125f, 0.25f, 0.5f })
         {

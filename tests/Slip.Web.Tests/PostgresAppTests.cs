@@ -143,8 +143,11 @@ public sealed class PostgresAppTests : IAsyncLifetime
         var data = Directory.CreateTempSubdirectory("slip-partition-").FullName;
         Dictionary<string, string?> Settings(string connection, string role) => new()
         {
-            ["Storage:Provider"] = "Postgres", ["ConnectionStrings:Slip"] = connection, ["Slip:DataDirectory"] = data,
-            ["Slip:Role"] = role, ["Slip:Workers:HeartbeatTimeoutSeconds"] = "4",
+            ["Storage:Provider"] = "Postgres",
+            ["ConnectionStrings:Slip"] = connection,
+            ["Slip:DataDirectory"] = data,
+            ["Slip:Role"] = role,
+            ["Slip:Workers:HeartbeatTimeoutSeconds"] = "4",
         };
         await using var worker = new SlipAppFactory(workers: true, extra: Settings(new NpgsqlConnectionStringBuilder(direct.ConnectionString) { Port = proxy.Port, Timeout = 2 }.ConnectionString, "worker"));
         _ = worker.Server;
@@ -253,7 +256,10 @@ public sealed class PostgresAppTests : IAsyncLifetime
         var data = Directory.CreateTempSubdirectory("slip-cluster-").FullName;
         var shared = new Dictionary<string, string?>
         {
-            ["Storage:Provider"] = "Postgres", ["ConnectionStrings:Slip"] = connection, ["Slip:DataDirectory"] = data, ["Hangfire:InvisibilityTimeoutSeconds"] = "2",
+            ["Storage:Provider"] = "Postgres",
+            ["ConnectionStrings:Slip"] = connection,
+            ["Slip:DataDirectory"] = data,
+            ["Hangfire:InvisibilityTimeoutSeconds"] = "2",
         };
         await using var first = new SlipAppFactory(workers: true, extra: new Dictionary<string, string?>(shared) { ["Slip:Role"] = "worker" });
         _ = first.Server;

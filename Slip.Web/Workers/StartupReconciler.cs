@@ -8,7 +8,8 @@ namespace Slip.Web.Workers;
 
 /// <summary>
 /// At start-up: applies migrations, then reconciles runs with the queue so a restart loses none. Runs this host was
-/// training when it stopped (it crashed, or was killed) are marked Failed with that reason, and resumed from their
+/// training when it stopped (it crashed, or was killed: its lease is no longer being renewed, see <see cref="Abandoned"/>)
+/// are marked Failed with that reason, and resumed from their
 /// saved state when Slip:Workers:ResumeInterrupted is on. Queued runs whose job is gone (always the case with the
 /// in-memory queue) are queued again. Runs on other hosts are left to their leases (<see cref="LeaseMonitor"/>).
 /// Evaluations are reconciled the same way, except that those this host was running stay Failed: they keep no state to
@@ -29,7 +30,7 @@ public sealed class StartupReconciler(
 
         var interrupted = await db.Runs.Where(r => r.Status == RunStatus.Running).ToListAsync(cancellationToken);
         var resumer = services.GetRequiredService<RunResumer>();
-        foreach (var run in interrupted.Where(r => WorkerRegistry.IsThisHost(r.Worker) || r.Worker is null))
+        foreach (var run in interrupted.Where(r => Abandoned(r.Worker, r.LeaseExpiresAt)))
         {
             await TrainingJob.SetFinalAsync(db, run.Id, RunStatus.Failed, $"The worker {run.Worker} restarted while this run was training; the run was stopped.");
             logger.LogWarning("Run {RunId} was running when this host stopped; marked Failed.", run.Id);
@@ -67,7 +68,7 @@ public sealed class StartupReconciler(
         {
             if (evaluation.Status == RunStatus.Running)
             {
-                if (WorkerRegistry.IsThisHost(evaluation.Worker) || evaluation.Worker is null)
+                if (Abandoned(evaluation.Worker, evaluation.LeaseExpiresAt))
                 {
                     // Not resumed, unlike a run: an evaluation keeps no state to continue from.
                     await EvaluationJob.SetFinalAsync(db, evaluation.Id, RunStatus.Failed, $"The worker {evaluation.Worker} restarted while this evaluation was running; evaluations are not resumed: queue it again.");
@@ -91,6 +92,23 @@ public sealed class StartupReconciler(
                 await launcher.EnqueueAsync(db, evaluation.Id, cancellationToken);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether work this host's worker was running has been abandoned: its lease was last renewed more than an interval
+    /// and a half ago (a live process renews it every interval; the expiry was written by this host's own clock, so the
+    /// comparison is sound), or it never had one. Another Slip process on this host (a second worker, or a dashboard)
+    /// that is alive keeps its work; one that died a moment ago is left to its lease's expiry (<see cref="LeaseMonitor"/>).
+    /// </summary>
+    private bool Abandoned(string? worker, DateTime? leaseExpiresAt)
+    {
+        if (worker is not null && !WorkerRegistry.IsThisHost(worker))
+        {
+            return false;
+        }
+
+        var workers = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Slip.Web.Hosting.SlipOptions>>().Value.Workers;
+        return leaseExpiresAt is null || leaseExpiresAt < DateTime.UtcNow + workers.HeartbeatTimeout - (1.5 * workers.HeartbeatInterval);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

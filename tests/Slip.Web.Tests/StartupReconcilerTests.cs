@@ -8,11 +8,11 @@ namespace Slip.Web.Tests;
 public sealed class StartupReconcilerTests
 {
     [Fact]
-    public async Task RestartRequeuesQueuedRunsAndEvaluationsAndFailsThoseThisHostWasRunning()
+    public async Task RestartRequeuesQueuedRunsAndEvaluationsAndFailsThoseThisHostAbandonedButNotALiveSiblingProcesses()
     {
         var data = Directory.CreateTempSubdirectory("slip-restart-").FullName;
         var settings = new Dictionary<string, string?> { ["Slip:DataDirectory"] = data, ["Slip:Workers:ResumeInterrupted"] = "false" };
-        long queuedId, runningId, elsewhereId;
+        long queuedId, runningId, elsewhereId, siblingId;
         await using (var first = new SlipAppFactory(extra: settings))
         {
             _ = first.Server;
@@ -32,9 +32,13 @@ public sealed class StartupReconcilerTests
             var queued = Make("queued", RunStatus.Queued, null);
             var running = Make("running", RunStatus.Running, WorkerRegistry.ServerName("cpu") + ":1:abc");
             var elsewhere = Make("elsewhere", RunStatus.Running, "another-host/cuda:0:1:abc");
-            db.Runs.AddRange(queued, running, elsewhere);
+            // Another Slip process on this host, alive: it renewed its lease a moment ago.
+            var sibling = Make("sibling", RunStatus.Running, WorkerRegistry.ServerName("cuda:1") + ":2:def");
+            sibling.LeaseOwner = sibling.Worker;
+            sibling.LeaseExpiresAt = DateTime.UtcNow.AddSeconds(60);
+            db.Runs.AddRange(queued, running, elsewhere, sibling);
             await db.SaveChangesAsync();
-            (queuedId, runningId, elsewhereId) = (queued.Id, running.Id, elsewhere.Id);
+            (queuedId, runningId, elsewhereId, siblingId) = (queued.Id, running.Id, elsewhere.Id, sibling.Id);
             Evaluation Evaluate(RunStatus status, string? worker) => new() { RunId = running.Id, Dataset = "shapes-mini", Tasks = "linear_probe", Status = status, Worker = worker, JobId = "gone", CreatedAt = DateTime.UtcNow };
             db.Evaluations.AddRange(Evaluate(RunStatus.Queued, null), Evaluate(RunStatus.Running, WorkerRegistry.ServerName("cpu") + ":1:abc"), Evaluate(RunStatus.Running, "another-host/cuda:0:1:abc"));
             await db.SaveChangesAsync();
@@ -49,6 +53,7 @@ public sealed class StartupReconcilerTests
         Assert.Equal(RunStatus.Failed, runs[runningId].Status);
         Assert.Contains("restarted", runs[runningId].Error);
         Assert.Equal(RunStatus.Running, runs[elsewhereId].Status);
+        Assert.Equal(RunStatus.Running, runs[siblingId].Status);   // this host's, but its process is alive: left to its lease
 
         // Evaluations likewise: the queued one has a new job, the one this host ran failed with the reason, the other host's is left alone.
         var evaluations = await after.Evaluations.AsNoTracking().OrderBy(e => e.Id).ToListAsync();

@@ -81,6 +81,7 @@ internal static class EvalVerb
         {
             CliOptions.SetThreads(parsed, threads);
             var json = parsed.GetValue(events) || parsed.GetValue(progress) == "json";
+            StdinWatch.Start(cancel: null);   // an evaluator a worker started ends with that worker
             var human = !json && CliOptions.ShowsHuman(parsed, progress);
             var roots = CliOptions.Roots(parsed, dataRoots);
             var vocabulary = CliOptions.BpeVocabularyPath(parsed, bpeVocabulary);

@@ -53,19 +53,7 @@ internal static class TrainVerb
         void RequestCancel() => Interlocked.Exchange(ref cancelled, 1);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; RequestCancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; RequestCancel(); });
-        var stdinReader = new Thread(() =>
-        {
-            // End of input is not a cancel request: a headless run may have no stdin at all.
-            while (Console.In.ReadLine() is { } line)
-            {
-                if (line.Trim() == "cancel")
-                {
-                    RequestCancel();
-                }
-            }
-        })
-        { IsBackground = true, Name = "stdin-cancel" };
-        stdinReader.Start();
+        StdinWatch.Start(RequestCancel);
 
         void Emit(TrainerEvent e)
         {

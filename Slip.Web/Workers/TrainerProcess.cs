@@ -42,6 +42,7 @@ public sealed class TrainerProcess : IAsyncDisposable
 
         DotnetHost.Prepare(start);
         ScrubSecrets(start);
+        start.Environment[Slip.Training.Cli.StdinWatch.ExitWithParentVariable] = "1";   // the child ends when this host does (its stdin closes)
 
         // Always given, so a trainer started by the dashboard reads nothing outside the configured roots.
         start.ArgumentList.Add("--data-roots");

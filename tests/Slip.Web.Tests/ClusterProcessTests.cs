@@ -89,8 +89,11 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         var data = Directory.CreateTempSubdirectory("slip-cluster-").FullName;
         var shared = new Dictionary<string, string>
         {
-            ["Storage__Provider"] = "Postgres", ["ConnectionStrings__Slip"] = connection, ["Slip__DataDirectory"] = data,
-            ["Slip__Workers__HeartbeatTimeoutSeconds"] = "4", ["urls"] = "http://127.0.0.1:0",
+            ["Storage__Provider"] = "Postgres",
+            ["ConnectionStrings__Slip"] = connection,
+            ["Slip__DataDirectory"] = data,
+            ["Slip__Workers__HeartbeatTimeoutSeconds"] = "4",
+            ["urls"] = "http://127.0.0.1:0",
         };
         var worker = new Dictionary<string, string>(shared) { ["Slip__Role"] = "worker" };
         await using var dashboard = new SlipAppFactory(workers: false, extra: shared.ToDictionary(kv => kv.Key.Replace("__", ":", StringComparison.Ordinal), kv => (string?)kv.Value));

@@ -19,7 +19,7 @@ public sealed class CompareCurvesTests
             for (var i = 0; i < 50; i++)
             {
                 var config = SlipAppFactory.TinyRun() with { Objective = i % 2 == 0 ? Objective.Clip : Objective.Slip, Seed = i };
-                var run = new Run { Name = $"run {i}", Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Data.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, CreatedAt = DateTime.UtcNow };
+                var run = new Run { Name = i == 0 ? "<a href=\"https://example.org\">run 0</a>" : $"run {i}", Objective = config.ObjectiveLabel, Model = config.Model, Dataset = config.Data.Dataset, ConfigJson = config.ToJson(), Status = RunStatus.Succeeded, CreatedAt = DateTime.UtcNow };
                 db.Runs.Add(run);
                 await db.SaveChangesAsync();
                 ids.Add(run.Id);
@@ -39,11 +39,15 @@ public sealed class CompareCurvesTests
             Assert.True(clock.ElapsedMilliseconds < 2000, $"a zoom took {clock.ElapsedMilliseconds} ms");
             await Browser.ScreenshotAsync(page, "compare-curves-50");
 
+            // A run name with markup shows as typed: Plotly renders a subset of HTML in legends, so names are encoded.
+            Assert.Contains($"#{ids[0]} <a href=\"https://example.org\">run 0</a>", await page.EvaluateAsync<string[]>("() => Array.from(document.querySelectorAll('#compare-curves .legendtext')).map(e => e.textContent)"));
+            Assert.Equal(0, await page.EvaluateAsync<int>("() => document.querySelectorAll('#compare-curves .legendtext a').length"));
+
             // Grouped by objective: two lines with mean ± std bands (line + two band edges each).
             await page.Locator("[data-testid=curve-group]").ClickAsync();
             await page.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasTextString = "objective" }).ClickAsync();
             await page.WaitForFunctionAsync("() => document.getElementById('compare-curves')?.data?.length === 6");
-            var labels = await page.EvaluateAsync<string[]>("() => document.getElementById('compare-curves').data.filter(t => t.showlegend !== false).map(t => t.name)");
+            var labels = await page.EvaluateAsync<string[]>("() => Array.from(document.querySelectorAll('#compare-curves .legendtext')).map(e => e.textContent)");
             Assert.Equal(["objective = \"Clip\" (n=25)", "objective = \"Slip\" (n=25)"], labels);
             await Browser.ScreenshotAsync(page, "compare-curves-grouped");
         });

@@ -91,15 +91,15 @@ public sealed partial class CompareCurves
                 var line = overlay.Lines[i];
                 var colour = Palette[i % Palette.Length];
                 var xs = line.Steps.Select(s => (object)s).ToList();
-                data.Add(new Scatter { Name = line.Label, Mode = ModeFlag.Lines, X = xs, Y = line.Mean.Select(v => (object)v).ToList(), Line = new Line { Color = $"rgb({colour})", Width = 2 } });
+                data.Add(new Scatter { Name = PlotlyText.Of(line.Label), Mode = ModeFlag.Lines, X = xs, Y = line.Mean.Select(v => (object)v).ToList(), Line = new Line { Color = $"rgb({colour})", Width = 2 } });
                 if (line.Std.Any(s => s is not null))
                 {
-                    data.Add(new Scatter { Name = line.Label + " −std", Mode = ModeFlag.Lines, X = xs, Y = line.Mean.Zip(line.Std, (m, s) => (object)(m - (s ?? 0))).ToList(), Line = new Line { Width = 0, Color = $"rgba({colour}, 0)" }, ShowLegend = false, HoverInfo = HoverInfoFlag.Skip });
-                    data.Add(new Scatter { Name = line.Label + " +std", Mode = ModeFlag.Lines, X = xs, Y = line.Mean.Zip(line.Std, (m, s) => (object)(m + (s ?? 0))).ToList(), Line = new Line { Width = 0, Color = $"rgba({colour}, 0)" }, Fill = FillEnum.ToNextY, FillColor = $"rgba({colour}, 0.15)", ShowLegend = false, HoverInfo = HoverInfoFlag.Skip });
+                    data.Add(new Scatter { Name = PlotlyText.Of(line.Label + " −std"), Mode = ModeFlag.Lines, X = xs, Y = line.Mean.Zip(line.Std, (m, s) => (object)(m - (s ?? 0))).ToList(), Line = new Line { Width = 0, Color = $"rgba({colour}, 0)" }, ShowLegend = false, HoverInfo = HoverInfoFlag.Skip });
+                    data.Add(new Scatter { Name = PlotlyText.Of(line.Label + " +std"), Mode = ModeFlag.Lines, X = xs, Y = line.Mean.Zip(line.Std, (m, s) => (object)(m + (s ?? 0))).ToList(), Line = new Line { Width = 0, Color = $"rgba({colour}, 0)" }, Fill = FillEnum.ToNextY, FillColor = $"rgba({colour}, 0.15)", ShowLegend = false, HoverInfo = HoverInfoFlag.Skip });
                 }
             }
 
-            layout.Title = new Plotly.Blazor.LayoutLib.Title { Text = metric + (group is null ? "" : $" by {group}") };
+            layout.Title = new Plotly.Blazor.LayoutLib.Title { Text = PlotlyText.Of(metric + (group is null ? "" : $" by {group}")) };
             ChartTheme.Apply(layout, Dark);
             Navigation.NavigateTo($"/compare/curves?runs={string.Join(',', chosen)}&metric={Uri.EscapeDataString(metric)}" + (group is null ? "" : $"&group={Uri.EscapeDataString(group)}"), replace: true);
         }

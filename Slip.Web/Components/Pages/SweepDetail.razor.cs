@@ -81,18 +81,18 @@ public sealed partial class SweepDetail : IDisposable
         {
             data.Add(new Scatter
             {
-                Name = arms[i].Key,
+                Name = PlotlyText.Of(arms[i].Key),
                 Mode = ModeFlag.Markers,
                 X = arms[i].Select(r => SweepQuery.Number(r.Values.GetValueOrDefault(knob)) is { } x ? (object)x : SweepQuery.Display(r.Values.GetValueOrDefault(knob))).ToList(),
                 Y = arms[i].Select(r => (object)r.Selection!.Value).ToList(),
-                TextArray = arms[i].Select(r => $"{r.Name} (seed {r.Seed})").ToArray(),
+                TextArray = arms[i].Select(r => PlotlyText.Of($"{r.Name} (seed {r.Seed})")).ToArray(),
                 Marker = new Marker { Color = $"rgb({Palette[i % Palette.Length]})", Size = 9 },
             });
         }
 
         var numeric = view.Runs.All(r => SweepQuery.Number(r.Values.GetValueOrDefault(knob)) is not null);
-        layout.XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = knob }, Type = numeric ? Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Log : Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Category }];
-        layout.YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = view.SelectMetric } }];
+        layout.XAxis = [new Plotly.Blazor.LayoutLib.XAxis { Title = new Plotly.Blazor.LayoutLib.XAxisLib.Title { Text = PlotlyText.Of(knob) }, Type = numeric ? Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Log : Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Category }];
+        layout.YAxis = [new Plotly.Blazor.LayoutLib.YAxis { Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = PlotlyText.Of(view.SelectMetric) } }];
         ChartTheme.Apply(layout, Dark);
         await chart.React();
     }

@@ -12,6 +12,7 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         user.Property(u => u.Name).HasMaxLength(64);
         user.Property(u => u.PasswordHash).HasMaxLength(256);
         user.Property(u => u.Role).HasMaxLength(16);
+        user.Property(u => u.SecurityStamp).HasMaxLength(64).HasDefaultValue("");
         user.HasIndex(u => u.Name).IsUnique();
     }
 }

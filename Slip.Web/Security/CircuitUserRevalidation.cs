@@ -27,7 +27,7 @@ public sealed class CircuitUserRevalidation(ILoggerFactory loggers, UserStore us
         try
         {
             var user = await users.FindAsync(id, cancellationToken);
-            return user is not null && principal.IsInRole(user.Role);
+            return user is not null && principal.IsInRole(user.Role) && UserStore.HasCurrentStamp(principal, user);
         }
         catch (Exception ex) when (Hosting.StoreRetry.IsStoreFault(ex))
         {

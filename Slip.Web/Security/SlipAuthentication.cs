@@ -71,13 +71,16 @@ public static class SlipAuthentication
         return Task.CompletedTask;
     }
 
-    /// <summary>A cookie of a deleted user stops working, and one whose role changed takes the new role, on the next request.</summary>
+    /// <summary>
+    /// A cookie of a deleted user, or one signed in before the password changed, stops working, and one whose role
+    /// changed takes the new role, on the next request.
+    /// </summary>
     private static async Task RevalidateAsync(CookieValidatePrincipalContext context)
     {
         var id = context.Principal?.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value;
         var users = context.HttpContext.RequestServices.GetRequiredService<UserStore>();
         var user = long.TryParse(id, out var userId) ? await users.FindAsync(userId, context.HttpContext.RequestAborted) : null;
-        if (user is null)
+        if (user is null || !UserStore.HasCurrentStamp(context.Principal!, user))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);

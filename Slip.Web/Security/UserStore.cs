@@ -6,7 +6,12 @@ using Slip.Data;
 namespace Slip.Web.Security;
 
 /// <summary>A user as pages and the API show it (never the hash).</summary>
-public sealed record UserView(long Id, string Name, string Role, DateTime CreatedAt, DateTime? LastSignInAt);
+public sealed record UserView(long Id, string Name, string Role, DateTime CreatedAt, DateTime? LastSignInAt)
+{
+    /// <summary>Changes with the password: a session whose cookie carries another stamp has ended.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string SecurityStamp { get; init; } = "";
+}
 
 /// <summary>An API key as listed (never the key).</summary>
 public sealed record ApiKeyView(long Id, string Name, string Prefix, DateTime CreatedAt, DateTime? LastUsedAt);
@@ -60,12 +65,18 @@ public sealed class UserStore(IDbContextFactory<SlipDbContext> dbFactory, SignIn
         var normalized = NormalizeName(name);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var user = await db.Users.SingleOrDefaultAsync(u => u.Name == normalized, ct);
-        if (user is null || !PasswordHashing.Verify(password, user.PasswordHash))
+        var check = user is null ? PasswordCheck.Failed : PasswordHashing.Verify(password, user.PasswordHash);
+        if (check == PasswordCheck.Failed)
         {
             return null;
         }
 
-        user.LastSignInAt = DateTime.UtcNow;
+        if (check == PasswordCheck.SuccessRehashNeeded)
+        {
+            user!.PasswordHash = PasswordHashing.Hash(password);   // today's parameters, now that the password is known
+        }
+
+        user!.LastSignInAt = DateTime.UtcNow;
         await db.SaveChangesAsync(ct);
         return View(user);
     }
@@ -73,7 +84,7 @@ public sealed class UserStore(IDbContextFactory<SlipDbContext> dbFactory, SignIn
     public async Task<UserView?> FindAsync(long id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => new UserView(u.Id, u.Name, u.Role, u.CreatedAt, u.LastSignInAt)).SingleOrDefaultAsync(ct);
+        return await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => new UserView(u.Id, u.Name, u.Role, u.CreatedAt, u.LastSignInAt) { SecurityStamp = u.SecurityStamp }).SingleOrDefaultAsync(ct);
     }
 
     public async Task<List<UserView>> ListAsync(CancellationToken ct = default)
@@ -107,7 +118,10 @@ public sealed class UserStore(IDbContextFactory<SlipDbContext> dbFactory, SignIn
         return null;
     }
 
-    /// <summary>Sets a new password; the account's paused sign-ins (too many wrong passwords) may start again at once.</summary>
+    /// <summary>
+    /// Sets a new password and ends every session of the account (its security stamp changes); the account's paused
+    /// sign-ins (too many wrong passwords) may start again at once.
+    /// </summary>
     public async Task<string?> SetPasswordAsync(long id, string password, CancellationToken ct = default)
     {
         if (PasswordProblem(password) is { } problem)
@@ -116,7 +130,10 @@ public sealed class UserStore(IDbContextFactory<SlipDbContext> dbFactory, SignIn
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var updated = await db.Users.Where(u => u.Id == id).ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, PasswordHashing.Hash(password)), ct);
+        // A new stamp: every session signed in with the old password ends at its next request (SlipAuthentication).
+        var updated = await db.Users.Where(u => u.Id == id).ExecuteUpdateAsync(s => s
+            .SetProperty(u => u.PasswordHash, PasswordHashing.Hash(password))
+            .SetProperty(u => u.SecurityStamp, Guid.NewGuid().ToString("N")), ct);
         if (updated != 1)
         {
             return "That user no longer exists.";
@@ -203,9 +220,15 @@ public sealed class UserStore(IDbContextFactory<SlipDbContext> dbFactory, SignIn
     }
 
     /// <summary>The claims Slip signs a user in with: id, name and role.</summary>
+    /// <summary>The claim a sign-in cookie carries the user's security stamp in.</summary>
+    public const string StampClaim = "slip:stamp";
+
     public static ClaimsPrincipal Principal(UserView user, string scheme) => new(new ClaimsIdentity(
-        [new Claim(ClaimTypes.NameIdentifier, user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role)],
+        [new Claim(ClaimTypes.NameIdentifier, user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role), new Claim(StampClaim, user.SecurityStamp)],
         scheme, ClaimTypes.Name, ClaimTypes.Role));
+
+    /// <summary>Whether a session's principal was signed in with the user's current password (a cookie from before stamps counts as the empty stamp).</summary>
+    public static bool HasCurrentStamp(ClaimsPrincipal principal, UserView user) => (principal.FindFirst(StampClaim)?.Value ?? "") == user.SecurityStamp;
 
     public static string NormalizeName(string? name) => (name ?? "").Trim().ToLowerInvariant();
 
@@ -219,5 +242,5 @@ public sealed class UserStore(IDbContextFactory<SlipDbContext> dbFactory, SignIn
 
     private static string HashKey(string key) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
 
-    private static UserView View(User u) => new(u.Id, u.Name, u.Role, u.CreatedAt, u.LastSignInAt);
+    private static UserView View(User u) => new(u.Id, u.Name, u.Role, u.CreatedAt, u.LastSignInAt) { SecurityStamp = u.SecurityStamp };
 }

@@ -91,4 +91,39 @@ public sealed class SignInTests
             await page.WaitForURLAsync(url => url.Contains("/account/login", StringComparison.Ordinal), new() { Timeout = 30_000 });
         });
     }
+
+    [Fact]
+    public async Task ANewPasswordOnTheAccountPageSignsEverySessionOutAndGuessingThereIsThrottled()
+    {
+        await using var live = await LiveApp.StartAsync();
+        await live.RunAsync("change-password", async page =>
+        {
+            async Task ChangeAsync(string current, string replacement)
+            {
+                await page.Locator("input[data-testid=password-current]").FillAsync(current);
+                await page.Locator("input[data-testid=password-new]").FillAsync(replacement);
+                await page.Locator("input[data-testid=password-new]").PressAsync("Tab");
+                await page.Locator("[data-testid=password-change]").ClickAsync();
+            }
+
+            await page.GotoAsync("/account");
+            await ChangeAsync("not the password", "a-brand-new-password");
+            await page.GetByText("The current password is wrong.").WaitForAsync();
+            await ChangeAsync(Slip.Web.Tests.SlipAppFactory.AdminPassword, "a-brand-new-password");
+            await page.Locator("[data-testid=password-changed]").WaitForAsync();   // this session ended too: sign in again
+            await page.GotoAsync("/runs");
+            await page.WaitForURLAsync(url => url.Contains("/account/login", StringComparison.Ordinal));
+            await LiveApp.SignInAsync(page, Slip.Web.Tests.SlipAppFactory.AdminName, "a-brand-new-password");
+
+            await page.GotoAsync("/account");
+            for (var i = 0; i < SignInThrottle.PerAccount; i++)
+            {
+                await ChangeAsync($"guess {i}", "another-new-password");
+                await page.GetByText("The current password is wrong.").WaitForAsync();
+            }
+
+            await ChangeAsync("a-brand-new-password", "another-new-password");
+            await page.GetByText("Too many wrong passwords. Try again in 15 minutes.").WaitForAsync();
+        });
+    }
 }

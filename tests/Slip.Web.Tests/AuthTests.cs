@@ -158,6 +158,55 @@ public sealed partial class AuthTests
     }
 
     [Fact]
+    public async Task ANewPasswordEndsEverySessionSignedInWithTheOldOne()
+    {
+        await using var app = new SlipAppFactory();
+        using var laptop = app.AnonymousClient();
+        var token = await FormTokenAsync(laptop, "/account/login");
+        Assert.Equal(HttpStatusCode.Redirect, (await laptop.PostAsync("/account/login", Form(("_handler", "login"), ("__RequestVerificationToken", token), ("Input.Name", "admin"), ("Input.Password", SlipAppFactory.AdminPassword)))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await laptop.GetAsync("/api/runs")).StatusCode);
+        var users = app.Get<UserStore>();
+        var admin = (await users.ListAsync()).Single(u => u.Name == "admin");
+
+        Assert.Null(await users.SetPasswordAsync(admin.Id, "a-brand-new-password"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await laptop.GetAsync("/api/runs")).StatusCode);   // the old session has ended
+        Assert.NotNull(await users.VerifyAsync("admin", "a-brand-new-password"));
+    }
+
+    [Fact]
+    public async Task PasswordsHashedByEarlierSlipsOrWithFewerIterationsStillSignInAndAreRehashedToday()
+    {
+        await using var app = new SlipAppFactory();
+        _ = app.Server;
+        var salt = new byte[16];
+        var legacy = string.Join('$', "pbkdf2-sha256", "100000", Convert.ToBase64String(salt),
+            Convert.ToBase64String(System.Security.Cryptography.Rfc2898DeriveBytes.Pbkdf2("an-old-password", salt, 100_000, System.Security.Cryptography.HashAlgorithmName.SHA256, 32)));
+        var weaker = new Microsoft.AspNetCore.Identity.PasswordHasher<Slip.Data.User>().HashPassword(null!, "a-weaker-hash");   // Identity's default 100,000 iterations
+        await using (var db = await app.DbAsync())
+        {
+            db.Users.AddRange(
+                new Slip.Data.User { Name = "old", PasswordHash = legacy, Role = Roles.Viewer, CreatedAt = DateTime.UtcNow },
+                new Slip.Data.User { Name = "weaker", PasswordHash = weaker, Role = Roles.Viewer, CreatedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+
+        Assert.Equal(PasswordCheck.SuccessRehashNeeded, PasswordHashing.Verify("an-old-password", legacy));
+        Assert.Equal(PasswordCheck.Failed, PasswordHashing.Verify("a-wrong-password", legacy));
+        Assert.Equal(PasswordCheck.SuccessRehashNeeded, PasswordHashing.Verify("a-weaker-hash", weaker));
+        var users = app.Get<UserStore>();
+        Assert.Null(await users.VerifyAsync("old", "a-wrong-password"));
+        Assert.NotNull(await users.VerifyAsync("old", "an-old-password"));
+        Assert.NotNull(await users.VerifyAsync("weaker", "a-weaker-hash"));
+
+        await using var after = await app.DbAsync();
+        foreach (var user in await after.Users.Where(u => u.Name == "old" || u.Name == "weaker").ToListAsync())
+        {
+            Assert.Equal(PasswordCheck.Success, PasswordHashing.Verify(user.Name == "old" ? "an-old-password" : "a-weaker-hash", user.PasswordHash));   // re-hashed at today's parameters
+        }
+    }
+
+    [Fact]
     public async Task FiveWrongPasswordsPauseThatAccountFromThatAddressForFifteenMinutesAndTwentyPauseTheAddress()
     {
         var clock = new ManualClock();

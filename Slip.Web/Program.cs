@@ -21,6 +21,7 @@ if (args.FirstOrDefault() == MetricsBench.Verb)
     return await MetricsBench.RunAsync(app.Services, args);
 }
 
+app.UseForwardedHeaders();   // first: everything after sees the client behind a configured proxy (Slip:Proxy)
 app.MapSlipHealthChecks();
 if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SlipOptions>>().Value.IsWorkerOnly)
 {
@@ -37,6 +38,7 @@ app.UseStatusCodePages();
 app.UseStoreOutageAnswer();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.UseAntiforgery();
 app.MapStaticAssets().AllowAnonymous();
 app.MapSlipApi();

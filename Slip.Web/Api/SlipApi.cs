@@ -12,6 +12,7 @@ public static class SlipApi
     public static IEndpointRouteBuilder MapSlipApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api");
+        api.RequireRateLimiting(Security.RequestLimits.ApiPolicy);
         api.MapRunApi();
         api.MapRunTableApi();
         api.MapAttemptApi();

@@ -47,6 +47,12 @@ public sealed class SlipOptions
 
     public AuthOptions Auth { get; set; } = new();
 
+    /// <summary>Request limits (section Slip:Limits).</summary>
+    public RequestLimitOptions Limits { get; set; } = new();
+
+    /// <summary>The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (section Slip:Proxy).</summary>
+    public ProxyOptions Proxy { get; set; } = new();
+
     public string ResolvedDataDirectory => Path.GetFullPath(string.IsNullOrWhiteSpace(DataDirectory)
         ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "slip")
         : DataDirectory);
@@ -99,4 +105,28 @@ public sealed class AuthOptions
     /// <summary>How often an open page checks that its user still exists with the same role (a deleted user is signed
     /// out, a changed role applies, within this many seconds).</summary>
     public int CircuitRevalidationSeconds { get; set; } = 60;
+}
+
+/// <summary>How many requests a minute ASP.NET Core's rate limiter lets through (section Slip:Limits); beyond, 429 with Retry-After.</summary>
+public sealed class RequestLimitOptions
+{
+    /// <summary>API requests a minute per signed-in user (or per client address before signing in).</summary>
+    public int ApiPerMinute { get; set; } = 1200;
+
+    /// <summary>Sign-in and setup form posts a minute per client address (wrong passwords are also paused per account: SignInThrottle).</summary>
+    public int SignInPerMinute { get; set; } = 30;
+}
+
+/// <summary>
+/// The reverse proxies in front of the dashboard (section Slip:Proxy): only from these addresses or networks are the
+/// forwarded client address and scheme believed, so throttles see the real client and cookies are Secure behind TLS.
+/// Loopback is always trusted.
+/// </summary>
+public sealed class ProxyOptions
+{
+    /// <summary>Proxy addresses, e.g. 10.0.0.2.</summary>
+    public List<string> KnownProxies { get; set; } = [];
+
+    /// <summary>Proxy networks in CIDR notation, e.g. 172.18.0.0/16 (a Docker network).</summary>
+    public List<string> KnownNetworks { get; set; } = [];
 }

@@ -104,6 +104,7 @@ public static class SlipServiceCollectionExtensions
             .SetApplicationName("Slip")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(slip.ResolvedDataDirectory, "keys")));
         services.AddSlipAuthentication();
+        services.AddSlipRequestLimits(slip);
 
         // Serve package assets (MudBlazor, Plotly, the Blazor script) from the build output in every environment, not only
         // Development: `dotnet run` has no launch profile here. A published app has no manifest and this does nothing.

@@ -59,6 +59,57 @@ public sealed partial class AuthTests
     }
 
     [Fact]
+    public async Task TheApiIsLimitedPerUserAndSignInPerClientAsTheConfiguredProxyForwardsIt()
+    {
+        await using var app = new SlipAppFactory(
+            extra: new Dictionary<string, string?> { ["Slip:Limits:ApiPerMinute"] = "3", ["Slip:Limits:SignInPerMinute"] = "1", ["Slip:Proxy:KnownProxies:0"] = "10.0.0.2" },
+            services: s => s.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(new FromProxy()));
+        using var admin = app.CreateClient();
+        using var viewer = app.CreateClient();
+        viewer.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", app.ApiKeyFor(Roles.Viewer));
+
+        var answers = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            answers.Add((await admin.GetAsync("/api/runs")).StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], answers);
+        var limited = await admin.GetAsync("/api/runs");
+        Assert.InRange(limited.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 60);
+        Assert.Contains("Too many requests from this user", await limited.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/api/runs")).StatusCode);   // another user has a limit of their own
+
+        // Sign-in posts, per client as the proxy (10.0.0.2) forwards it: one client's posts do not use up another's.
+        using var browser = app.AnonymousClient();
+        var token = await FormTokenAsync(browser, "/account/login");
+        Task<HttpResponseMessage> SignInFromAsync(string client)
+        {
+            var post = new HttpRequestMessage(HttpMethod.Post, "/account/login") { Content = Form(("_handler", "login"), ("__RequestVerificationToken", token), ("Input.Name", "admin"), ("Input.Password", "a wrong guess")) };
+            post.Headers.Add("X-Forwarded-For", client);
+            return browser.SendAsync(post);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await SignInFromAsync("203.0.113.7")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SignInFromAsync("198.51.100.4")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInFromAsync("203.0.113.7")).StatusCode);
+    }
+
+    /// <summary>Every request arrives from 10.0.0.2, the reverse proxy (the test server has no connection address of its own).</summary>
+    private sealed class FromProxy : Microsoft.AspNetCore.Hosting.IStartupFilter
+    {
+        public Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> Configure(Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> next) => app =>
+        {
+            app.Use(call => context =>
+            {
+                context.Connection.RemoteIpAddress = IPAddress.Parse("10.0.0.2");
+                return call(context);
+            });
+            next(app);
+        };
+    }
+
+    [Fact]
     public async Task NothingButHealthAndAssetsIsOpenWithoutSigningIn()
     {
         await using var app = new SlipAppFactory();

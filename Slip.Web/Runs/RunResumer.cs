@@ -16,7 +16,8 @@ public sealed record ResumeResult(int? Attempt, string? Problem, bool NotFound =
 /// <summary>
 /// Continues a failed or cancelled run with the same run id as a new attempt from its last saved state (the resume
 /// state written with each checkpoint; a run with none starts again from step 0). Before anything changes it checks
-/// that state and the last checkpoint against their sha256; then it moves the points the lost attempt logged after
+/// that state and the last checkpoint against their sha256; then it records the checkpoint files the lost attempt
+/// wrote but did not record (<see cref="CheckpointRecords.RecordOrphansAsync"/>), moves the points it logged after
 /// that step aside (kept as superseded, rebuilt summaries count nothing twice) and queues the run.
 /// </summary>
 public sealed class RunResumer(
@@ -69,6 +70,7 @@ public sealed class RunResumer(
         }
 
         var fromStep = ResumeState.StepOf(directory) ?? 0;
+        await CheckpointRecords.RecordOrphansAsync(db, runId, directory, fromStep, run.TotalSteps, RunConfig.FromJson(run.ConfigJson), logger);
         var reopened = await db.Runs
             .Where(r => r.Id == runId && (r.Status == RunStatus.Failed || r.Status == RunStatus.Cancelled))
             .ExecuteUpdateAsync(s => s

@@ -155,29 +155,10 @@ public sealed class TrainingJob(
             return;
         }
 
-        var sha = Checkpoints.Sha256Of(path);
+        var sha = await CheckpointRecords.RecordAsync(db, runId, path, (int)Math.Round(e.Epoch), e.Step, config, logger);
         if (!string.Equals(sha, e.Sha256, StringComparison.OrdinalIgnoreCase))
         {
             logger.LogWarning("Run {RunId}: checkpoint {Path} hash {Actual} differs from the trainer's {Reported}", runId, path, sha, e.Sha256);
-        }
-
-        var epoch = (int)Math.Round(e.Epoch);
-        // A resumed attempt that writes an epoch again (its file was rewritten) replaces the record.
-        await db.Checkpoints.Where(c => c.RunId == runId && c.Epoch == epoch).ExecuteDeleteAsync();
-        db.Checkpoints.Add(new Checkpoint
-        {
-            RunId = runId,
-            Epoch = epoch,
-            Step = e.Step,
-            FilePath = path,
-            Bytes = new FileInfo(path).Length,
-            Sha256 = sha,
-            CreatedAt = DateTime.UtcNow,
-        });
-        await db.SaveChangesAsync();
-        if (await CheckpointRetention.ApplyAsync(db, runId, config, logger) is { Count: > 0 } deleted)
-        {
-            logger.LogInformation("Run {RunId}: retention deleted the checkpoints of epochs {Epochs}.", runId, string.Join(", ", deleted));
         }
     }
 

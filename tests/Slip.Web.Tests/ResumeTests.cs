@@ -161,6 +161,30 @@ public sealed class ResumeTests
     }
 
     [Fact]
+    public async Task ACheckpointWrittenButNeverRecordedIsRecordedWhenTheRunResumes()
+    {
+        await using var app = new SlipAppFactory();
+        _ = app.Server;
+        var runId = await LaunchAsync(app);
+        await app.Get<TrainingJob>().RunAsync(runId, null, CancellationToken.None);
+        Checkpoint lost;
+        await using (var db = await app.DbAsync())
+        {
+            // The host died after the trainer wrote epoch 1's file, before the worker recorded it.
+            lost = await db.Checkpoints.AsNoTracking().SingleAsync(c => c.RunId == runId && c.Epoch == 1);
+            await db.Checkpoints.Where(c => c.Id == lost.Id).ExecuteDeleteAsync();
+            await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RunStatus.Failed));
+        }
+
+        Assert.True((await app.Get<RunResumer>().ResumeAsync(runId)).Succeeded);
+
+        await using var after = await app.DbAsync();
+        var found = await after.Checkpoints.AsNoTracking().SingleAsync(c => c.RunId == runId && c.Epoch == 1);
+        Assert.Equal((lost.FilePath, lost.Step, lost.Bytes, lost.Sha256), (found.FilePath, found.Step, found.Bytes, found.Sha256));
+        Assert.Contains(app.Logs, l => l.Contains("written by an attempt that ended before recording them", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ResumeRefusesACorruptedSavedStateOrCheckpointAndSaysWhy()
     {
         await using var app = new SlipAppFactory();

@@ -4,6 +4,7 @@ using Hangfire.InMemory;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 using Slip.Data;
 using Slip.Web.Evaluations;
@@ -68,6 +69,7 @@ public static class SlipServiceCollectionExtensions
             services.AddHostedService(sp => sp.GetRequiredService<PostgresUpdateRelay>());
         }
 
+        services.TryAddSingleton(TimeProvider.System);   // this host's clock (leases use the database's: StoreClock)
         services.AddSingleton<ActiveTrainers>();
         services.AddSingleton(new WorkerRegistry(slip.Workers.EffectiveDevices));
         services.AddSingleton<RunLauncher>();

@@ -21,6 +21,7 @@ public sealed class ChildProcessSupervisor(
     ActiveTrainers active,
     IOptions<SlipOptions> options,
     IHostApplicationLifetime lifetime,
+    TimeProvider clock,
     ILogger<ChildProcessSupervisor> logger)
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(1);
@@ -74,7 +75,7 @@ public sealed class ChildProcessSupervisor(
         await StoreRetry.RunAsync(async () =>
         {
             await using var db = await dbFactory.CreateDbContextAsync();
-            var now = DateTime.UtcNow;
+            var now = await StoreClock.NowAsync(db, clock);
             claimed = await work.ClaimAsync(db, new LeaseClaim(worker, now, now + options.Value.Workers.HeartbeatTimeout));
         }, logger, $"{work.Name}'s claim", shutdown);
         if (claimed)
@@ -103,7 +104,7 @@ public sealed class ChildProcessSupervisor(
         where TRow : class, ILeasedWork
     {
         using var stopBeating = new CancellationTokenSource();
-        var lease = new LeaseHeartbeat<TRow>(dbFactory, work.Id, work.Name, worker, options.Value.Workers, logger);
+        var lease = new LeaseHeartbeat<TRow>(dbFactory, work.Id, work.Name, worker, options.Value.Workers, clock, logger);
         TrainerProcess? child = null;
         var heartbeat = lease.BeatAsync(() => Volatile.Read(ref child)?.Kill(), stopBeating.Token);
         SupervisedOutcome outcome;

@@ -14,7 +14,7 @@ namespace Slip.Web.Workers;
 /// row (the other hosts' <see cref="LeaseMonitor"/> looks once per interval), so a worker cut off from the database
 /// never trains beside the one that resumed its run.
 /// </summary>
-public sealed class LeaseHeartbeat<TRow>(IDbContextFactory<SlipDbContext> dbFactory, long id, string name, string worker, WorkerOptions workers, ILogger logger)
+public sealed class LeaseHeartbeat<TRow>(IDbContextFactory<SlipDbContext> dbFactory, long id, string name, string worker, WorkerOptions workers, TimeProvider clock, ILogger logger)
     where TRow : class, ILeasedWork
 {
     private volatile bool lost;
@@ -85,7 +85,7 @@ public sealed class LeaseHeartbeat<TRow>(IDbContextFactory<SlipDbContext> dbFact
     private async Task<bool> RenewAsync(CancellationToken stop)
     {
         await using var db = await dbFactory.CreateDbContextAsync(stop);
-        var expires = DateTime.UtcNow + workers.HeartbeatTimeout;
+        var expires = await StoreClock.NowAsync(db, clock, stop) + workers.HeartbeatTimeout;
         return await db.Set<TRow>()
             .Where(r => r.Id == id && r.Status == RunStatus.Running && r.LeaseOwner == worker)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseExpiresAt, expires), stop) == 1;

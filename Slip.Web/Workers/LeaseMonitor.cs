@@ -24,6 +24,7 @@ public sealed class LeaseMonitor(
     RunResumer resumer,
     RunEventHub hub,
     IOptions<SlipOptions> options,
+    TimeProvider clock,
     ILogger<LeaseMonitor> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -81,7 +82,7 @@ public sealed class LeaseMonitor(
         where TRow : class, ILeasedWork
     {
         var timeout = options.Value.Workers.HeartbeatTimeout;
-        var now = DateTime.UtcNow;
+        var now = await StoreClock.NowAsync(db, clock, cancellationToken);
         var expired = await db.Set<TRow>().AsNoTracking()
             .Where(r => r.Status == RunStatus.Running && r.LeaseExpiresAt != null && r.LeaseExpiresAt < now)
             .Select(r => new { r.Id, r.Worker, r.LeaseExpiresAt })

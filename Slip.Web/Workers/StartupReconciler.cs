@@ -20,6 +20,9 @@ public sealed class StartupReconciler(
     IServiceProvider services,
     ILogger<StartupReconciler> logger) : IHostedService
 {
+    /// <summary>The store's time at start-up: leases are written by its clock (<see cref="StoreClock"/>).</summary>
+    private DateTime now;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // Migrate first: it creates a missing PostgreSQL database, which Hangfire's storage needs to exist.
@@ -28,6 +31,7 @@ public sealed class StartupReconciler(
         var launcher = services.GetRequiredService<RunLauncher>();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
 
+        now = await StoreClock.NowAsync(db, services.GetRequiredService<TimeProvider>(), cancellationToken);
         var interrupted = await db.Runs.Where(r => r.Status == RunStatus.Running).ToListAsync(cancellationToken);
         var resumer = services.GetRequiredService<RunResumer>();
         foreach (var run in interrupted.Where(r => Abandoned(r.Worker, r.LeaseExpiresAt)))
@@ -96,8 +100,8 @@ public sealed class StartupReconciler(
 
     /// <summary>
     /// Whether work this host's worker was running has been abandoned: its lease was last renewed more than an interval
-    /// and a half ago (a live process renews it every interval; the expiry was written by this host's own clock, so the
-    /// comparison is sound), or it never had one. Another Slip process on this host (a second worker, or a dashboard)
+    /// and a half ago (a live process renews it every interval; expiries are written by the store's clock, read here
+    /// too), or it never had one. Another Slip process on this host (a second worker, or a dashboard)
     /// that is alive keeps its work; one that died a moment ago is left to its lease's expiry (<see cref="LeaseMonitor"/>).
     /// </summary>
     private bool Abandoned(string? worker, DateTime? leaseExpiresAt)
@@ -108,7 +112,7 @@ public sealed class StartupReconciler(
         }
 
         var workers = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Slip.Web.Hosting.SlipOptions>>().Value.Workers;
-        return leaseExpiresAt is null || leaseExpiresAt < DateTime.UtcNow + workers.HeartbeatTimeout - (1.5 * workers.HeartbeatInterval);
+        return leaseExpiresAt is null || leaseExpiresAt < now + workers.HeartbeatTimeout - (1.5 * workers.HeartbeatInterval);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Slip.Data;
 using Slip.Training;
@@ -280,6 +281,39 @@ public sealed class PostgresAppTests(Xunit.Abstractions.ITestOutputHelper output
         await using var db = await dashboard.DbAsync();
         Assert.Equal(1, await db.RunAttempts.CountAsync(a => a.RunId == id));
         Assert.Equal(32, await db.MetricPoints.CountAsync(p => p.RunId == id && p.Name == "loss"));
+    }
+
+    [Fact]
+    public async Task AHostWhoseClockRunsAheadDoesNotTakeALiveWorkersRun()
+    {
+        // Leases are read and written by PostgreSQL's clock: a dashboard whose clock is 10 minutes fast sees the
+        // worker's lease as live, where by its own clock the lease would have expired long ago.
+        var connection = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
+        var data = Directory.CreateTempSubdirectory("slip-skew-").FullName;
+        var shared = new Dictionary<string, string?> { ["Storage:Provider"] = "Postgres", ["ConnectionStrings:Slip"] = connection, ["Slip:DataDirectory"] = data, ["Slip:Workers:HeartbeatTimeoutSeconds"] = "4" };
+        await using var worker = new SlipAppFactory(workers: true, extra: new Dictionary<string, string?>(shared) { ["Slip:Role"] = "worker" });
+        _ = worker.Server;
+        await using var dashboard = new SlipAppFactory(workers: false, extra: shared, services: s => s.AddSingleton<TimeProvider>(new Skewed(TimeSpan.FromMinutes(10))));
+        var id = (await dashboard.Get<RunLauncher>().LaunchAsync("skewed", SlipAppFactory.TinyRun(epochs: 8))).RunId!.Value;
+        await dashboard.WaitForRunAsync(id, r => r.Status == RunStatus.Running && r.Step >= 2, TimeSpan.FromSeconds(90));
+
+        var taken = new List<Slip.Web.Workers.LostLease>();
+        for (var i = 0; i < 3; i++)
+        {
+            taken.AddRange(await dashboard.Get<Slip.Web.Workers.LeaseMonitor>().SweepAsync());
+            await Task.Delay(500);
+        }
+
+        Assert.Empty(taken);
+        var run = await dashboard.WaitForRunAsync(id, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, TimeSpan.FromSeconds(120));
+        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
+        Assert.Equal(1, run.Attempt);
+    }
+
+    /// <summary>This host's clock, running <paramref name="ahead"/> of everyone else's.</summary>
+    private sealed class Skewed(TimeSpan ahead) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + ahead;
     }
 
     [Fact]

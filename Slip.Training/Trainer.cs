@@ -38,6 +38,7 @@ public sealed partial class Trainer(
     {
         try
         {
+            using var exclusive = LockOutput();
             using var run = Build();
             Resume(run);
             Emit(run, TrainerEvent.Started);
@@ -61,6 +62,25 @@ public sealed partial class Trainer(
         {
             emit(failure.Event);
             return TrainingOutcome.Failed;
+        }
+    }
+
+    /// <summary>
+    /// The output folder's lock, held for the whole run: a second trainer on the same folder (a worker cut off from the
+    /// database that trained on, an orphan) fails at once instead of mixing its checkpoints and resume state with this
+    /// one's. An advisory lock (flock) on <c>.trainer.lock</c>, released by the kernel however the process ends.
+    /// </summary>
+    private FileStream LockOutput()
+    {
+        Directory.CreateDirectory(output);
+        var file = Path.Combine(output, ".trainer.lock");
+        try
+        {
+            return new FileStream(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new TrainingFailure($"Another trainer is writing to '{output}' (it holds {file}); this one stops, so two never write one run's checkpoints.");
         }
     }
 

@@ -35,11 +35,15 @@ public static class StoreRetry
             {
                 await operation();
             }
-            catch (Exception ex) when (IsStoreFault(ex) && failures++ == 0)
+            catch (Exception ex) when (IsStoreFault(ex))
             {
-                since = DateTime.UtcNow;
-                logger.LogWarning("The store is unreachable ({Reason}); {What} is kept in memory and retried with backoff.", ex.GetBaseException().Message, what);
-                throw;
+                if (failures++ == 0)
+                {
+                    since = DateTime.UtcNow;
+                    logger.LogWarning("The store is unreachable ({Reason}); {What} is kept in memory and retried with backoff.", ex.GetBaseException().Message, what);
+                }
+
+                throw;   // Polly decides whether and when to try again
             }
         }, cancellationToken);
         if (failures > 0)

@@ -40,62 +40,41 @@ public static class SweepEndpoints
 
     private static async Task<IResult> LaunchAsync(JsonElement? body, SweepLauncher launcher, CancellationToken ct)
     {
-        SweepDefinition sweep;
-        try
-        {
-            sweep = body is { ValueKind: JsonValueKind.Object } json
+        if (Read("sweep", () => body is { ValueKind: JsonValueKind.Object } json
                 ? SweepDefinition.FromJson(json.GetRawText())
-                : throw new FormatException("Send a sweep: {\"name\", \"base\": {config}, \"grid\": {key: [values]}, \"seeds\": [...]}.");
-        }
-        catch (FormatException ex)
+                : throw new FormatException("Send a sweep: {\"name\", \"base\": {config}, \"grid\": {key: [values]}, \"seeds\": [...]}."), out var sweep) is { } refused)
         {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["sweep"] = [ex.Message] });
+            return refused;
         }
 
-        var result = await launcher.LaunchAsync(sweep, ct);
-        return result.SweepId is { } id ? Results.Created($"/api/sweeps/{id}", new { Id = id }) : ApiResults.Invalid(result.Errors);
+        return Created(await launcher.LaunchAsync(sweep!, ct));
     }
 
     /// <summary><c>{"sweep": {definition}, "source": "host:folder"}</c>: creates an imported sweep (nothing is queued) and answers 201 with its id.</summary>
     private static async Task<IResult> ImportAsync(JsonElement? body, SweepImporter importer, CancellationToken ct)
     {
-        SweepDefinition sweep;
-        string source;
-        try
+        if (Read("sweep", () => body is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("sweep", out var definition) && definition.ValueKind == JsonValueKind.Object
+                ? SweepDefinition.FromJson(definition.GetRawText())
+                : throw new FormatException("Send {\"sweep\": {the sweep as it was run}, \"source\": \"host:folder\"}."), out var sweep) is { } refused)
         {
-            if (body is not { ValueKind: JsonValueKind.Object } json || !json.TryGetProperty("sweep", out var definition) || definition.ValueKind != JsonValueKind.Object)
-            {
-                throw new FormatException("Send {\"sweep\": {the sweep as it was run}, \"source\": \"host:folder\"}.");
-            }
-
-            sweep = SweepDefinition.FromJson(definition.GetRawText());
-            source = json.TryGetProperty("source", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()! : "";
-        }
-        catch (FormatException ex)
-        {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["sweep"] = [ex.Message] });
+            return refused;
         }
 
-        var result = await importer.CreateAsync(sweep, source, ct);
-        return result.SweepId is { } id ? Results.Created($"/api/sweeps/{id}", new { Id = id }) : ApiResults.Invalid(result.Errors);
+        var source = body!.Value.TryGetProperty("source", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString()! : "";
+        return Created(await importer.CreateAsync(sweep!, source, ct));
     }
 
     /// <summary>One finished run of an imported sweep (<see cref="SweepRunImport"/>): 201, 400 with the problems, 404, or 409 when the sweep has it already.</summary>
     private static async Task<IResult> ImportRunAsync(long id, JsonElement? body, SweepImporter importer, CancellationToken ct)
     {
-        SweepRunImport run;
-        try
-        {
-            run = body is { ValueKind: JsonValueKind.Object } json
+        if (Read("run", () => body is { ValueKind: JsonValueKind.Object } json
                 ? SweepRunImport.FromJson(json.GetRawText())
-                : throw new FormatException("Send a run: {\"index\", \"config\", \"outcome\", \"events\"}.");
-        }
-        catch (FormatException ex)
+                : throw new FormatException("Send a run: {\"index\", \"config\", \"outcome\", \"events\"}."), out var run) is { } refused)
         {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["run"] = [ex.Message] });
+            return refused;
         }
 
-        var result = await importer.AddRunAsync(id, run, ct);
+        var result = await importer.AddRunAsync(id, run!, ct);
         return result switch
         {
             { RunId: { } runId } => Results.Created($"/api/runs/{runId}", new { Id = runId }),
@@ -104,6 +83,26 @@ public static class SweepEndpoints
             _ => ApiResults.Invalid(result.Errors),
         };
     }
+
+    /// <summary>A request body read by <paramref name="read"/>; null, or a 400 under <paramref name="field"/> with the reason it cannot be read.</summary>
+    private static IResult? Read<T>(string field, Func<T> read, out T? value)
+        where T : class
+    {
+        try
+        {
+            value = read();
+            return null;
+        }
+        catch (FormatException ex)
+        {
+            value = null;
+            return Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [ex.Message] });
+        }
+    }
+
+    /// <summary>201 with the sweep's id, or 400 with each problem under its field.</summary>
+    private static IResult Created(SweepLaunchResult result) =>
+        result.SweepId is { } id ? Results.Created($"/api/sweeps/{id}", new { Id = id }) : ApiResults.Invalid(result.Errors);
 
     private static async Task<IResult> CancelAsync(long id, SweepLauncher launcher, CancellationToken ct) =>
         await launcher.CancelAsync(id, ct) is { } cancelled

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using Slip.Data;
 using Slip.Web.Runs;
 
@@ -12,26 +11,8 @@ namespace Slip.Web.Tests;
 /// from the processes themselves (/proc), not from the database.
 /// </summary>
 [Collection("hosts")]
-public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper output) : ThrowawayDatabase("slip_cluster")
 {
-    private readonly string database = $"slip_cluster_{Guid.NewGuid():N}";
-    private string admin = "";
-
-    public Task InitializeAsync()
-    {
-        admin = Environment.GetEnvironmentVariable("SLIP_TEST_POSTGRES")
-            ?? throw new InvalidOperationException("SLIP_TEST_POSTGRES is not set: run ./test.sh, which starts PostgreSQL and sets it.");
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await using var connection = new NpgsqlConnection(admin);
-        await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
-        await drop.ExecuteNonQueryAsync();
-    }
-
     /// <summary>The app as built (Slip.Web's own output), started as a worker host.</summary>
     private static Process StartWorkerHost(IReadOnlyDictionary<string, string> settings)
     {
@@ -85,7 +66,7 @@ public sealed class ClusterProcessTests(Xunit.Abstractions.ITestOutputHelper out
     [Fact]
     public async Task AWorkerHostKilledMidRunTakesItsTrainerWithItAndAnotherWorkerFinishesTheRunWithNoPointLostOrDoubled()
     {
-        var connection = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
+        var connection = Connection;
         var data = Directory.CreateTempSubdirectory("slip-cluster-").FullName;
         var shared = new Dictionary<string, string>
         {

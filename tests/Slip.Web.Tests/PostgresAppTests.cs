@@ -12,33 +12,15 @@ namespace Slip.Web.Tests;
 
 /// <summary>The whole path on the production store: PostgreSQL for runs and for Hangfire (schema "hangfire").</summary>
 [Collection("hosts")]
-public sealed class PostgresAppTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+public sealed class PostgresAppTests(Xunit.Abstractions.ITestOutputHelper output) : ThrowawayDatabase("slip_web")
 {
-    private readonly string database = $"slip_web_{Guid.NewGuid():N}";
-    private string admin = "";
-
-    public Task InitializeAsync()
-    {
-        admin = Environment.GetEnvironmentVariable("SLIP_TEST_POSTGRES")
-            ?? throw new InvalidOperationException("SLIP_TEST_POSTGRES is not set: run ./test.sh, which starts PostgreSQL and sets it.");
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await using var connection = new NpgsqlConnection(admin);
-        await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
-        await drop.ExecuteNonQueryAsync();
-    }
-
     [Fact]
     public async Task UpdatesPublishedInOneProcessReachAnotherSharingTheDatabase()
     {
         var settings = new Dictionary<string, string?>
         {
             ["Storage:Provider"] = "Postgres",
-            ["ConnectionStrings:Slip"] = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString,
+            ["ConnectionStrings:Slip"] = Connection,
         };
         await using var worker = new SlipAppFactory(extra: settings);
         await using var dashboard = new SlipAppFactory(extra: settings);
@@ -82,7 +64,7 @@ public sealed class PostgresAppTests(Xunit.Abstractions.ITestOutputHelper output
     [Fact]
     public async Task RunLaunchedThroughTheApiTrainsWithPostgresStoreAndQueue()
     {
-        var connection = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
+        var connection = Connection;
         await using var app = new SlipAppFactory(workers: true, extra: new Dictionary<string, string?>
         {
             ["Storage:Provider"] = "Postgres",
@@ -109,7 +91,7 @@ public sealed class PostgresAppTests(Xunit.Abstractions.ITestOutputHelper output
     [Fact]
     public async Task ARunTrainsThroughAPostgresRestartWithEveryPointStoredOnce()
     {
-        var direct = new NpgsqlConnectionStringBuilder(admin) { Database = database };
+        var direct = new NpgsqlConnectionStringBuilder(Connection);
         await using var proxy = new TcpOutageProxy(direct.Host!, direct.Port);
         var throughProxy = new NpgsqlConnectionStringBuilder(direct.ConnectionString) { Port = proxy.Port, Timeout = 3 }.ConnectionString;
         await using var app = new SlipAppFactory(workers: true, extra: new Dictionary<string, string?>
@@ -139,7 +121,7 @@ public sealed class PostgresAppTests(Xunit.Abstractions.ITestOutputHelper output
     {
         // The worker reaches PostgreSQL through a proxy that goes dark for longer than the lease; the dashboard
         // reaches it directly, so its lease monitor fails the run and queues it again while the worker is cut off.
-        var direct = new NpgsqlConnectionStringBuilder(admin) { Database = database };
+        var direct = new NpgsqlConnectionStringBuilder(Connection);
         await using var proxy = new TcpOutageProxy(direct.Host!, direct.Port);
         var data = Directory.CreateTempSubdirectory("slip-partition-").FullName;
         Dictionary<string, string?> Settings(string connection, string role) => new()
@@ -207,7 +189,7 @@ public sealed class PostgresAppTests(Xunit.Abstractions.ITestOutputHelper output
     [Fact]
     public async Task AWorkerHostWithoutTheDashboardRegistersAgainstPostgresAndTrainsWhatTheDashboardQueues()
     {
-        var connection = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
+        var connection = Connection;
         var data = Directory.CreateTempSubdirectory("slip-cluster-").FullName;   // the shared checkpoint volume
         Dictionary<string, string?> Shared(params (string, string)[] more)
         {
@@ -255,7 +237,7 @@ public sealed class PostgresAppTests(Xunit.Abstractions.ITestOutputHelper output
     {
         // Two idle workers and a run several times longer than Hangfire's invisibility timeout: with a fixed timeout
         // the second worker fetched the job again, Hangfire aborted the first delivery, and the run was interrupted.
-        var connection = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
+        var connection = Connection;
         var data = Directory.CreateTempSubdirectory("slip-cluster-").FullName;
         var shared = new Dictionary<string, string?>
         {
@@ -288,7 +270,7 @@ public sealed class PostgresAppTests(Xunit.Abstractions.ITestOutputHelper output
     {
         // Leases are read and written by PostgreSQL's clock: a dashboard whose clock is 10 minutes fast sees the
         // worker's lease as live, where by its own clock the lease would have expired long ago.
-        var connection = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
+        var connection = Connection;
         var data = Directory.CreateTempSubdirectory("slip-skew-").FullName;
         var shared = new Dictionary<string, string?> { ["Storage:Provider"] = "Postgres", ["ConnectionStrings:Slip"] = connection, ["Slip:DataDirectory"] = data, ["Slip:Workers:HeartbeatTimeoutSeconds"] = "4" };
         await using var worker = new SlipAppFactory(workers: true, extra: new Dictionary<string, string?>(shared) { ["Slip:Role"] = "worker" });
@@ -320,7 +302,7 @@ public sealed class PostgresAppTests(Xunit.Abstractions.ITestOutputHelper output
     public async Task TheDatabasePasswordNeverReachesTheLogsEvenWhenTheDatabaseFails()
     {
         const string Canary = "canary-pw-7f3a9c";
-        var direct = new NpgsqlConnectionStringBuilder(admin) { Database = database };
+        var direct = new NpgsqlConnectionStringBuilder(Connection);
         await using var proxy = new TcpOutageProxy(direct.Host!, direct.Port);
         await using var app = new SlipAppFactory(extra: new Dictionary<string, string?>
         {

@@ -14,7 +14,7 @@ public sealed record CheckpointFile(string Path, long Bytes, string Sha256);
 /// </summary>
 public static class Checkpoints
 {
-    /// <summary>Saves the model's state dict to <paramref name="path"/> atomically (temporary file, then rename).</summary>
+    /// <summary>Saves the model's state dict to <paramref name="path"/> atomically (temporary file, then rename); its size and hash are those of the file as written.</summary>
     public static CheckpointFile Save(SlipModel model, string path)
     {
         var temp = path + ".tmp";
@@ -27,8 +27,11 @@ public static class Checkpoints
             model.save_py(temp);
         }
 
+        // Measured before the rename: once in place the file is the user's (a cleanup may delete it at once), and the
+        // trainer never reads it back.
+        var file = new CheckpointFile(path, new FileInfo(temp).Length, Sha256Of(temp));
         File.Move(temp, path, overwrite: true);
-        return new CheckpointFile(path, new FileInfo(path).Length, Sha256Of(path));
+        return file;
     }
 
     /// <summary>

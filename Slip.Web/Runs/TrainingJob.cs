@@ -151,11 +151,22 @@ public sealed class TrainingJob(
         var folder = Slip.Training.Datasets.Sources.DataRoots.RealPath(checkpointDirectory);
         if (path is null || !path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(path))
         {
-            logger.LogWarning("Run {RunId}: ignoring checkpoint outside its folder or missing: {Path}", runId, e.Path);
+            logger.LogWarning("Run {RunId}: checkpoint {Path} is outside the run's folder or was deleted before it was recorded; it is not listed.", runId, e.Path);
             return;
         }
 
-        var sha = await CheckpointRecords.RecordAsync(db, runId, path, (int)Math.Round(e.Epoch), e.Step, config, logger);
+        string sha;
+        try
+        {
+            sha = await CheckpointRecords.RecordAsync(db, runId, path, (int)Math.Round(e.Epoch), e.Step, config, logger);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // Deleted between the check above and its hashing: the run trains on without the record, as above.
+            logger.LogWarning("Run {RunId}: checkpoint {Path} was deleted before it was recorded; it is not listed.", runId, path);
+            return;
+        }
+
         if (!string.Equals(sha, e.Sha256, StringComparison.OrdinalIgnoreCase))
         {
             logger.LogWarning("Run {RunId}: checkpoint {Path} hash {Actual} differs from the trainer's {Reported}", runId, path, sha, e.Sha256);

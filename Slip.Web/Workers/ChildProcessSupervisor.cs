@@ -83,19 +83,24 @@ public sealed class ChildProcessSupervisor(
             return true;
         }
 
-        await using (var db = await dbFactory.CreateDbContextAsync())
+        string? status = null;
+        var cancelled = false;
+        await StoreRetry.RunAsync(async () =>
         {
+            await using var db = await dbFactory.CreateDbContextAsync();
             var current = await db.Set<TRow>().AsNoTracking().Where(r => r.Id == work.Id)
                 .Select(r => new { r.Status, r.CancelRequested }).SingleOrDefaultAsync();
-            if (current is { Status: RunStatus.Queued, CancelRequested: true })
-            {
-                await work.WriteOutcomeAsync(db, new SupervisedOutcome(RunStatus.Cancelled, null), leaseOwner: null);
-                work.Publish(RunStatus.Cancelled, null);
-            }
-
-            logger.LogInformation("{Work} was not started by this delivery: it is {Status}.", work.Name, current?.Status.ToString() ?? "missing");
+            status = current?.Status.ToString();
+            // Ending a queued row whose cancel was asked for is idempotent: a retry after a lost reply writes the same.
+            cancelled = current is { Status: RunStatus.Queued, CancelRequested: true }
+                && await work.WriteOutcomeAsync(db, new SupervisedOutcome(RunStatus.Cancelled, null), leaseOwner: null) == 1;
+        }, logger, $"{work.Name}'s state after a claim that failed", shutdown);
+        if (cancelled)
+        {
+            work.Publish(RunStatus.Cancelled, null);
         }
 
+        logger.LogInformation("{Work} was not started by this delivery: it is {Status}.", work.Name, cancelled ? nameof(RunStatus.Cancelled) : status ?? "missing");
         return false;
     }
 

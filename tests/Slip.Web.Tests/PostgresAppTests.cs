@@ -117,76 +117,6 @@ public sealed class PostgresAppTests(Xunit.Abstractions.ITestOutputHelper output
     }
 
     [Fact]
-    public async Task AWorkerCutOffFromTheDatabaseStopsItsTrainerBeforeTheRunIsTakenAndTheResumedRunLosesNoPoint()
-    {
-        // The worker reaches PostgreSQL through a proxy that goes dark for longer than the lease; the dashboard
-        // reaches it directly, so its lease monitor fails the run and queues it again while the worker is cut off.
-        var direct = new NpgsqlConnectionStringBuilder(Connection);
-        await using var proxy = new TcpOutageProxy(direct.Host!, direct.Port);
-        var data = Directory.CreateTempSubdirectory("slip-partition-").FullName;
-        Dictionary<string, string?> Settings(string connection, string role) => new()
-        {
-            ["Storage:Provider"] = "Postgres",
-            ["ConnectionStrings:Slip"] = connection,
-            ["Slip:DataDirectory"] = data,
-            ["Slip:Role"] = role,
-            ["Slip:Workers:HeartbeatTimeoutSeconds"] = "4",
-        };
-        await using var worker = new SlipAppFactory(workers: true, extra: Settings(new NpgsqlConnectionStringBuilder(direct.ConnectionString) { Port = proxy.Port, Timeout = 2 }.ConnectionString, "worker"));
-        _ = worker.Server;
-        await using var dashboard = new SlipAppFactory(workers: false, extra: Settings(direct.ConnectionString, "all"));
-        var id = (await dashboard.Get<RunLauncher>().LaunchAsync("cut off", SlipAppFactory.TinyRun(epochs: 12))).RunId!.Value;
-        await dashboard.WaitForRunAsync(id, r => r.Status == RunStatus.Running && r.Step >= 4, TimeSpan.FromSeconds(90));
-        var pid = worker.Get<Slip.Web.Workers.ActiveTrainers>().ProcessIdOf(id) ?? throw new InvalidOperationException("no trainer on the worker");
-        List<long> Stored(SlipDbContext db) => [.. db.MetricPoints.Where(p => p.RunId == id && p.Name == "loss").Select(p => p.Step).OrderBy(s => s)];
-        List<long> acknowledged;
-        await using (var db = await dashboard.DbAsync())
-        {
-            acknowledged = Stored(db);
-        }
-
-        var outage = proxy.OutageAsync(TimeSpan.FromSeconds(12));
-        DateTime? trainerGone = null, runTaken = null;
-        HttpStatusCode? readiness = null;
-        using var probe = worker.AnonymousClient();
-        while (!outage.IsCompleted)
-        {
-            trainerGone ??= Processes.HasExited(pid) ? DateTime.UtcNow : null;
-            if (trainerGone is not null && readiness is null)
-            {
-                readiness = (await probe.GetAsync("/readyz")).StatusCode;   // the worker says it cannot reach the database
-            }
-
-            await using (var db = await dashboard.DbAsync())
-            {
-                runTaken ??= await db.Runs.AnyAsync(r => r.Id == id && r.Status != RunStatus.Running) ? DateTime.UtcNow : null;
-            }
-
-            await Task.Delay(100);
-        }
-
-        await outage;
-        Assert.True(trainerGone is not null && runTaken is not null, $"trainer gone {trainerGone}, run taken {runTaken}");
-        Assert.True(trainerGone < runTaken, $"the cut-off worker's trainer ran until {trainerGone:HH:mm:ss.fff}, after the run was taken at {runTaken:HH:mm:ss.fff}");
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, readiness);
-
-        var run = await dashboard.WaitForRunAsync(id, r => r.Status is RunStatus.Succeeded or RunStatus.Failed && r.Attempt >= 2, TimeSpan.FromSeconds(150));
-        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
-        await using var store = await dashboard.DbAsync();
-        var steps = Stored(store);
-        var attempts = await store.RunAttempts.Where(a => a.RunId == id).OrderBy(a => a.Number).ToListAsync();
-        Assert.Equal([RunStatus.Failed, RunStatus.Succeeded], attempts.Select(a => a.Status));
-        // Every point stored before the partition is kept, none twice; from the step the second attempt resumed at,
-        // every point is there. What the cut-off worker logged but never stored (at most a lease's worth) is the gap.
-        Assert.Equal(steps.Distinct().Count(), steps.Count);
-        Assert.Subset(steps.ToHashSet(), acknowledged.ToHashSet());
-        Assert.Equal(Enumerable.Range(1, 48).Select(i => 2L * i).Where(s => s > attempts[1].FromStep), steps.Where(s => s > attempts[1].FromStep));
-        Assert.Contains(worker.Logs, l => l.Contains("stopping its process before its lease expires", StringComparison.Ordinal));
-        output.WriteLine($"Partition of a worker for 12 s (lease 4 s): its trainer stopped {(runTaken - trainerGone)!.Value.TotalMilliseconds:F0} ms before the run was taken; "
-            + $"loss points acknowledged before {acknowledged.Count}, kept {acknowledged.Count(steps.Contains)}, final {steps.Count} of 48, duplicated {steps.Count - steps.Distinct().Count()}, resumed from step {attempts[1].FromStep}");
-    }
-
-    [Fact]
     public async Task AWorkerHostWithoutTheDashboardRegistersAgainstPostgresAndTrainsWhatTheDashboardQueues()
     {
         var connection = Connection;
@@ -230,39 +160,6 @@ public sealed class PostgresAppTests(Xunit.Abstractions.ITestOutputHelper output
         Assert.Equal(RunStatus.Succeeded, run.Status);
         Assert.StartsWith(Slip.Web.Workers.WorkerRegistry.ServerName("cpu"), run.Worker);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/runs/{id}/checkpoints/latest/download")).StatusCode);   // written by the worker, served by the dashboard
-    }
-
-    [Fact]
-    public async Task ARunLongerThanTheInvisibilityTimeoutIsTrainedOnceWhileAnotherWorkerWaits()
-    {
-        // Two idle workers and a run several times longer than Hangfire's invisibility timeout: with a fixed timeout
-        // the second worker fetched the job again, Hangfire aborted the first delivery, and the run was interrupted.
-        var connection = Connection;
-        var data = Directory.CreateTempSubdirectory("slip-cluster-").FullName;
-        var shared = new Dictionary<string, string?>
-        {
-            ["Storage:Provider"] = "Postgres",
-            ["ConnectionStrings:Slip"] = connection,
-            ["Slip:DataDirectory"] = data,
-            ["Hangfire:InvisibilityTimeoutSeconds"] = "2",
-        };
-        await using var first = new SlipAppFactory(workers: true, extra: new Dictionary<string, string?>(shared) { ["Slip:Role"] = "worker" });
-        _ = first.Server;
-        await using var second = new SlipAppFactory(workers: true, extra: new Dictionary<string, string?>(shared) { ["Slip:Role"] = "worker" });
-        _ = second.Server;
-        await using var dashboard = new SlipAppFactory(workers: false, extra: shared);
-        using var client = dashboard.CreateClient();
-
-        var response = await client.PostAsJsonAsync("/api/runs", new LaunchRequest("outlives the timeout", JsonSerializer.SerializeToElement(SlipAppFactory.TinyRun(epochs: 8), RunConfig.JsonOptions)));
-        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
-        var run = await dashboard.WaitForRunAsync(id, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, TimeSpan.FromSeconds(120));
-
-        Assert.True(run.Status == RunStatus.Succeeded, run.Error);
-        Assert.True(run.FinishedAt - run.StartedAt > TimeSpan.FromSeconds(6), $"the run took {run.FinishedAt - run.StartedAt}, not several invisibility timeouts");
-        Assert.Equal(1, run.Attempt);
-        await using var db = await dashboard.DbAsync();
-        Assert.Equal(1, await db.RunAttempts.CountAsync(a => a.RunId == id));
-        Assert.Equal(32, await db.MetricPoints.CountAsync(p => p.RunId == id && p.Name == "loss"));
     }
 
     [Fact]

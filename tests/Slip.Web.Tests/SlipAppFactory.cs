@@ -150,14 +150,34 @@ public sealed class SlipAppFactory : WebApplicationFactory<Program>
         return run.Id;
     }
 
+    /// <summary>
+    /// Reads the store, trying again for up to 30 s while it fails as a store outage does (the database restarting, a
+    /// pooled connection it broke): what a test reads is never the outage it injected.
+    /// </summary>
+    public async Task<T> ReadAsync<T>(Func<SlipDbContext, Task<T>> read)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await using var db = await DbAsync();
+                return await read(db);
+            }
+            catch (Exception ex) when (Slip.Web.Hosting.StoreRetry.IsStoreFault(ex) && clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
     /// <summary>Polls the run until <paramref name="done"/> holds or the timeout passes; returns the last state seen.</summary>
     public async Task<Run> WaitForRunAsync(long runId, Func<Run, bool> done, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            await using var db = await DbAsync();
-            var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
+            var run = await ReadAsync(db => db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId));
             if (done(run) || DateTime.UtcNow > deadline)
             {
                 return run;

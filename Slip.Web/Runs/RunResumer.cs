@@ -30,17 +30,33 @@ public sealed class RunResumer(
 {
     /// <summary>
     /// After a run was failed because its worker went away (shut down, restarted, stopped beating): resumes it when
-    /// Slip:Workers:ResumeInterrupted is on, and logs what happened.
+    /// Slip:Workers:ResumeInterrupted is on, and logs what happened; when it is off, records the checkpoint files the
+    /// lost attempt wrote but did not record.
     /// </summary>
     public async Task ResumeInterruptedAsync(long runId, CancellationToken cancellationToken = default)
     {
         if (!options.Value.Workers.ResumeInterrupted)
         {
+            await RecordLostCheckpointsAsync(runId, cancellationToken);
             return;
         }
 
         var resumed = await ResumeAsync(runId, cancellationToken);
         logger.LogInformation("Run {RunId} was interrupted: {Outcome}", runId, resumed.Succeeded ? $"queued again as attempt {resumed.Attempt}" : resumed.Problem);
+    }
+
+    /// <summary>
+    /// For a run that stays failed: records every complete epoch file its lost attempt wrote but did not live to record,
+    /// so it can be evaluated and downloaded. A later resume rewrites (and records again) those past its saved state.
+    /// </summary>
+    private async Task RecordLostCheckpointsAsync(long runId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.TotalSteps, r.ConfigJson }).SingleOrDefaultAsync(cancellationToken);
+        if (run is not null)
+        {
+            await CheckpointRecords.RecordOrphansAsync(db, runId, options.Value.CheckpointDirectory(runId), run.TotalSteps, run.TotalSteps, RunConfig.FromJson(run.ConfigJson), logger);
+        }
     }
 
     public async Task<ResumeResult> ResumeAsync(long runId, CancellationToken cancellationToken = default)

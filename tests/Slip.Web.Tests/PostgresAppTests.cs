@@ -12,7 +12,7 @@ namespace Slip.Web.Tests;
 
 /// <summary>The whole path on the production store: PostgreSQL for runs and for Hangfire (schema "hangfire").</summary>
 [Collection("hosts")]
-public sealed class PostgresAppTests(Xunit.Abstractions.ITestOutputHelper output) : ThrowawayDatabase("slip_web")
+public sealed class PostgresAppTests() : ThrowawayDatabase("slip_web")
 {
     [Fact]
     public async Task UpdatesPublishedInOneProcessReachAnotherSharingTheDatabase()

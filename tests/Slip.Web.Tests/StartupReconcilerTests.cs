@@ -8,7 +8,7 @@ namespace Slip.Web.Tests;
 public sealed class StartupReconcilerTests
 {
     [Fact]
-    public async Task RestartRequeuesQueuedRunsAndEvaluationsAndFailsThoseThisHostAbandonedButNotALiveSiblingProcesses()
+    public async Task RestartRequeuesQueuedRunsAndEvaluationsAndFailsThoseThisHostAbandonedListingTheirUnrecordedCheckpointsButNotALiveSiblingProcesses()
     {
         var data = Directory.CreateTempSubdirectory("slip-restart-").FullName;
         var settings = new Dictionary<string, string?> { ["Slip:DataDirectory"] = data, ["Slip:Workers:ResumeInterrupted"] = "false" };
@@ -36,9 +36,14 @@ public sealed class StartupReconcilerTests
             var sibling = Make("sibling", RunStatus.Running, WorkerRegistry.ServerName("cuda:1") + ":2:def");
             sibling.LeaseOwner = sibling.Worker;
             sibling.LeaseExpiresAt = DateTime.UtcNow.AddSeconds(60);
+            running.TotalSteps = 8;
             db.Runs.AddRange(queued, running, elsewhere, sibling);
             await db.SaveChangesAsync();
             (queuedId, runningId, elsewhereId, siblingId) = (queued.Id, running.Id, elsewhere.Id, sibling.Id);
+            // The abandoned run's attempt wrote its epoch checkpoint, and its host died before recording it.
+            var folder = first.Get<Microsoft.Extensions.Options.IOptions<Slip.Web.Hosting.SlipOptions>>().Value.CheckpointDirectory(running.Id);
+            Directory.CreateDirectory(folder);
+            await File.WriteAllBytesAsync(Path.Combine(folder, "epoch_001.pt"), [1, 2, 3]);
             Evaluation Evaluate(RunStatus status, string? worker) => new() { RunId = running.Id, Dataset = "shapes-mini", Tasks = "linear_probe", Status = status, Worker = worker, JobId = "gone", CreatedAt = DateTime.UtcNow };
             db.Evaluations.AddRange(Evaluate(RunStatus.Queued, null), Evaluate(RunStatus.Running, WorkerRegistry.ServerName("cpu") + ":1:abc"), Evaluate(RunStatus.Running, "another-host/cuda:0:1:abc"));
             await db.SaveChangesAsync();
@@ -52,6 +57,8 @@ public sealed class StartupReconcilerTests
         Assert.NotEqual("gone", runs[queuedId].JobId);
         Assert.Equal(RunStatus.Failed, runs[runningId].Status);
         Assert.Contains("restarted", runs[runningId].Error);
+        var orphan = Assert.Single(await after.Checkpoints.AsNoTracking().Where(c => c.RunId == runningId).ToListAsync());   // listed though the run is not resumed
+        Assert.Equal((1, 8L, 3L), (orphan.Epoch, orphan.Step, orphan.Bytes));
         Assert.Equal(RunStatus.Running, runs[elsewhereId].Status);
         Assert.Equal(RunStatus.Running, runs[siblingId].Status);   // this host's, but its process is alive: left to its lease
 

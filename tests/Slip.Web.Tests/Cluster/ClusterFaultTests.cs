@@ -55,6 +55,7 @@ public sealed class ClusterFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
         var id = await cluster.LaunchAsync("outlives the invisibility timeout", Run());
         var outcome = await FaultOutcome.SettleAsync(cluster, $"a run outlives Hangfire's invisibility timeout ({ClusterHarness.InvisibilitySeconds} s) with a second worker idle", id, [], took, Settle);
         var run = await cluster.Dashboard.WaitForRunAsync(id, _ => true, TimeSpan.Zero);
+        outcome.Notes.Add($"trained for {(run.FinishedAt - run.StartedAt)?.TotalSeconds:F0} s");
         if (run.FinishedAt - run.StartedAt < TimeSpan.FromSeconds(3 * ClusterHarness.InvisibilitySeconds))
         {
             outcome.Violations.Add($"the run took {run.FinishedAt - run.StartedAt}, not three invisibility timeouts");
@@ -77,6 +78,7 @@ public sealed class ClusterFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
         jobs.Enqueue<TrainingJob>(j => j.RunAsync(id, null, CancellationToken.None));
         var outcome = await FaultOutcome.SettleAsync(cluster, "the run's job is requeued and enqueued again mid-run", id, acknowledged, took, Settle);
         Expect(outcome, RunStatus.Succeeded, attempts: 1);
+        outcome.Notes.Add($"deliveries that started nothing: {cluster.Workers.Sum(w => w.Logs.Count(l => l.Contains($"Run {id} was not started by this delivery", StringComparison.Ordinal)))}");
         var other = cluster.Workers.Single(w => w != holder && !w.HasExited);
         if (!other.Logged($"Run {id} was not started by this delivery"))
         {
@@ -112,6 +114,7 @@ public sealed class ClusterFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
         await deleter;
         Expect(outcome, RunStatus.Succeeded, attempts: 1);
         var present = (await cluster.Dashboard.ReadAsync(db => db.Checkpoints.Where(c => c.RunId == id).Select(c => c.FilePath).ToListAsync())).Count(File.Exists);
+        outcome.Notes.Add($"{deleted.Count} files deleted, {present} recorded checkpoints on disk");
         if (deleted.Count != 12 || present != 0)
         {
             outcome.Violations.Add($"{deleted.Count} checkpoint files deleted of 12, {present} recorded checkpoints still on disk");
@@ -127,9 +130,12 @@ public sealed class ClusterFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
         var id = await cluster.LaunchAsync("through a restart", Run());
         await cluster.RunningPastAsync(id, 4);
         var acknowledged = await cluster.PointsAsync(id);
+        var down = Stopwatch.StartNew();
         await cluster.Server.RestartAsync();
+        down.Stop();
         var outcome = await FaultOutcome.SettleAsync(cluster, "PostgreSQL crashes and restarts (immediate stop, recovery)", id, acknowledged, took, Settle);
         Expect(outcome, RunStatus.Succeeded, attempts: null);
+        outcome.Notes.Add($"the server was down {down.Elapsed.TotalSeconds:F1} s");
         return outcome;
     }
 
@@ -164,6 +170,7 @@ public sealed class ClusterFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
         await outage;
         var outcome = await FaultOutcome.SettleAsync(cluster, $"the training worker is cut off from PostgreSQL for {3 * ClusterHarness.LeaseSeconds} s (lease {ClusterHarness.LeaseSeconds} s)", id, acknowledged, took, Settle);
         Expect(outcome, RunStatus.Succeeded, attempts: 2);
+        outcome.Notes.Add($"its trainer stopped {(runTaken - trainerGone)?.TotalSeconds:F1} s before the run was taken; its /readyz answered {(int?)readiness}");
         if (trainerGone is null || runTaken is null || trainerGone >= runTaken)
         {
             outcome.Violations.Add($"the cut-off worker's trainer was gone at {trainerGone:HH:mm:ss.fff}, the run taken at {runTaken:HH:mm:ss.fff}");
@@ -200,6 +207,7 @@ public sealed class ClusterFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
         var orphanLived = clock.Elapsed;
         var outcome = await FaultOutcome.SettleAsync(cluster, "SIGKILL of the training worker's host process", id, acknowledged, took, Settle);
         Expect(outcome, RunStatus.Succeeded, attempts: 2);
+        outcome.Notes.Add($"its trainer was gone {orphanLived.TotalMilliseconds:F0} ms after it");
         if (orphanLived > TimeSpan.FromSeconds(5))
         {
             outcome.Violations.Add($"the killed host's trainer lived {orphanLived.TotalSeconds:F1} s after it");

@@ -27,6 +27,9 @@ public sealed record FaultOutcome(
     TimeSpan Took,
     List<string> Violations)
 {
+    /// <summary>What the fault's own measurements found (how fast an orphan died, say), for the table.</summary>
+    public List<string> Notes { get; } = [];
+
     /// <summary>Waits up to <paramref name="timeout"/> for the run to end and its trainers to be gone, then checks it.</summary>
     public static async Task<FaultOutcome> SettleAsync(ClusterHarness cluster, string fault, long runId, IReadOnlyCollection<(string Name, long Step)> acknowledged, Stopwatch took, TimeSpan timeout)
     {
@@ -133,7 +136,7 @@ public sealed record FaultOutcome(
 
     /// <summary>One line of the fault table: the fault, then what came of the run.</summary>
     public string Row() => string.Create(CultureInfo.InvariantCulture,
-        $"| {Fault} | {Status} | {string.Join(" → ", Attempts.Select(a => $"{a.Status} from {a.FromStep}"))} | {MostTrainers} | {Acknowledged} | {AcknowledgedLost} | {Duplicated} | {LossPoints} of {ExpectedLossPoints} | {Took.TotalSeconds:F0} s | {(Violations.Count == 0 ? "none" : string.Join("; ", Violations))} |");
+        $"| {Fault} | {Status} | {string.Join(" → ", Attempts.Select(a => $"{a.Status} from {a.FromStep}"))} | {MostTrainers} | {Acknowledged} | {AcknowledgedLost} | {Duplicated} | {LossPoints} of {ExpectedLossPoints} | {Took.TotalSeconds:F0} s | {string.Join("; ", Notes)} | {(Violations.Count == 0 ? "none" : string.Join("; ", Violations))} |");
 
-    public const string Header = "| fault | run | attempts | most trainers at once | points acknowledged before | lost | duplicated | loss points | took | broken promises |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
+    public const string Header = "| fault | run | attempts | most trainers at once | points acknowledged before | lost | duplicated | loss points | took | measured | broken promises |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
 }

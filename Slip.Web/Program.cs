@@ -23,6 +23,7 @@ if (args.FirstOrDefault() == MetricsBench.Verb)
 
 app.UseForwardedHeaders();   // first: everything after sees the client behind a configured proxy (Slip:Proxy)
 app.MapSlipHealthChecks();
+app.MapSlipMetrics();
 if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SlipOptions>>().Value.IsWorkerOnly)
 {
     app.Run();
@@ -42,6 +43,7 @@ app.UseRateLimiter();
 app.UseAntiforgery();
 app.MapStaticAssets().AllowAnonymous();
 app.MapSlipApi();
+app.MapSlipOpenApi();
 app.MapAccountEndpoints();
 app.MapSlipHangfireDashboard();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -12,7 +12,7 @@ public static class SlipApi
     public static IEndpointRouteBuilder MapSlipApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api");
-        api.RequireRateLimiting(Security.RequestLimits.ApiPolicy);
+        api.RequireRateLimiting(Security.RequestLimits.ApiPolicy).SharedAnswers();
         api.MapRunApi();
         api.MapRunTableApi();
         api.MapAttemptApi();

@@ -1,6 +1,5 @@
 using Slip.Data;
 using Slip.Web.Api;
-using Slip.Web.Security;
 
 namespace Slip.Web.Datasets;
 
@@ -9,10 +8,10 @@ public static class DatasetEndpoints
 {
     public static RouteGroupBuilder MapDatasetApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/datasets", ListDatasetsAsync);
-        api.MapPost("/datasets", RegisterDatasetAsync).RequireAuthorization(Policies.Operate);
-        api.MapGet("/datasets/{name}", GetDatasetAsync);
-        api.MapGet("/datasets/{name}/preview/{index:int}.png", PreviewImageAsync);
+        api.MapGet("/datasets", ListDatasetsAsync).Succeeds("The registered datasets.");
+        api.MapPost("/datasets", RegisterDatasetAsync).ForOperators().Succeeds("Registers a dataset under a configured data root (image folder, manifest, WebDataset shards, COCO or Flickr captions).", StatusCodes.Status201Created).AnswersInvalid();
+        api.MapGet("/datasets/{name}", GetDatasetAsync).Succeeds("A registered dataset: its format, counts and preview samples.").Answers(404);
+        api.MapGet("/datasets/{name}/preview/{index:int}.png", PreviewImageAsync).Succeeds("One preview sample's image.", contentType: "image/png").Answers(404);
         return api;
     }
 

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Web.Api;
-using Slip.Web.Security;
 
 namespace Slip.Web.Evaluations;
 
@@ -10,11 +9,11 @@ public static class EvaluationEndpoints
 {
     public static RouteGroupBuilder MapEvaluationApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/runs/{id:long}/evaluations", ListAsync);
-        api.MapPost("/runs/{id:long}/evaluations", QueueAsync).RequireAuthorization(Policies.Operate);
-        api.MapGet("/evaluations/{id:long}", GetAsync);
-        api.MapPost("/evaluations/{id:long}/cancel", CancelAsync).RequireAuthorization(Policies.Operate);
-        api.MapGet("/evaluations/{id:long}/results.json", ResultsAsync);
+        api.MapGet("/runs/{id:long}/evaluations", ListAsync).Succeeds("A run's evaluations and their results.").Answers(404);
+        api.MapPost("/runs/{id:long}/evaluations", QueueAsync).ForOperators().Succeeds("Queues an evaluation of one of the run's checkpoints (zero-shot, linear probe, fine-tuning, retrieval).", StatusCodes.Status201Created).Answers(404).AnswersInvalid();
+        api.MapGet("/evaluations/{id:long}", GetAsync).Succeeds("An evaluation: its status, tasks and results.").Answers(404);
+        api.MapPost("/evaluations/{id:long}/cancel", CancelAsync).ForOperators().Succeeds("Cancels a queued or running evaluation.", StatusCodes.Status202Accepted).Answers(404).Answers(409);
+        api.MapGet("/evaluations/{id:long}/results.json", ResultsAsync).Succeeds("An evaluation's results as a file, in clip_benchmark's shape.").Answers(404);
         return api;
     }
 

@@ -7,7 +7,7 @@ namespace Slip.Web.Hosting;
 public sealed class SlipConfigurationException(string message) : Exception(message);
 
 /// <summary>
-/// Secrets (the database password, the first admin's password) come only from the environment, user secrets or a
+/// Secrets (the database password, the first admin's password, the metrics scrape token) come only from the environment, user secrets or a
 /// file named by Storage:PasswordFile (Docker secrets), never from appsettings.json; and they are never logged.
 /// </summary>
 public static class SecretSettings
@@ -40,7 +40,7 @@ public static class SecretSettings
                     + "set Storage__Password (or ConnectionStrings__Slip) in the environment, use 'dotnet user-secrets set Storage:Password ... --project Slip.Web', or Storage:PasswordFile.");
             }
 
-            foreach (var key in new[] { "Storage:Password", "Slip:Auth:AdminPassword" })
+            foreach (var key in new[] { "Storage:Password", "Slip:Auth:AdminPassword", "Slip:Metrics:ScrapeToken" })
             {
                 if (json.TryGet(key, out var value) && !string.IsNullOrEmpty(value))
                 {

@@ -53,6 +53,9 @@ public sealed class SlipOptions
     /// <summary>The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (section Slip:Proxy).</summary>
     public ProxyOptions Proxy { get; set; } = new();
 
+    /// <summary>Who may scrape /metrics besides loopback (Slip:Metrics).</summary>
+    public MetricsOptions Metrics { get; set; } = new();
+
     public string ResolvedDataDirectory => Path.GetFullPath(string.IsNullOrWhiteSpace(DataDirectory)
         ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "slip")
         : DataDirectory);
@@ -129,4 +132,11 @@ public sealed class ProxyOptions
 
     /// <summary>Proxy networks in CIDR notation, e.g. 172.18.0.0/16 (a Docker network).</summary>
     public List<string> KnownNetworks { get; set; } = [];
+}
+
+/// <summary>Slip:Metrics: /metrics answers loopback, and anyone sending this token as a bearer token.</summary>
+public sealed class MetricsOptions
+{
+    /// <summary>A secret (environment or user secrets, never appsettings.json); empty: loopback only.</summary>
+    public string ScrapeToken { get; set; } = "";
 }

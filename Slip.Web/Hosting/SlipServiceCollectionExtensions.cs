@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 using Slip.Data;
+using Slip.Web.Api;
 using Slip.Web.Evaluations;
 using Slip.Web.Live;
 using Slip.Web.Runs;
@@ -90,6 +91,7 @@ public static class SlipServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<LeaseMonitor>());
         services.AddSlipHangfire(configuration, storage, slip);
         services.AddSlipHealthChecks();
+        services.AddSlipMetrics();
         services.Configure<HostOptions>(o =>
         {
             o.ServicesStopConcurrently = true;
@@ -114,6 +116,7 @@ public static class SlipServiceCollectionExtensions
         services.AddMudServices();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddProblemDetails();
+        services.AddSlipOpenApi();
         // A diverged run logs NaN and infinite losses: the API writes them as "NaN" and "Infinity" instead of failing.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals);
         return builder;

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Web.Api;
-using Slip.Web.Security;
 
 namespace Slip.Web.Runs;
 
@@ -10,8 +9,8 @@ public static class AttemptEndpoints
 {
     public static RouteGroupBuilder MapAttemptApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/runs/{id:long}/resume", ResumeAsync).RequireAuthorization(Policies.Operate);
-        api.MapGet("/runs/{id:long}/attempts", AttemptsAsync);
+        api.MapPost("/runs/{id:long}/resume", ResumeAsync).ForOperators().Succeeds("Resumes a failed or cancelled run from its last saved state, as a new attempt.", StatusCodes.Status202Accepted).Answers(404).Answers(409);
+        api.MapGet("/runs/{id:long}/attempts", AttemptsAsync).Succeeds("A run's attempts: where each ran, from which step, how it ended, and the points it lost.").Answers(404);
         return api;
     }
 

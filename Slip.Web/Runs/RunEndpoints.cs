@@ -4,7 +4,6 @@ using Slip.Data;
 using Slip.Training;
 using Slip.Web.Api;
 using Slip.Web.Hosting;
-using Slip.Web.Security;
 
 namespace Slip.Web.Runs;
 
@@ -16,15 +15,15 @@ public static class RunEndpoints
 {
     public static RouteGroupBuilder MapRunApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/runs/{id:long}", GetRunAsync);
-        api.MapPost("/runs", LaunchAsync).RequireAuthorization(Policies.Operate);
-        api.MapPost("/runs/{id:long}/cancel", CancelAsync).RequireAuthorization(Policies.Operate);
-        api.MapDelete("/runs/{id:long}", DeleteAsync).RequireAuthorization(Policies.Operate);
-        api.MapGet("/runs/{id:long}/metrics/{name}", MetricAsync);
-        api.MapGet("/runs/{id:long}/series/{name}", SeriesAsync);
-        api.MapGet("/runs/{id:long}/summaries", SummariesAsync);
-        api.MapGet("/checkpoints/{id:long}/download", DownloadAsync);
-        api.MapGet("/runs/{id:long}/checkpoints/{alias}/download", AliasDownloadAsync);
+        api.MapGet("/runs/{id:long}", GetRunAsync).Succeeds("A run: its status, progress, config and checkpoints.").Answers(404);
+        api.MapPost("/runs", LaunchAsync).ForOperators().Succeeds("Launches a run from a config (keys left out take the cascade's defaults) and queues it.", StatusCodes.Status201Created).AnswersInvalid();
+        api.MapPost("/runs/{id:long}/cancel", CancelAsync).ForOperators().Succeeds("Cancels a queued or running run (a running trainer saves its state first).", StatusCodes.Status202Accepted).Answers(404).Answers(409);
+        api.MapDelete("/runs/{id:long}", DeleteAsync).ForOperators().Succeeds("Deletes a run that is not queued or running, with its points and checkpoint files.", StatusCodes.Status204NoContent).Answers(404).Answers(409);
+        api.MapGet("/runs/{id:long}/metrics/{name}", MetricAsync).Succeeds("Every point of one metric of a run: step, epoch, value, time.").Answers(404);
+        api.MapGet("/runs/{id:long}/series/{name}", SeriesAsync).Succeeds("One metric over a step range (from, to): raw points when few, else buckets (last, min, max and count of each), optionally smoothed (ema:W, mean:N).").Answers(400).Answers(404);
+        api.MapGet("/runs/{id:long}/summaries", SummariesAsync).Succeeds("Each metric's summary: count, first and last step, last, min, max and best values.").Answers(404);
+        api.MapGet("/checkpoints/{id:long}/download", DownloadAsync).Succeeds("Downloads a checkpoint file (a PyTorch state dict), after checking its sha256; supports ranges.", contentType: "application/octet-stream").Answers(404).Answers(409);
+        api.MapGet("/runs/{id:long}/checkpoints/{alias}/download", AliasDownloadAsync).Succeeds("Downloads a run's checkpoint by alias: latest, epoch-N or best:METRIC.", contentType: "application/octet-stream").Answers(404).Answers(409);
         return api;
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
+using Slip.Web.Hosting;
 using Slip.Web.Live;
 using Slip.Web.Workers;
 
@@ -23,8 +24,8 @@ public sealed class RunRecorder : EventRecorder
     /// <summary><paramref name="recordCheckpoint"/> stores one checkpoint event (retried as a whole if the store fails);
     /// <paramref name="giveUp"/> stops retrying (the host is shutting down): what is still in memory then was never acknowledged.
     /// With <paramref name="leaseOwner"/>, a batch is stored only while that worker holds the run's lease.</summary>
-    public RunRecorder(IDbContextFactory<SlipDbContext> dbFactory, RunEventHub hub, ILogger logger, long runId, Func<SlipDbContext, TrainerEvent, Task> recordCheckpoint, CancellationToken giveUp, string? leaseOwner = null)
-        : base(logger, $"Run {runId}", giveUp, leaseOwner)
+    public RunRecorder(IDbContextFactory<SlipDbContext> dbFactory, RunEventHub hub, ILogger logger, long runId, Func<SlipDbContext, TrainerEvent, Task> recordCheckpoint, CancellationToken giveUp, string? leaseOwner = null, SlipMetrics? metrics = null)
+        : base(logger, $"Run {runId}", giveUp, leaseOwner, metrics)
     {
         this.dbFactory = dbFactory;
         this.hub = hub;
@@ -105,6 +106,11 @@ public sealed class RunRecorder : EventRecorder
     {
         var samples = batch.Where(e => e.Type == TrainerEvent.Metrics)
             .SelectMany(e => (e.Values ?? []).Select(kv => new MetricSample(kv.Key, e.Step, e.Epoch, kv.Value))).ToList();
+        if (batch.LastOrDefault(e => e.Values?.ContainsKey(MetricNames.ImagesPerSecond) == true) is { } rate)
+        {
+            Metrics?.Throughput(runId, rate.Values![MetricNames.ImagesPerSecond]);
+        }
+
         if (batch.LastOrDefault(e => e.Type != TrainerEvent.Checkpoint) is { } last)
         {
             hub.Publish(new RunUpdate(runId, Step: last.Step, TotalSteps: last.TotalSteps, Metrics: samples.Count > 0 ? samples : null));
@@ -115,4 +121,6 @@ public sealed class RunRecorder : EventRecorder
             hub.Publish(new RunUpdate(runId, CheckpointAdded: true));
         }
     }
+
+    protected override void Completed() => Metrics?.Ended(runId);
 }

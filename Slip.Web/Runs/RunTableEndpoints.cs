@@ -4,7 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training;
 using Slip.Web.Api;
-using Slip.Web.Security;
 
 namespace Slip.Web.Runs;
 
@@ -19,11 +18,11 @@ public static class RunTableEndpoints
 {
     public static RouteGroupBuilder MapRunTableApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/runs", ListAsync);
-        api.MapGet("/runs.csv", CsvAsync);
-        api.MapPatch("/runs/{id:long}", LabelAsync).RequireAuthorization(Policies.Operate);
-        api.MapPost("/runs/{id:long}/clone", CloneAsync).RequireAuthorization(Policies.Operate);
-        api.MapGet("/runs/{left:long}/diff/{right:long}", DiffAsync);
+        api.MapGet("/runs", ListAsync).Succeeds("The runs table: filtered (search, status, objective, model, dataset, tag), sorted (sort, desc; metric:NAME:last or :best), with metric columns (metrics) and paged (skip, take).").Answers(400);
+        api.MapGet("/runs.csv", CsvAsync).Succeeds("The runs table with the same filters, as CSV.", contentType: "text/csv").Answers(400);
+        api.MapPatch("/runs/{id:long}", LabelAsync).ForOperators().Succeeds("Sets a run's tags and notes.").Answers(404).AnswersInvalid();
+        api.MapPost("/runs/{id:long}/clone", CloneAsync).ForOperators().Succeeds("Launches a copy of a run's config with changes applied through the cascade.", StatusCodes.Status201Created).Answers(404).AnswersInvalid();
+        api.MapGet("/runs/{left:long}/diff/{right:long}", DiffAsync).Succeeds("The config keys on which two runs differ (all=true: every key).").Answers(404);
         return api;
     }
 

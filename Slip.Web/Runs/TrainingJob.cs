@@ -25,6 +25,7 @@ public sealed class TrainingJob(
     EvaluationLauncher evaluations,
     RunResumer resumer,
     IOptions<SlipOptions> options,
+    SlipMetrics metrics,
     ILogger<TrainingJob> logger)
 {
     // Fields, not captured parameters: the nested work reads them.
@@ -32,6 +33,7 @@ public sealed class TrainingJob(
     private readonly RunEventHub hub = hub;
     private readonly RunResumer resumer = resumer;
     private readonly IOptions<SlipOptions> options = options;
+    private readonly SlipMetrics metrics = metrics;
     private readonly ILogger<TrainingJob> logger = logger;
 
     [Queue("training")]
@@ -72,7 +74,7 @@ public sealed class TrainingJob(
         }
 
         public EventRecorder StartRecorder(string worker, CancellationToken giveUp) =>
-            new RunRecorder(job.dbFactory, job.hub, job.logger, runId, (db, e) => job.RecordCheckpointAsync(db, runId, e, checkpointDirectory, config!), giveUp, leaseOwner: worker);
+            new RunRecorder(job.dbFactory, job.hub, job.logger, runId, (db, e) => job.RecordCheckpointAsync(db, runId, e, checkpointDirectory, config!), giveUp, leaseOwner: worker, metrics: job.metrics);
 
         public Task<SupervisedOutcome> CompletedAsync() => Task.FromResult(new SupervisedOutcome(RunStatus.Succeeded, null));
 

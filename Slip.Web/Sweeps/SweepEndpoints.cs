@@ -3,7 +3,6 @@ using Microsoft.EntityFrameworkCore;
 using Slip.Data;
 using Slip.Training.Sweeps;
 using Slip.Web.Api;
-using Slip.Web.Security;
 
 namespace Slip.Web.Sweeps;
 
@@ -16,13 +15,13 @@ public static class SweepEndpoints
 {
     public static RouteGroupBuilder MapSweepApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/sweeps", ListAsync);
-        api.MapGet("/sweeps/{id:long}", GetAsync);
-        api.MapPost("/sweeps", LaunchAsync).RequireAuthorization(Policies.Operate);
-        api.MapPost("/sweeps/import", ImportAsync).RequireAuthorization(Policies.Operate);
-        api.MapPost("/sweeps/{id:long}/runs", ImportRunAsync).RequireAuthorization(Policies.Operate);
-        api.MapPost("/sweeps/{id:long}/cancel", CancelAsync).RequireAuthorization(Policies.Operate);
-        api.MapPost("/sweeps/{id:long}/resume", ResumeAsync).RequireAuthorization(Policies.Operate);
+        api.MapGet("/sweeps", ListAsync).Succeeds("The sweeps, with their progress.");
+        api.MapGet("/sweeps/{id:long}", GetAsync).Succeeds("A sweep: its runs, each arm's best config selected on validation, and its decision.").Answers(404);
+        api.MapPost("/sweeps", LaunchAsync).ForOperators().Succeeds("Launches a sweep: a base config, a grid, seeds and arms; every run is queued.", StatusCodes.Status201Created).AnswersInvalid();
+        api.MapPost("/sweeps/import", ImportAsync).ForOperators().Succeeds("Creates a sweep trained elsewhere (slip sweep push); nothing is queued.", StatusCodes.Status201Created).AnswersInvalid();
+        api.MapPost("/sweeps/{id:long}/runs", ImportRunAsync).ForOperators().Succeeds("Adds one run trained elsewhere to an imported sweep: its config, events and outcome.", StatusCodes.Status201Created).Answers(404).Answers(409).AnswersInvalid();
+        api.MapPost("/sweeps/{id:long}/cancel", CancelAsync).ForOperators().Succeeds("Cancels a sweep's queued and running runs.", StatusCodes.Status202Accepted).Answers(404);
+        api.MapPost("/sweeps/{id:long}/resume", ResumeAsync).ForOperators().Succeeds("Resumes a sweep's failed and cancelled runs.", StatusCodes.Status202Accepted).Answers(404);
         return api;
     }
 

@@ -23,7 +23,8 @@ public abstract class EventRecorder
     /// </summary>
     public const int Capacity = 20_000;
 
-    private readonly Channel<TrainerEvent> events = Channel.CreateBounded<TrainerEvent>(new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+    // Each event with when it arrived (Stopwatch ticks), for the live-push latency.
+    private readonly Channel<(TrainerEvent Event, long Arrived)> events = Channel.CreateBounded<(TrainerEvent, long)>(new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly CancellationTokenSource faulted = new();
     private readonly Lock gate = new();
     private readonly string name;
@@ -34,8 +35,10 @@ public abstract class EventRecorder
     /// <param name="name">"Run 12", "Evaluation 7": how log lines name what is recorded.</param>
     /// <param name="giveUp">Stops retrying (the host is shutting down): what is still in memory then was never acknowledged.</param>
     /// <param name="leaseOwner">The worker whose lease fences the writes; null for none.</param>
-    protected EventRecorder(ILogger logger, string name, CancellationToken giveUp, string? leaseOwner)
+    /// <param name="metrics">Where points stored and the time it took are counted (/metrics); none in tests.</param>
+    protected EventRecorder(ILogger logger, string name, CancellationToken giveUp, string? leaseOwner, SlipMetrics? metrics = null)
     {
+        Metrics = metrics;
         Logger = logger;
         GiveUp = giveUp;
         this.name = name;
@@ -43,6 +46,8 @@ public abstract class EventRecorder
     }
 
     protected ILogger Logger { get; }
+
+    protected SlipMetrics? Metrics { get; }
 
     /// <summary>The worker whose lease fences the writes; null for none.</summary>
     protected string? LeaseOwner { get; }
@@ -69,7 +74,7 @@ public abstract class EventRecorder
     {
         Interlocked.Increment(ref pending);
         _ = StartWriting();   // the writer task is awaited by CompleteAsync
-        await events.Writer.WriteAsync(e);
+        await events.Writer.WriteAsync((e, System.Diagnostics.Stopwatch.GetTimestamp()));
     }
 
     /// <summary>Waits until everything posted is stored (or the recorder gave up, or a fault stopped it: see <see cref="Fault"/>).</summary>
@@ -112,9 +117,12 @@ public abstract class EventRecorder
         while (await events.Reader.WaitToReadAsync(CancellationToken.None))
         {
             batch.Clear();
-            while (batch.Count < MaxBatchEvents && events.Reader.TryRead(out var e))
+            var oldest = long.MaxValue;
+            while (batch.Count < MaxBatchEvents && events.Reader.TryRead(out var posted))
             {
+                var e = posted.Event;
                 batch.Add(e);
+                oldest = Math.Min(oldest, posted.Arrived);
                 if (EndsBatch(e))
                 {
                     break;
@@ -127,6 +135,7 @@ public abstract class EventRecorder
                 continue;   // the row is someone else's now, or the work is failing: its events are dropped, as the child is being stopped
             }
 
+            var storing = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 await StoreAsync(batch);
@@ -153,9 +162,18 @@ public abstract class EventRecorder
                 continue;
             }
 
+            Metrics?.Ingested(batch.Where(e => e.Type == TrainerEvent.Metrics).Sum(e => e.Values?.Count ?? 0), System.Diagnostics.Stopwatch.GetElapsedTime(storing));
             Interlocked.Add(ref pending, -batch.Count);
             Publish(batch);
+            Metrics?.Pushed(System.Diagnostics.Stopwatch.GetElapsedTime(oldest));
         }
+
+        Completed();
+    }
+
+    /// <summary>Called once everything posted was stored or dropped, the child's output having ended.</summary>
+    protected virtual void Completed()
+    {
     }
 
     private sealed class LeaseLostException : Exception;

@@ -114,6 +114,30 @@ public sealed class DatasetSourceTests
     }
 
     [Fact]
+    public void ATsvCaptionStartingWithAQuoteKeepsItAndDoesNotSwallowTheRowsAfterIt()
+    {
+        // CC3M's TSV: captions are free text, and one may open a quote it never closes. TSV has no quoting: a tab ends
+        // the field and a newline the row.
+        var dir = DatasetFiles.TempFolder("tsv");
+        var lines = new StringBuilder("title\tfilepath\r\n");
+        for (var i = 0; i < 4; i++)
+        {
+            File.WriteAllBytes(Path.Combine(dir, $"{i}.jpg"), DatasetFiles.Jpeg(i).Jpeg);
+        }
+
+        lines.Append("\"the best day of my life\t0.jpg\r\n");
+        lines.Append("a caption with \"quotes\" inside\t1.jpg\r\n");
+        lines.Append("\"quoted\" at the start, then more\t2.jpg\r\n");
+        lines.Append("plain\t3.jpg\r\n\r\n");
+        File.WriteAllText(Path.Combine(dir, "train.tsv"), lines.ToString());
+        var source = (CsvManifestSource)SampleSources.Open(new DatasetSource { Format = DatasetFormats.Csv, Path = Path.Combine(dir, "train.tsv") }, new DataRoots([dir]));
+
+        Assert.Equal(4, source.Length);
+        Assert.Equal(["\"the best day of my life", "a caption with \"quotes\" inside", "\"quoted\" at the start, then more", "plain"], Enumerable.Range(0, 4).Select(i => source.Read(i).Caption));
+        Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(File.ReadAllBytes(Path.Combine(dir, $"{i}.jpg")), source.Read(i).Encoded));
+    }
+
+    [Fact]
     public void ImageFoldersCaptionFromClassNamesAndTemplatesAndCheckClassesJson()
     {
         var dir = DatasetFiles.TempFolder("folder");

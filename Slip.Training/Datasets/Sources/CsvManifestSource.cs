@@ -1,11 +1,11 @@
-using System.Text;
+using nietras.SeparatedValues;
 
 namespace Slip.Training.Datasets.Sources;
 
 /// <summary>
 /// A CSV or TSV manifest (open_clip's <c>--csv-img-key filepath --csv-caption-key title</c>): a header row, one sample
-/// per row, image paths relative to the manifest's folder. Tab-separated when the file ends in .tsv, else commas, with
-/// RFC 4180 quoting. A path outside the data roots is a sample problem, never a read.
+/// per row, image paths relative to the manifest's folder. Tab-separated without quoting when the file ends in .tsv,
+/// else commas with RFC 4180 quoting; read by Sep. A path outside the data roots is a sample problem, never a read.
 /// </summary>
 public sealed class CsvManifestSource : IndexedSource
 {
@@ -23,23 +23,30 @@ public sealed class CsvManifestSource : IndexedSource
     /// <summary>Reads the manifest; throws <see cref="InvalidDataException"/> naming the missing column or the empty file.</summary>
     public static CsvManifestSource Open(string manifest, string imageColumn, string captionColumn, DataRoots roots)
     {
-        var separator = manifest.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) ? '\t' : ',';
+        var tsv = manifest.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase);
         var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(manifest))!;
-        using var reader = new StreamReader(manifest, Encoding.UTF8);
-        var header = ReadRecord(reader, separator) ?? throw new InvalidDataException($"The manifest '{manifest}' is empty.");
-        int Column(string name) => Array.IndexOf(header, name) is var i and >= 0 ? i
+        // CSV: RFC 4180 quoting, unescaped. TSV: a tab ends a field and a newline a row, whatever the quotes (as in
+        // CC3M's and CC12M's TSVs, whose captions may start with a quote that never closes).
+        using var reader = Sep.New(tsv ? '\t' : ',').Reader(o => o with { Unescape = !tsv, DisableQuotesParsing = tsv, DisableColCountCheck = true }).FromFile(manifest);
+        var header = reader.Header.ColNames;
+        if (header.Count == 0 || (header.Count == 1 && header[0].Length == 0))
+        {
+            throw new InvalidDataException($"The manifest '{manifest}' is empty.");
+        }
+
+        int Column(string name) => header.ToList().IndexOf(name) is var i and >= 0 ? i
             : throw new InvalidDataException($"The manifest '{manifest}' has no column '{name}'; its columns are {string.Join(", ", header.Select(h => $"'{h}'"))}.");
         var (image, caption) = (Column(imageColumn), Column(captionColumn));
         var rows = new List<(string, string?)>();
-        while (ReadRecord(reader, separator) is { } record)
+        foreach (var row in reader)
         {
-            if (record.Length == 1 && record[0].Length == 0)
+            if (row.ColCount == 1 && row[0].Span.Trim('\r').IsEmpty)
             {
-                continue;
+                continue;   // a blank line
             }
 
-            var path = image < record.Length ? record[image] : "";
-            var text = caption < record.Length ? record[caption].Trim() : "";
+            var path = image < row.ColCount ? row[image].Span.TrimEnd('\r').ToString() : "";
+            var text = caption < row.ColCount ? row[caption].Span.Trim().ToString() : "";
             rows.Add((path.Length == 0 ? "" : System.IO.Path.GetFullPath(path, folder), text.Length == 0 ? null : text));
         }
 
@@ -67,47 +74,6 @@ public sealed class CsvManifestSource : IndexedSource
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return new RawSample(key, caption) { Problem = $"unreadable: {ex.Message}" };
-        }
-    }
-
-    /// <summary>One record, honouring quotes (which may hold separators, doubled quotes and newlines); null at the end.</summary>
-    private static string[]? ReadRecord(TextReader reader, char separator)
-    {
-        if (reader.Peek() < 0)
-        {
-            return null;
-        }
-
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        while (true)
-        {
-            var c = reader.Read();
-            if (c < 0 || (!quoted && c == '\n'))
-            {
-                fields.Add(field.ToString().TrimEnd('\r'));
-                return fields.ToArray();
-            }
-
-            if (quoted && c == '"' && reader.Peek() == '"')
-            {
-                field.Append('"');
-                reader.Read();
-            }
-            else if (c == '"' && (quoted || field.Length == 0))
-            {
-                quoted = !quoted;
-            }
-            else if (!quoted && c == separator)
-            {
-                fields.Add(field.ToString());
-                field.Clear();
-            }
-            else
-            {
-                field.Append((char)c);
-            }
         }
     }
 }

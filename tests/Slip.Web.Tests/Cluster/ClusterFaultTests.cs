@@ -44,6 +44,16 @@ public sealed class ClusterFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
         }
 
         Assert.True(outcomes.All(o => o.Violations.Count == 0), string.Join('\n', outcomes.Where(o => o.Violations.Count > 0).Select(o => o.Row())));
+
+        // Each worker host serves its own /metrics to loopback: what its recorders stored is counted there.
+        using var probe = new HttpClient();
+        var ingested = 0.0;
+        foreach (var worker in cluster.Workers.Where(w => !w.HasExited))
+        {
+            ingested += MetricsEndpointTests.Sample(await probe.GetStringAsync($"{worker.Url}/metrics"), "slip_points_ingested_total") ?? 0;
+        }
+
+        Assert.True(ingested > 0, "no live worker host counted a point it stored");
     }
 
     private static Slip.Training.RunConfig Run() => SlipAppFactory.TinyRun(epochs: 12);
@@ -156,7 +166,7 @@ public sealed class ClusterFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         while (!outage.IsCompleted)
         {
-            trainerGone ??= Processes.HasExited(trainer) ? DateTime.UtcNow : null;
+            trainerGone ??= !TrainerCensus.IsRunning(trainer) ? DateTime.UtcNow : null;
             if (trainerGone is not null && readiness is null)
             {
                 readiness = (await probe.GetAsync($"{holder.Url}/readyz")).StatusCode;   // the worker says it cannot reach the database
@@ -199,7 +209,7 @@ public sealed class ClusterFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
         var acknowledged = await cluster.PointsAsync(id);
         holder.Kill();
         var clock = Stopwatch.StartNew();
-        while (!Processes.HasExited(trainer) && clock.Elapsed < TimeSpan.FromSeconds(10))
+        while (TrainerCensus.IsRunning(trainer) && clock.Elapsed < TimeSpan.FromSeconds(10))
         {
             await Task.Delay(20);
         }

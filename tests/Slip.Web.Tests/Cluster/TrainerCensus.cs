@@ -51,6 +51,20 @@ public sealed class TrainerCensus : IAsyncDisposable
         return trainers;
     }
 
+    /// <summary>Whether <paramref name="pid"/> still runs: it exists and is not a zombie (dead, waiting for whoever adopted it to reap it).</summary>
+    public static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[stat.LastIndexOf(')') + 2] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     public static List<Trainer> Of(string folder) => [.. Now().Where(t => t.Folder == folder)];
 
     /// <summary>The parent's pid: the fourth field of /proc/PID/stat, after the command name in parentheses.</summary>

@@ -10,8 +10,10 @@ namespace Slip.Training.Cli;
 /// <summary>
 /// <c>bench --config run.json [--steps 20] [--warmup 3]</c>: times the data pipeline (decode + augment one batch)
 /// and the training step (forward, backward, AdamW) separately on the config's model and dataset, and prints one
-/// JSON object. Same model code and step as training, without checkpoints or events. <c>--ops</c> times single
-/// operations instead (<see cref="OpsBench"/>), <c>--data-only</c> the data path alone.
+/// JSON object. Same model code and step as training, without checkpoints or events; the step's operations
+/// (<see cref="StepFlops"/>) and, with <c>--peak</c>, its share of this machine's matrix-product rate
+/// (<see cref="PeakBench"/>, measured in the same run). <c>--ops</c> times single operations instead
+/// (<see cref="OpsBench"/>), <c>--data-only</c> the data path alone.
 /// </summary>
 internal static class BenchVerb
 {
@@ -23,16 +25,17 @@ internal static class BenchVerb
         var threads = CliOptions.Threads();
         var ops = new Option<bool>("--ops") { Description = "Time the vision tower's main operations in fp32 and bf16 instead." };
         var dataOnly = new Option<bool>("--data-only") { Description = "Time the data path alone (read, decode, augment, tokenize)." };
+        var peak = new Option<bool>("--peak") { Description = $"Also measure this machine's matrix-product rate (square products up to {PeakBench.MaxSize}, fp32 and bf16) and report the step's share of it." };
         var bpeVocabulary = CliOptions.BpeVocabulary();
         var command = new Command("bench", "Time the data pipeline and the training step on a config's model and dataset.")
         {
-            config, steps, warmup, threads, ops, dataOnly, bpeVocabulary,
+            config, steps, warmup, threads, ops, dataOnly, peak, bpeVocabulary,
         };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(ops) && result.GetValue(dataOnly))
+            if (new[] { result.GetValue(ops), result.GetValue(dataOnly), result.GetValue(peak) }.Count(b => b) > 1)
             {
-                result.AddError("Choose one of --ops and --data-only.");
+                result.AddError("Choose one of --ops, --data-only and --peak.");
             }
         });
         command.SetAction(parsed =>
@@ -49,7 +52,7 @@ internal static class BenchVerb
             {
                 return parsed.GetValue(ops) ? OpsBench.Run(run, parsed.GetValue(steps))
                     : parsed.GetValue(dataOnly) ? RunData(run, parsed.GetValue(steps), vocabulary)
-                    : Run(run, parsed.GetValue(steps), parsed.GetValue(warmup), vocabulary);
+                    : Run(run, parsed.GetValue(steps), parsed.GetValue(warmup), vocabulary, parsed.GetValue(peak));
             }
             catch (Exception ex) when (ex is InvalidOperationException || ExitCodes.IsInputOutput(ex))
             {
@@ -61,8 +64,11 @@ internal static class BenchVerb
         return command;
     }
 
-    public static int Run(RunConfig config, int steps, int warmup, string? bpeVocabularyPath)
+    public static int Run(RunConfig config, int steps, int warmup, string? bpeVocabularyPath, bool peak = false)
     {
+        // Measured first, before the step's allocations, on the same threads.
+        (double Gflops, int Size)? peakFp32 = peak ? PeakBench.Measure(ScalarType.Float32, repeats: 5) : null;
+        (double Gflops, int Size)? peakBf16 = peak ? PeakBench.Measure(ScalarType.BFloat16, repeats: 5) : null;
         manual_seed(config.Seed);
         var loader = new BatchLoader(Datasets.Sources.SampleSources.Open(config, Datasets.Sources.DataRoots.Unrestricted), config, Tokenizers.Create(config, bpeVocabularyPath));
         var indices = loader.Order(0).Take(config.Optim.BatchSize).ToArray();
@@ -108,6 +114,9 @@ internal static class BenchVerb
 
         times.Sort();
         var mean = times.Average();
+        var stepGflop = StepFlops.Step(config) / 1e9;
+        var achieved = stepGflop / (mean / 1000);
+        var anchor = (config.Optim.Precision == Precision.Bf16 ? peakBf16 : peakFp32)?.Gflops;
         var result = new
         {
             config.Objective,
@@ -121,6 +130,12 @@ internal static class BenchVerb
             StepMsMedian = Math.Round(times[times.Count / 2], 1),
             SamplesPerSecond = Math.Round(config.Optim.BatchSize * 1000 / mean, 1),
             DataMsPerBatch = Math.Round(dataMs, 1),
+            StepGflop = Math.Round(stepGflop, 2),
+            AchievedGflops = Math.Round(achieved, 1),
+            PeakGflopsFp32 = peakFp32 is { } f ? Math.Round(f.Gflops, 1) : (double?)null,
+            PeakGflopsBf16 = peakBf16 is { } h ? Math.Round(h.Gflops, 1) : (double?)null,
+            PeakSizes = peak ? $"{peakFp32!.Value.Size} fp32, {peakBf16!.Value.Size} bf16" : null,
+            ShareOfPeak = anchor is { } a ? Math.Round(achieved / a, 3) : (double?)null,
             RssMbAfterWarmup = rssAfterWarmup,
             RssMbAtEnd = StatusMegabytes("VmRSS:"),
             PeakRssMb = StatusMegabytes("VmHWM:"),

@@ -40,8 +40,8 @@ public sealed partial class Trainer
     }
 
     /// <summary>One optimizer step on one batch; see the overload for micro-batches.</summary>
-    public static Dictionary<string, float> Step(SlipModel model, optim.Optimizer optimizer, TrainingBatch batch, RunConfig config, bool injectNan = false, MixedPrecision? mixed = null) =>
-        Step(model, optimizer, [batch], config, injectNan, mixed);
+    public static Dictionary<string, float> Step(SlipModel model, optim.Optimizer optimizer, TrainingBatch batch, RunConfig config, bool injectNan = false, MixedPrecision? mixed = null, StepLaps? laps = null) =>
+        Step(model, optimizer, [batch], config, injectNan, mixed, laps: laps);
 
     /// <summary>
     /// One optimizer step over <paramref name="microBatches"/> (gradient accumulation: each loss is divided by their
@@ -49,10 +49,12 @@ public sealed partial class Trainer
     /// MoCo v3 and BYOL, the EMA step of the momentum network at <paramref name="momentum"/> (default: the base momentum). Returns the
     /// losses averaged over the micro-batches (and grad_norm when clipping); when a loss is not finite nothing is
     /// updated. With <paramref name="mixed"/>, the bf16 copy computes and <paramref name="model"/> holds the fp32 master weights.
+    /// <paramref name="laps"/>, when given, adds where the step's time went.
     /// </summary>
     public static Dictionary<string, float> Step(
-        SlipModel model, optim.Optimizer optimizer, IReadOnlyList<TrainingBatch> microBatches, RunConfig config, bool injectNan = false, MixedPrecision? mixed = null, double? momentum = null)
+        SlipModel model, optim.Optimizer optimizer, IReadOnlyList<TrainingBatch> microBatches, RunConfig config, bool injectNan = false, MixedPrecision? mixed = null, double? momentum = null, StepLaps? laps = null)
     {
+        laps?.Start();
         // The outer scope frees what the optimizer and clipping allocate; the inner one each micro-batch's activations.
         using var stepScope = NewDisposeScope();
         optimizer.zero_grad();
@@ -71,6 +73,8 @@ public sealed partial class Trainer
                 values[name] = values.GetValueOrDefault(name) + (value.item<float>() / microBatches.Count);
             }
 
+            laps?.ForwardDone();
+
             if (injectNan)
             {
                 values[MetricNames.Loss] = float.NaN;
@@ -82,6 +86,7 @@ public sealed partial class Trainer
             }
 
             (losses[MetricNames.Loss] / microBatches.Count).backward();
+            laps?.BackwardDone();
         }
 
         mixed?.CopyGradientsToMaster();
@@ -94,11 +99,13 @@ public sealed partial class Trainer
         model.ClampLogitScale();
         model.UpdateMomentumEncoder(momentum ?? config.Ssl.Momentum);
         mixed?.CopyWeightsToCompute();
+        laps?.UpdateDone();
 
         // TorchSharp's AdamW step leaves native objects that only finalizers free (about 1 MB a step at Tiny size), and
         // the managed heap grows too slowly for the GC to run on its own: a young-generation collection per step keeps
         // resident memory from creeping (docs/benchmarks.md, "Memory over 200 steps").
         GC.Collect(1);
+        laps?.CollectionDone();
         return values;
     }
 }

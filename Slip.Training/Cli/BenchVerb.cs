@@ -88,6 +88,7 @@ internal static class BenchVerb
         using var optimizer = Trainer.CreateOptimizer(model, config);
         using var mixed = config.Optim.Precision == Precision.Bf16 ? new MixedPrecision(model, config) : null;
         var times = new List<double>();
+        var laps = new StepLaps();
         long rssAfterWarmup = 0;
         var rssTrace = new List<long>();
         var managedTrace = new List<long>();
@@ -105,7 +106,7 @@ internal static class BenchVerb
             }
 
             var clock = Stopwatch.StartNew();
-            Trainer.Step(model, optimizer, batch, config, mixed: mixed);
+            Trainer.Step(model, optimizer, batch, config, mixed: mixed, laps: i >= warmup ? laps : null);
             if (i >= warmup)
             {
                 times.Add(clock.Elapsed.TotalMilliseconds);
@@ -130,6 +131,7 @@ internal static class BenchVerb
             StepMsMedian = Math.Round(times[times.Count / 2], 1),
             SamplesPerSecond = Math.Round(config.Optim.BatchSize * 1000 / mean, 1),
             DataMsPerBatch = Math.Round(dataMs, 1),
+            StepParts = laps.Means(),
             StepGflop = Math.Round(stepGflop, 2),
             AchievedGflops = Math.Round(achieved, 1),
             PeakGflopsFp32 = peakFp32 is { } f ? Math.Round(f.Gflops, 1) : (double?)null,

@@ -311,6 +311,26 @@ public class TrainerTests
     }
 
     [Fact]
+    public void AStepToldToLapItsPartsAddsEachPartOncePerStep()
+    {
+        var config = TinyConfigs.Slip(batch: 8);
+        var loader = new BatchLoader(SyntheticShapes.Generate(8, 24, seed: 2), config);
+        using var batch = loader.Build([0, 1, 2, 3, 4, 5, 6, 7], epoch: 0);
+        using var model = new SlipModel(config);
+        using var optimizer = Trainer.CreateOptimizer(model, config);
+        var laps = new StepLaps();
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Trainer.Step(model, optimizer, batch, config, laps: laps);
+        Trainer.Step(model, optimizer, batch, config, laps: laps);
+        var wall = clock.Elapsed;
+
+        Assert.Equal(2, laps.Steps);
+        Assert.All(new[] { laps.Forward, laps.Backward, laps.Update }, part => Assert.True(part > TimeSpan.Zero));
+        Assert.True(laps.Forward + laps.Backward + laps.Update + laps.Collection <= wall, "the parts add up to more than the steps took");
+    }
+
+    [Fact]
     public void Bf16StepsTrackTheFp32LossAndKeepFp32MasterWeights()
     {
         var config = TinyConfigs.Slip(batch: 8);

@@ -58,6 +58,18 @@ public sealed class ClusterFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
 
     private static Slip.Training.RunConfig Run() => SlipAppFactory.TinyRun(epochs: 12);
 
+    /// <summary>
+    /// Launches a run and waits until it has stored step 4 (where each fault is injected): its id, the worker host
+    /// training it, its trainer's pid, and the points stored so far (acknowledged).
+    /// </summary>
+    private static async Task<(long Id, WorkerHost Holder, int Trainer, List<(string Name, long Step)> Acknowledged)> MidRunAsync(ClusterHarness cluster, string name)
+    {
+        var id = await cluster.LaunchAsync(name, Run());
+        await cluster.RunningPastAsync(id, 4);
+        var (holder, trainer) = await cluster.HolderOfAsync(id);
+        return (id, holder, trainer, await cluster.PointsAsync(id));
+    }
+
     /// <summary>No fault but time: two idle workers and a run several invisibility timeouts long is trained once.</summary>
     private static async Task<FaultOutcome> OutlivesTheInvisibilityTimeoutAsync(ClusterHarness cluster)
     {
@@ -79,10 +91,8 @@ public sealed class ClusterFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
     private static async Task<FaultOutcome> DeliveredTwiceAsync(ClusterHarness cluster)
     {
         var took = Stopwatch.StartNew();
-        var id = await cluster.LaunchAsync("delivered twice", Run());
-        var run = await cluster.RunningPastAsync(id, 4);
-        var (holder, _) = await cluster.HolderOfAsync(id);
-        var acknowledged = await cluster.PointsAsync(id);
+        var (id, holder, _, acknowledged) = await MidRunAsync(cluster, "delivered twice");
+        var run = await cluster.Dashboard.WaitForRunAsync(id, _ => true, TimeSpan.Zero);
         var jobs = cluster.Dashboard.Get<IBackgroundJobClient>();
         Assert.True(jobs.Requeue(run.JobId!), "the run's job could not be requeued");
         jobs.Enqueue<TrainingJob>(j => j.RunAsync(id, null, CancellationToken.None));
@@ -137,9 +147,7 @@ public sealed class ClusterFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
     private static async Task<FaultOutcome> PostgresRestartedAsync(ClusterHarness cluster)
     {
         var took = Stopwatch.StartNew();
-        var id = await cluster.LaunchAsync("through a restart", Run());
-        await cluster.RunningPastAsync(id, 4);
-        var acknowledged = await cluster.PointsAsync(id);
+        var (id, _, _, acknowledged) = await MidRunAsync(cluster, "through a restart");
         var down = Stopwatch.StartNew();
         await cluster.Server.RestartAsync();
         down.Stop();
@@ -156,10 +164,7 @@ public sealed class ClusterFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
     private static async Task<FaultOutcome> WorkerPartitionedAsync(ClusterHarness cluster)
     {
         var took = Stopwatch.StartNew();
-        var id = await cluster.LaunchAsync("partitioned", Run());
-        await cluster.RunningPastAsync(id, 4);
-        var (holder, trainer) = await cluster.HolderOfAsync(id);
-        var acknowledged = await cluster.PointsAsync(id);
+        var (id, holder, trainer, acknowledged) = await MidRunAsync(cluster, "partitioned");
         var outage = holder.Proxy.OutageAsync(TimeSpan.FromSeconds(3 * ClusterHarness.LeaseSeconds));
         DateTime? trainerGone = null, runTaken = null;
         HttpStatusCode? readiness = null;
@@ -203,10 +208,7 @@ public sealed class ClusterFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
     private static async Task<FaultOutcome> WorkerHostKilledAsync(ClusterHarness cluster)
     {
         var took = Stopwatch.StartNew();
-        var id = await cluster.LaunchAsync("killed host", Run());
-        await cluster.RunningPastAsync(id, 4);
-        var (holder, trainer) = await cluster.HolderOfAsync(id);
-        var acknowledged = await cluster.PointsAsync(id);
+        var (id, holder, trainer, acknowledged) = await MidRunAsync(cluster, "killed host");
         holder.Kill();
         var clock = Stopwatch.StartNew();
         while (TrainerCensus.IsRunning(trainer) && clock.Elapsed < TimeSpan.FromSeconds(10))

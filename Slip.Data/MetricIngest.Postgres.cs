@@ -22,7 +22,7 @@ public static partial class MetricIngest
                 "COPY \"MetricPoints\" (\"RunId\", \"Name\", \"Step\", \"Epoch\", \"Value\", \"Time\") FROM STDIN (FORMAT BINARY)", ct))
             {
                 // Synchronous writes into the importer's buffer (it flushes to the socket as it fills): per-field awaits
-                // cost about a fifth of the ingest rate (docs/benchmarks.md, "Metrics store").
+                // were slower (docs/benchmarks.md, "Metrics store").
                 foreach (var p in points)
                 {
                     copy.StartRow();

@@ -12,8 +12,8 @@ public static class ApiDocs
 {
     public const string Document = "v1";
 
-    /// <summary>Where the document is served.</summary>
-    public const string Path = "/openapi/v1.json";
+    /// <summary>Where the document is served: /openapi/v1.json.</summary>
+    private const string Route = "/openapi/{documentName}.json";
 
     public static IServiceCollection AddSlipOpenApi(this IServiceCollection services) =>
         services.AddOpenApi(Document, o => o.AddDocumentTransformer((document, _, _) =>
@@ -41,7 +41,7 @@ public static class ApiDocs
     /// <summary>Serves the document to whoever may read the API.</summary>
     public static IEndpointRouteBuilder MapSlipOpenApi(this IEndpointRouteBuilder app)
     {
-        app.MapOpenApi(Path.Replace(Document, "{documentName}", StringComparison.Ordinal))
+        app.MapOpenApi(Route)
             .RequireAuthorization()
             .RequireRateLimiting(Security.RequestLimits.ApiPolicy);
         return app;

@@ -32,13 +32,9 @@ public static class MetricsEndpoint
                 return;
             }
 
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            await context.Response.WriteAsJsonAsync(new
-            {
-                title = "Not allowed",
-                status = 403,
-                detail = "Metrics are served to this machine (loopback) only. To scrape from elsewhere, set Slip:Metrics:ScrapeToken on this host and send it as 'Authorization: Bearer TOKEN'.",
-            });
+            await Results.Problem(
+                "Metrics are served to this machine (loopback) only. To scrape from elsewhere, set Slip:Metrics:ScrapeToken on this host and send it as 'Authorization: Bearer TOKEN'.",
+                statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(context);
         }));
         app.MapPrometheusScrapingEndpoint(Path).AllowAnonymous();   // guarded above, on every host kind
         return app;

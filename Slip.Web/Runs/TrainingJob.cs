@@ -151,9 +151,9 @@ public sealed class TrainingJob(
         // Only files inside this run's checkpoint folder are recorded, whatever the trainer says.
         var path = e.Path is null ? null : Slip.Training.Datasets.Sources.DataRoots.RealPath(e.Path);
         var folder = Slip.Training.Datasets.Sources.DataRoots.RealPath(checkpointDirectory);
-        if (path is null || !path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(path))
+        if (path is null || !path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
-            logger.LogWarning("Run {RunId}: checkpoint {Path} is outside the run's folder or was deleted before it was recorded; it is not listed.", runId, e.Path);
+            logger.LogWarning("Run {RunId}: ignoring checkpoint outside its folder: {Path}", runId, e.Path);
             return;
         }
 
@@ -164,7 +164,7 @@ public sealed class TrainingJob(
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            // Deleted between the check above and its hashing: the run trains on without the record, as above.
+            // Deleted (a user's cleanup, say) before it was hashed: the run trains on without the record.
             logger.LogWarning("Run {RunId}: checkpoint {Path} was deleted before it was recorded; it is not listed.", runId, path);
             return;
         }

@@ -15,7 +15,7 @@ namespace Slip.Web.Tests.Cluster;
 /// </summary>
 public sealed class ClusterHarness : IAsyncDisposable
 {
-    public const int LeaseSeconds = 4;
+    public const int LeaseSeconds = 6;
     public const int InvisibilitySeconds = 3;
 
     private readonly Dictionary<string, string> shared;

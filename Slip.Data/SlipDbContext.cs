@@ -29,6 +29,8 @@ public abstract class SlipDbContext(DbContextOptions options) : DbContext(option
 
     public DbSet<Sweep> Sweeps => Set<Sweep>();
 
+    public DbSet<WorkerCheck> WorkerChecks => Set<WorkerCheck>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Applies to DateTime? as well.

@@ -22,6 +22,7 @@ public sealed record CheckpointContents(Dictionary<string, Tensor> StateDict, lo
             throw new FileNotFoundException($"The checkpoint '{path}' does not exist.", path);
         }
 
+        using var host = Placement.OnHost();   // the weights come to the host; loading copies them to the model's device
         try
         {
             if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))

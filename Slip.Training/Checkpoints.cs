@@ -18,6 +18,7 @@ public static class Checkpoints
     public static CheckpointFile Save(SlipModel model, string path)
     {
         var temp = path + ".tmp";
+        using var host = Placement.OnHost();   // the writers' own temporaries; weights on a GPU are copied to the host as they are written
         if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
         {
             model.save_safetensors(temp);

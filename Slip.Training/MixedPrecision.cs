@@ -19,7 +19,7 @@ public sealed class MixedPrecision : IDisposable
     {
         this.master = master;
         Compute = new SlipModel(config);
-        Compute.to(ScalarType.BFloat16);
+        Compute.to(Placement.DeviceOf(master)).to(ScalarType.BFloat16);
         Compute.train(master.training);
         var low = Compute.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
         parameters = master.named_parameters().Select(p => ((Tensor)p.parameter, low[p.name])).ToArray();

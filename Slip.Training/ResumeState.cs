@@ -120,8 +120,12 @@ public static class ResumeState
         }
 
         Directory.CreateDirectory(temp);
-        Checkpoints.Save(model, Path.Combine(temp, "model.pt"));
-        optimizer.save_py(Path.Combine(temp, "optimizer.pt"));
+        using (Placement.OnHost())   // PyBridge makes its own temporaries (the step count) on the default device
+        {
+            Checkpoints.Save(model, Path.Combine(temp, "model.pt"));
+            optimizer.save_py(Path.Combine(temp, "optimizer.pt"));
+        }
+
         var hashes = Files.ToDictionary(f => f, f => Checkpoints.Sha256Of(Path.Combine(temp, f)));
         foreach (var file in Files)
         {
@@ -173,7 +177,18 @@ public static class ResumeState
         }
 
         Checkpoints.Load(model, Path.Combine(folder, "model.pt"));
-        optimizer.load_py(Path.Combine(folder, "optimizer.pt"));
+        using (Placement.OnHost())
+        {
+            optimizer.load_py(Path.Combine(folder, "optimizer.pt"));
+        }
+
+        // PyBridge puts the moments it read in place as they came (on the host): they go where the parameters are.
+        var device = Placement.DeviceOf(model);
+        foreach (var moments in optimizer.state_dict().State)
+        {
+            moments.to(device);
+        }
+
         return state.Step;
     }
 

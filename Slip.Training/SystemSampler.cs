@@ -50,8 +50,9 @@ public sealed class SystemSampler(string device)
         lastGpu = DateTime.UtcNow;
         try
         {
-            // CUDA_VISIBLE_DEVICES makes this process's GPU index 0; nvidia-smi sees every GPU, so ask for the visible one.
-            var index = Environment.GetEnvironmentVariable("CUDA_VISIBLE_DEVICES")?.Split(',')[0] ?? device.Split(':').ElementAtOrDefault(1) ?? "0";
+            // CUDA_VISIBLE_DEVICES renumbers the visible GPUs from 0; nvidia-smi numbers every GPU, so ask for the one cuda:N is.
+            var ordinal = device.Split(':').ElementAtOrDefault(1) ?? "0";
+            var index = Environment.GetEnvironmentVariable("CUDA_VISIBLE_DEVICES")?.Split(',').ElementAtOrDefault(int.Parse(ordinal, CultureInfo.InvariantCulture)) ?? ordinal;
             using var smi = Process.Start(new ProcessStartInfo("nvidia-smi", $"--query-gpu=utilization.gpu,memory.used --format=csv,noheader,nounits -i {index}")
             {
                 RedirectStandardOutput = true,

@@ -63,10 +63,15 @@ public sealed partial class Trainer
         foreach (var batch in microBatches)
         {
             using var scope = NewDisposeScope();
+            var inputs = batch.ToInputs(Placement.DeviceOf(model));
             var outputs = mixed is null
-                ? model.call(batch.ToInputs())
-                : mixed.Compute.call(new SlipInputs(
-                    MixedPrecision.ToCompute(batch.Image), batch.Text, MixedPrecision.ToCompute(batch.Aug1), MixedPrecision.ToCompute(batch.Aug2), batch.Mask)).To(ScalarType.Float32);
+                ? model.call(inputs)
+                : mixed.Compute.call(inputs with
+                {
+                    Image = MixedPrecision.ToCompute(inputs.Image),
+                    Aug1 = MixedPrecision.ToCompute(inputs.Aug1),
+                    Aug2 = MixedPrecision.ToCompute(inputs.Aug2),
+                }).To(ScalarType.Float32);
             var losses = model.Spec.Losses(model, outputs, config);
             foreach (var (name, value) in losses)
             {

@@ -18,7 +18,7 @@ public enum TrainingOutcome
 /// The training loop: builds the model, AdamW with the reference's weight-decay rule and warmup + cosine schedule,
 /// trains for the configured epochs, reports metrics every <see cref="RunConfig.LogEvery"/> steps, writes a checkpoint
 /// and evaluates zero-shot at the end of each epoch, and probes linearly at the end. Everything it has to say goes out
-/// as <see cref="TrainerEvent"/>s.
+/// as <see cref="TrainerEvent"/>s. The model and its batches are on <c>device</c> (the CPU unless given; see <see cref="Placement"/>).
 /// </summary>
 public sealed partial class Trainer(
     RunConfig config,
@@ -28,8 +28,10 @@ public sealed partial class Trainer(
     string? bpeVocabularyPath = null,
     bool resume = false,
     DataRoots? dataRoots = null,
-    TrainerFaults? faults = null)
+    TrainerFaults? faults = null,
+    Device? device = null)
 {
+    private readonly Device device = device ?? CPU;
     private readonly string output = Path.GetFullPath(outputDirectory);
     private readonly DataRoots roots = dataRoots ?? DataRoots.Unrestricted;
     private readonly TrainerFaults faults = faults ?? TrainerFaults.None;
@@ -103,7 +105,7 @@ public sealed partial class Trainer(
         BatchLoader loader;
         try
         {
-            loader = new BatchLoader(SampleSources.Open(config, roots), config, tokenizer);
+            loader = new BatchLoader(SampleSources.Open(config, roots), config, tokenizer) { Device = device };
         }
         catch (Exception ex) when (DatasetErrors.IsUserFacing(ex))
         {
@@ -116,7 +118,7 @@ public sealed partial class Trainer(
                 $"Dataset '{config.Data.Dataset}' has fewer samples per epoch than one step of {config.Optim.UpdateFreq} x {config.Optim.BatchSize}; lower the batch size or the accumulation.");
         }
 
-        return new TrainingSession(config, tokenizer, loader);
+        return new TrainingSession(config, tokenizer, loader, device);
     }
 
     /// <summary>With --resume and a saved state: model, optimizer and step as they were saved.</summary>

@@ -1,6 +1,7 @@
 using Slip.Training.Datasets;
 using Slip.Training.Evaluation;
 using Slip.Training.Models;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -9,19 +10,24 @@ namespace Slip.Training;
 /// <summary>What one training run holds while it trains: data, model, optimizer, schedule, and where it is.</summary>
 internal sealed class TrainingSession : IDisposable
 {
-    public TrainingSession(RunConfig config, ICaptionTokenizer tokenizer, BatchLoader loader)
+    public TrainingSession(RunConfig config, ICaptionTokenizer tokenizer, BatchLoader loader, Device device)
     {
+        Device = device;
         Tokenizer = tokenizer;
         Loader = loader;
         StepsPerEpoch = loader.BatchesPerEpoch / config.Optim.UpdateFreq;
         TotalSteps = (long)StepsPerEpoch * config.Optim.Epochs;
         Model = new SlipModel(config);
+        Model.to(device);      // before the optimizer: moving replaces the parameters it would hold
         Model.train();
         Optimizer = Trainer.CreateOptimizer(Model, config);
         Mixed = config.Optim.Precision == Precision.Bf16 ? new MixedPrecision(Model, config) : null;
         Schedule = new LearningRateSchedule(config.Optim.LearningRate, config.Optim.LearningRateStart, config.Optim.LearningRateEnd,
             (long)Math.Round(config.Optim.WarmupEpochs * StepsPerEpoch), TotalSteps);
     }
+
+    /// <summary>Where the model computes.</summary>
+    public Device Device { get; }
 
     public ICaptionTokenizer Tokenizer { get; }
     public BatchLoader Loader { get; }
@@ -57,7 +63,7 @@ internal sealed class TrainingSession : IDisposable
     /// <summary>Starts the clocks of throughput, data wait and system use: after building and resuming, which are not training.</summary>
     public void StartMeasuring()
     {
-        System = new SystemSampler(cuda.is_available() ? "cuda:0" : "cpu");
+        System = new SystemSampler(Placement.Name(Device));
         Window.Start();
     }
 

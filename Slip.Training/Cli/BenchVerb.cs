@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Slip.Training.Datasets;
 using Slip.Training.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Slip.Training.Cli;
@@ -23,13 +24,14 @@ internal static class BenchVerb
         var steps = CliOptions.Number("--steps", "Timed steps (with --ops: repeats; with --data-only: batches).", 20, "a whole number above 0", n => n > 0);
         var warmup = CliOptions.Number("--warmup", "Untimed steps first.", 3, "a whole number, 0 or more", n => n >= 0);
         var threads = CliOptions.Threads();
+        var device = CliOptions.Device();
         var ops = new Option<bool>("--ops") { Description = "Time the vision tower's main operations in fp32 and bf16 instead." };
         var dataOnly = new Option<bool>("--data-only") { Description = "Time the data path alone (read, decode, augment, tokenize)." };
         var peak = new Option<bool>("--peak") { Description = $"Also measure this machine's matrix-product rate (square products up to {PeakBench.MaxSize}, fp32 and bf16) and report the step's share of it." };
         var bpeVocabulary = CliOptions.BpeVocabulary();
         var command = new Command("bench", "Time the data pipeline and the training step on a config's model and dataset.")
         {
-            config, steps, warmup, threads, ops, dataOnly, peak, bpeVocabulary,
+            config, steps, warmup, device, threads, ops, dataOnly, peak, bpeVocabulary,
         };
         command.Validators.Add(result =>
         {
@@ -52,7 +54,7 @@ internal static class BenchVerb
             {
                 return parsed.GetValue(ops) ? OpsBench.Run(run, parsed.GetValue(steps))
                     : parsed.GetValue(dataOnly) ? RunData(run, parsed.GetValue(steps), vocabulary)
-                    : Run(run, parsed.GetValue(steps), parsed.GetValue(warmup), vocabulary, parsed.GetValue(peak));
+                    : Run(run, parsed.GetValue(steps), parsed.GetValue(warmup), vocabulary, parsed.GetValue(peak), parsed.GetRequiredValue(device));
             }
             catch (Exception ex) when (ex is InvalidOperationException || ExitCodes.IsInputOutput(ex))
             {
@@ -64,13 +66,14 @@ internal static class BenchVerb
         return command;
     }
 
-    public static int Run(RunConfig config, int steps, int warmup, string? bpeVocabularyPath, bool peak = false)
+    public static int Run(RunConfig config, int steps, int warmup, string? bpeVocabularyPath, bool peak = false, Device? on = null)
     {
-        // Measured first, before the step's allocations, on the same threads.
-        (double Gflops, int Size)? peakFp32 = peak ? PeakBench.Measure(ScalarType.Float32, repeats: 5) : null;
-        (double Gflops, int Size)? peakBf16 = peak ? PeakBench.Measure(ScalarType.BFloat16, repeats: 5) : null;
+        var device = on ?? CPU;
+        // Measured first, before the step's allocations, on the same threads and device.
+        (double Gflops, int Size)? peakFp32 = peak ? PeakBench.Measure(ScalarType.Float32, repeats: 5, device) : null;
+        (double Gflops, int Size)? peakBf16 = peak ? PeakBench.Measure(ScalarType.BFloat16, repeats: 5, device) : null;
         manual_seed(config.Seed);
-        var loader = new BatchLoader(Datasets.Sources.SampleSources.Open(config, Datasets.Sources.DataRoots.Unrestricted), config, Tokenizers.Create(config, bpeVocabularyPath));
+        var loader = new BatchLoader(Datasets.Sources.SampleSources.Open(config, Datasets.Sources.DataRoots.Unrestricted), config, Tokenizers.Create(config, bpeVocabularyPath)) { Device = device };
         var indices = loader.Order(0).Take(config.Optim.BatchSize).ToArray();
 
         var dataClock = Stopwatch.StartNew();
@@ -84,6 +87,7 @@ internal static class BenchVerb
 
         using var batch = loader.Build(indices, epoch: 0);
         using var model = new SlipModel(config);
+        model.to(device);
         model.train();
         using var optimizer = Trainer.CreateOptimizer(model, config);
         using var mixed = config.Optim.Precision == Precision.Bf16 ? new MixedPrecision(model, config) : null;
@@ -107,6 +111,7 @@ internal static class BenchVerb
 
             var clock = Stopwatch.StartNew();
             Trainer.Step(model, optimizer, batch, config, mixed: mixed, laps: i >= warmup ? laps : null);
+            Placement.Synchronize(device);
             if (i >= warmup)
             {
                 times.Add(clock.Elapsed.TotalMilliseconds);
@@ -125,6 +130,7 @@ internal static class BenchVerb
             config.Model,
             config.Optim.BatchSize,
             config.Vision.ImageSize,
+            Device = Placement.Name(device),
             Threads = get_num_threads(),
             Steps = steps,
             StepMsMean = Math.Round(mean, 1),

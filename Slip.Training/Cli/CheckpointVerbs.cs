@@ -146,7 +146,7 @@ public static class CheckpointVerbs
                 var files = ImageFiles.List(images);
                 var views = files.Select(f => Augmentations.EvalView(ImageFiles.Load(f), config.Vision.ImageSize)).ToList();
                 using var rows = Encoders.Images(model, views, Encoders.ImageOutput.NormalisedEmbedding, batch: 32);
-                NpyFile.WriteFloat32(Path.Combine(output, "image_embeddings.npy"), rows.data<float>().ToArray(), files.Count, config.Text.EmbedDim);
+                NpyFile.WriteFloat32(Path.Combine(output, "image_embeddings.npy"), Placement.ToHost<float>(rows), files.Count, config.Text.EmbedDim);
                 Console.WriteLine($"{files.Count} image embeddings -> {Path.Combine(output, "image_embeddings.npy")}");
             }
 
@@ -155,7 +155,7 @@ public static class CheckpointVerbs
                 var tokenizer = Tokenizers.Create(config, bpeVocabularyPath);
                 var lines = File.ReadAllLines(captions).Where(l => !string.IsNullOrWhiteSpace(l)).ToList();
                 using var rows = Encoders.Texts(model, tokenizer, lines, config.Text.ContextLength);
-                NpyFile.WriteFloat32(Path.Combine(output, "text_embeddings.npy"), rows.data<float>().ToArray(), lines.Count, config.Text.EmbedDim);
+                NpyFile.WriteFloat32(Path.Combine(output, "text_embeddings.npy"), Placement.ToHost<float>(rows), lines.Count, config.Text.EmbedDim);
                 Console.WriteLine($"{lines.Count} caption embeddings -> {Path.Combine(output, "text_embeddings.npy")}");
             }
         }

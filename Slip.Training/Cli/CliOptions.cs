@@ -19,6 +19,30 @@ internal static class CliOptions
     /// <summary><c>--threads n</c>: libtorch's CPU threads; all cores when not given.</summary>
     public static Option<int?> Threads() => Number<int>("--threads", "CPU threads for libtorch (default: all cores).", "a whole number above 0", n => n > 0);
 
+    /// <summary>
+    /// <c>--device cpu|cuda|cuda:N</c>: where the model computes, checked when parsed (a GPU this libtorch cannot see is
+    /// refused with what it sees). The worker passes its own device.
+    /// </summary>
+    public static Option<TorchSharp.torch.Device> Device() => new("--device")
+    {
+        Description = $"Where the model computes: {Placement.Accepted} (default: cpu).",
+        HelpName = "device",
+        DefaultValueFactory = _ => TorchSharp.torch.CPU,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "cpu";
+            try
+            {
+                return Placement.Parse(text);
+            }
+            catch (ArgumentException ex)
+            {
+                result.AddError($"--device: {ex.Message}");
+                return TorchSharp.torch.CPU;
+            }
+        },
+    };
+
     /// <summary><c>--bpe-vocab file</c>: CLIP's BPE vocabulary, for configs with the clip-bpe tokenizer.</summary>
     public static Option<string> BpeVocabulary() => new("--bpe-vocab")
     {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Slip.Training.Datasets.Sources;
 using Slip.Training.Evaluation;
+using TorchSharp;
 
 namespace Slip.Training.Cli;
 
@@ -44,12 +45,13 @@ internal static class EvalVerb
         var events = new Option<bool>("--events") { Description = "Write JSON-lines progress events instead of the results (the same as --progress json)." };
         var progress = CliOptions.Progress("Progress on stdout: human (a progress bar on a terminal, then the results), json (as --events), auto (human on a terminal, else only the results).");
         var threads = CliOptions.Threads();
+        var device = CliOptions.Device();
         var bpeVocabulary = CliOptions.BpeVocabulary();
         var dataRoots = CliOptions.DataRoots();
         Option[] settings = [checkpoint, dataset, format, path, trainPath, tasks, limit, trainLimit, imageSize, probeEpochs, probeLr, probeProtocol, probeBatch, ftEpochs, ftLr, ftBatch, seed, heads.Vision, heads.Text, truncation, catalog];
         var command = new Command("eval", "Evaluate a checkpoint: zero-shot, linear probe, fine-tuning, retrieval (clip_benchmark's results).")
         {
-            request, output, events, progress, threads, bpeVocabulary, dataRoots,
+            request, output, events, progress, device, threads, bpeVocabulary, dataRoots,
         };
         foreach (var setting in settings)
         {
@@ -95,7 +97,7 @@ internal static class EvalVerb
                 return Refuse(ex.Message, ExitCodes.Usage, json ? TrainVerb.JsonLines : _ => { });
             }
 
-            (int Code, string? Results) Evaluate(Action<TrainerEvent> emit) => Run(evaluation, parsed.GetValue(output), roots, vocabulary, emit);
+            (int Code, string? Results) Evaluate(Action<TrainerEvent> emit) => Run(evaluation, parsed.GetValue(output), roots, vocabulary, parsed.GetRequiredValue(device), emit);
             var (code, results) = json ? Evaluate(TrainVerb.JsonLines) : human ? HumanProgress.Run(0, Evaluate) : Evaluate(_ => { });
             if (!json && results is not null)
             {
@@ -148,7 +150,7 @@ internal static class EvalVerb
     /// its reason on stderr and as a <c>failed</c> event. A checkpoint gone missing since the request was written is a
     /// failure (3), not a usage error.
     /// </summary>
-    private static (int Code, string? Results) Run(EvalRequest request, string? output, DataRoots roots, string? bpeVocabularyPath, Action<TrainerEvent> emit)
+    private static (int Code, string? Results) Run(EvalRequest request, string? output, DataRoots roots, string? bpeVocabularyPath, TorchSharp.torch.Device device, Action<TrainerEvent> emit)
     {
         if (string.IsNullOrWhiteSpace(request.Checkpoint))
         {
@@ -166,6 +168,7 @@ internal static class EvalVerb
             var (model, config, _, heads) = Checkpoints.Open(request.Checkpoint, request.Heads);
             using (model)
             {
+                model.to(device);
                 if (heads.Warning is { } warning)
                 {
                     Console.Error.WriteLine(warning);

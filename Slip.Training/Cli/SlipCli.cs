@@ -17,7 +17,7 @@ public static class SlipCli
             // The same name in help whatever the host (dotnet Slip.Training.dll, the apphost, a test runner).
             HelpName = "Slip.Training",
         };
-        Command[] verbs = [TrainVerb.Create(), EvalVerb.Create(), ValidateVerb.Create(), PresetsVerb.Create(), BenchVerb.Create(), DatasetVerb.Create(), TokenizeVerb.Create(), SweepVerb.Create(), .. CheckpointVerbs.Create()];
+        Command[] verbs = [TrainVerb.Create(), EvalVerb.Create(), ValidateVerb.Create(), PresetsVerb.Create(), BenchVerb.Create(), DoctorVerb.Create(), DatasetVerb.Create(), TokenizeVerb.Create(), SweepVerb.Create(), .. CheckpointVerbs.Create()];
         foreach (var verb in verbs)
         {
             root.Subcommands.Add(verb);

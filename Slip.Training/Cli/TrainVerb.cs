@@ -16,12 +16,13 @@ internal static class TrainVerb
         var output = new Option<string>("--out") { Description = "The run's folder: config.json, epoch_NNN.pt checkpoints, resume/ (created if missing).", Required = true, HelpName = "dir" };
         var resume = new Option<bool>("--resume") { Description = "Continue from --out's resume/ state when there is one (same config); else start at step 0." };
         var threads = CliOptions.Threads();
+        var device = CliOptions.Device();
         var bpeVocabulary = CliOptions.BpeVocabulary();
         var dataRoots = CliOptions.DataRoots();
         var progress = CliOptions.Progress("Progress on stdout: human (a progress bar on a terminal), json (one event per line, what the worker reads), auto (human on a terminal, else json).");
         var command = new Command("train", "Train a model from a run config; progress as JSON-lines events or a progress bar.")
         {
-            config, output, resume, threads, bpeVocabulary, dataRoots, progress,
+            config, output, resume, device, threads, bpeVocabulary, dataRoots, progress,
         };
         command.SetAction(parsed =>
         {
@@ -34,7 +35,7 @@ internal static class TrainVerb
             CliOptions.SetThreads(parsed, threads);
             var trainer = (Action<TrainerEvent> emit, Func<bool> cancelled) => new Trainer(
                 run, parsed.GetRequiredValue(output), emit, cancelled, CliOptions.BpeVocabularyPath(parsed, bpeVocabulary), parsed.GetValue(resume), CliOptions.Roots(parsed, dataRoots),
-                TrainerFaults.FromEnvironment());
+                TrainerFaults.FromEnvironment(), parsed.GetRequiredValue(device));
             return CliOptions.ShowsHuman(parsed, progress) ? HumanProgress.Run(run.Optim.Epochs, emit => Train(trainer, emit)) : Train(trainer, JsonLines);
         });
         return command;

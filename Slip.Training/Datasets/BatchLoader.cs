@@ -39,6 +39,9 @@ public sealed class BatchLoader
     {
     }
 
+    /// <summary>The device the batches are for: they are built in CPU memory, pinned when this is a CUDA device (see <see cref="Placement"/>).</summary>
+    public Device Device { get; init; } = CPU;
+
     /// <summary>Batches in an epoch: epochSamples (or the dataset's size) / world / batch; the last partial batch is dropped.</summary>
     public int BatchesPerEpoch { get; }
 
@@ -230,11 +233,11 @@ public sealed class BatchLoader
         var keep = Enumerable.Range(0, n).Where(k => ok[k]).ToArray();
         long[] shape = [keep.Length, 3, size, size];
         return new TrainingBatch(
-            clip is null ? null : tensor(Rows(clip, keep, plane), shape),                                         // [B, 3, I, I]
-            tokens is null ? null : tensor(Rows(tokens, keep, config.Text.ContextLength), [keep.Length, config.Text.ContextLength]), // [B, L]
-            aug1 is null ? null : tensor(Rows(aug1, keep, plane), shape),
-            aug2 is null ? null : tensor(Rows(aug2, keep, plane), shape),
-            mask is null ? null : tensor(Rows(mask, keep, grid * grid), [keep.Length, grid * grid]));              // [B, T]
+            clip is null ? null : Host(tensor(Rows(clip, keep, plane), shape, device: CPU)),                                         // [B, 3, I, I]
+            tokens is null ? null : Host(tensor(Rows(tokens, keep, config.Text.ContextLength), [keep.Length, config.Text.ContextLength], device: CPU)), // [B, L]
+            aug1 is null ? null : Host(tensor(Rows(aug1, keep, plane), shape, device: CPU)),
+            aug2 is null ? null : Host(tensor(Rows(aug2, keep, plane), shape, device: CPU)),
+            mask is null ? null : Host(tensor(Rows(mask, keep, grid * grid), [keep.Length, grid * grid], device: CPU)));              // [B, T]
     }
 
     /// <summary>The sample's image, decoded at no less than 1.5x the model's size, or why it cannot be used.</summary>
@@ -254,6 +257,9 @@ public sealed class BatchLoader
             : sample.Encoded is not null ? ImageDecoder.Decode(sample.Encoded, (int)Math.Ceiling(config.Vision.ImageSize * 1.5))
             : (null, "no image");
     }
+
+    /// <summary>A batch tensor in the host memory the device wants (pinned for CUDA).</summary>
+    private Tensor Host(Tensor built) => Placement.PinnedFor(built, Device);
 
     /// <summary>A reason without its per-sample details, so the counts stay a short list.</summary>
     private static string Category(string problem) => problem.Split(':')[0].Trim();

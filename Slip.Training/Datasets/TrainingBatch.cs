@@ -12,8 +12,13 @@ public sealed record TrainingBatch(Tensor? Image, Tensor? Text, Tensor? Aug1, Te
     /// <summary>Samples in the batch (fewer than the batch size when some could not be decoded).</summary>
     public long Size => (Image ?? Aug1)?.shape[0] ?? 0;
 
-    /// <summary>The model's inputs for this batch.</summary>
-    public SlipInputs ToInputs() => new(Image, Text, Aug1, Aug2, Mask);
+    /// <summary>The model's inputs for this batch, on the CPU.</summary>
+    public SlipInputs ToInputs() => ToInputs(CPU);
+
+    /// <summary>The model's inputs for this batch on <paramref name="device"/> (copies the caller's dispose scope owns; the batch keeps its own).</summary>
+    public SlipInputs ToInputs(Device device) => new(Move(Image, device), Move(Text, device), Move(Aug1, device), Move(Aug2, device), Move(Mask, device));
+
+    private static Tensor? Move(Tensor? host, Device device) => host is null ? null : Placement.ToDevice(host, device);
 
     public void Dispose()
     {

@@ -22,11 +22,12 @@ public static class Encoders
     {
         using var _ = no_grad();
         var parts = new List<Tensor>();
+        var device = Placement.DeviceOf(model);
         foreach (var chunk in views.Chunk(batch))
         {
             using var scope = NewDisposeScope();
             var size = chunk[0].Height;
-            var pixels = tensor(chunk.SelectMany(v => v.Pixels).ToArray(), [chunk.Length, 3, size, size]);
+            var pixels = Placement.ToDevice(chunk.SelectMany(v => v.Pixels).ToArray(), [chunk.Length, 3, size, size], device);
             var rows = output == ImageOutput.Features ? model.EncodeImageFeatures(pixels) : nn.functional.normalize(model.EncodeImage(pixels), dim: -1);
             parts.Add(rows.MoveToOuterDisposeScope());
         }
@@ -39,11 +40,12 @@ public static class Encoders
     {
         using var _ = no_grad();
         var parts = new List<Tensor>();
+        var device = Placement.DeviceOf(model);
         foreach (var chunk in captions.Chunk(batch))
         {
             using var scope = NewDisposeScope();
             var ids = chunk.SelectMany(c => tokenizer.Tokenize(c, contextLength)).ToArray();
-            parts.Add(nn.functional.normalize(model.EncodeText(tensor(ids, [chunk.Length, contextLength])), dim: -1).MoveToOuterDisposeScope());
+            parts.Add(nn.functional.normalize(model.EncodeText(Placement.ToDevice(ids, [chunk.Length, contextLength], device)), dim: -1).MoveToOuterDisposeScope());
         }
 
         return cat(parts, 0);

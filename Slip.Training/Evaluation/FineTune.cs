@@ -1,5 +1,6 @@
 using Slip.Training.Datasets;
 using Slip.Training.Models;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -18,7 +19,9 @@ public static class FineTune
     {
         using var scope = NewDisposeScope();
         var classes = train.Classes.ClassNames.Count;
+        var device = Placement.DeviceOf(model);
         using var classifier = new FineTuneClassifier(config, model.Visual, classes);
+        classifier.to(device);      // before the optimizer: moving replaces the parameters it would hold
         var groups = LayerGroups(classifier, config.Vision.Depth, options);
         using var optimizer = optim.AdamW(groups.Select(g => g.Group), options.EffectiveLearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8);
         var rng = new Random(options.Seed);
@@ -41,7 +44,7 @@ public static class FineTune
                     optimizer.ParamGroups.ElementAt(g).LearningRate = lr * groups[g].Scale;
                 }
 
-                var images = tensor(chunk.SelectMany(i => TrainView(train.Views[i], config.Vision.ImageSize, rng).Pixels).ToArray(), [chunk.Length, 3, config.Vision.ImageSize, config.Vision.ImageSize]);
+                var images = Placement.ToDevice(chunk.SelectMany(i => TrainView(train.Views[i], config.Vision.ImageSize, rng).Pixels).ToArray(), [chunk.Length, 3, config.Vision.ImageSize, config.Vision.ImageSize], device);
                 var (mixed, targets) = Mixing.MixupCutMix(images, chunk.Select(i => train.Labels[i]).ToArray(), classes, options, rng);
                 optimizer.zero_grad();
                 var loss = (-targets * nn.functional.log_softmax(classifier.call(mixed), dim: -1)).sum(-1).mean();
@@ -55,7 +58,7 @@ public static class FineTune
 
         classifier.eval();
         using var _ = no_grad();
-        var logits = cat(test.Views.Chunk(64).Select(c => classifier.call(tensor(c.SelectMany(v => v.Pixels).ToArray(), [c.Length, 3, config.Vision.ImageSize, config.Vision.ImageSize]))).ToList(), 0);
+        var logits = cat(test.Views.Chunk(64).Select(c => classifier.call(Placement.ToDevice(c.SelectMany(v => v.Pixels).ToArray(), [c.Length, 3, config.Vision.ImageSize, config.Vision.ImageSize], device))).ToList(), 0);
         var (top1, top5, perClass) = Metrics.Classification(logits, test.Labels);
         return new() { [MetricNames.FineTuneAcc1] = top1, [MetricNames.FineTuneAcc5] = top5, [MetricNames.FineTunePrefix + MetricNames.MeanPerClassRecall] = perClass };
     }
@@ -139,6 +142,7 @@ public sealed class FineTuneClassifier : nn.Module<Tensor, Tensor>
 
     public FineTuneClassifier(RunConfig config, VisionTransformer pretrained, int classes) : base(nameof(FineTuneClassifier))
     {
+        using var host = Placement.OnHost();
         visual = new VisionTransformer(config.Vision.ImageSize, config.Vision.PatchSize, config.Vision.Width, config.Vision.Depth, config.Vision.Heads);
         head = nn.Linear(config.Vision.Width, classes);
         RegisterComponents();

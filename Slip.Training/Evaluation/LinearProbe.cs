@@ -33,12 +33,13 @@ public static class LinearProbe
         var testFeatures = tests.Select(test => Encoders.Images(model, reference                             // [M, D] each
             ? Enumerable.Range(0, test.Labels.Length).Select(i => ReferenceTestView(test.Original!(i), size)).ToList()
             : test.Views, Encoders.ImageOutput.Features)).ToList();
-        var trainLabels = tensor(train.Labels.Select(l => (long)l).ToArray());
+        var device = Placement.DeviceOf(model);
+        var trainLabels = Placement.ToDevice(train.Labels.Select(l => (long)l).ToArray(), [train.Labels.Length], device);
         var classes = train.Classes.ClassNames.Count;
         var width = (int)testFeatures[0].shape[1];
         var rng = new Random(options.Seed);
-        var weight = new TorchSharp.Modules.Parameter(tensor(Enumerable.Range(0, classes * width).Select(_ => (float)(0.01 * Sampling.Gaussian(rng))).ToArray(), [classes, width]));
-        var bias = new TorchSharp.Modules.Parameter(zeros(classes));
+        var weight = new TorchSharp.Modules.Parameter(Placement.ToDevice(Enumerable.Range(0, classes * width).Select(_ => (float)(0.01 * Sampling.Gaussian(rng))).ToArray(), [classes, width], device));
+        var bias = new TorchSharp.Modules.Parameter(zeros(classes, device: device));
         using var optimizer = optim.SGD([weight, bias], options.EffectiveLearningRate, momentum: 0.9, weight_decay: 0);
         var order = Enumerable.Range(0, train.Labels.Length).ToArray();
         var best = tests.Select(_ => (Top1: double.NegativeInfinity, Top5: 0.0, PerClass: 0.0)).ToArray();
@@ -56,7 +57,7 @@ public static class LinearProbe
             foreach (var chunk in order.Chunk(options.EffectiveBatchSize))
             {
                 using var step = NewDisposeScope();
-                var index = tensor(chunk.Select(i => (long)i).ToArray());
+                var index = Placement.ToDevice(chunk.Select(i => (long)i).ToArray(), [chunk.Length], device);
                 var features = reference ? AugmentedFeatures(model, train, chunk, size, options.Seed, epoch) : cached!.index_select(0, index);
                 optimizer.zero_grad();
                 nn.functional.cross_entropy(features.matmul(weight.t()) + bias, trainLabels.index_select(0, index)).backward();

@@ -11,11 +11,11 @@ public static class Metrics
         using var scope = NewDisposeScope();
         var k = (int)Math.Min(5, logits.shape[1]);
         var top = logits.topk(k, dim: 1).indexes;                             // [N, k]
-        var truth = tensor(labels.Select(l => (long)l).ToArray()).unsqueeze(1); // [N, 1]
+        var truth = Placement.ToDevice(labels.Select(l => (long)l).ToArray(), [labels.Length, 1], logits.device); // [N, 1]
         var hits = top.eq(truth);                                             // [N, k]
         var top1 = hits.select(1, 0).to(ScalarType.Float32).mean().item<float>() * 100;
         var top5 = hits.any(1).to(ScalarType.Float32).mean().item<float>() * 100;
-        var predicted = top.select(1, 0).data<long>().ToArray();
+        var predicted = Placement.ToHost<long>(top.select(1, 0));
         var recalls = labels.Distinct().Select(c =>
         {
             var members = Enumerable.Range(0, labels.Length).Where(i => labels[i] == c).ToList();
@@ -42,7 +42,7 @@ public static class Metrics
     public static double RecallAt(Tensor scores, Func<int, int, bool> correct, int k)
     {
         using var scope = NewDisposeScope();
-        var best = scores.topk((int)Math.Min(k, scores.shape[1]), dim: 1).indexes.data<long>().ToArray();
+        var best = Placement.ToHost<long>(scores.topk((int)Math.Min(k, scores.shape[1]), dim: 1).indexes);
         var width = (int)Math.Min(k, scores.shape[1]);
         var queries = (int)scores.shape[0];
         var found = Enumerable.Range(0, queries).Count(q => Enumerable.Range(0, width).Any(j => correct(q, (int)best[(q * width) + j])));

@@ -29,7 +29,7 @@ public static class Mixing
             mixed = (images * lambda) + (flipped * (1 - lambda));
         }
 
-        var smooth = SmoothedOneHot(labels, classes, options.LabelSmoothing);
+        var smooth = Placement.ToDevice(SmoothedOneHot(labels, classes, options.LabelSmoothing), images.device);
         return (mixed, (smooth * lambda) + (smooth.flip(0) * (1 - lambda)));
     }
 
@@ -44,7 +44,7 @@ public static class Mixing
             rows[(i * classes) + labels[i]] = (float)(1 - smoothing + off);
         }
 
-        return tensor(rows, [labels.Length, classes]);
+        return tensor(rows, [labels.Length, classes], device: CPU);
     }
 
     /// <summary>timm's rand_bbox: a box of side sqrt(1-λ) times the image's, centred uniformly, clipped to the image.</summary>

@@ -23,7 +23,7 @@ public static class ZeroShot
         if (reported == ReportedMetric.RocAuc)
         {
             // Undefined when the evaluated samples hold one class only (a small --limit): left out, not NaN.
-            var auc = Metrics.RocAuc(logits.select(1, 1).sub(logits.select(1, 0)).data<float>().ToArray(), set.Labels);
+            var auc = Metrics.RocAuc(Placement.ToHost<float>(logits.select(1, 1).sub(logits.select(1, 0))), set.Labels);
             if (double.IsNaN(auc))
             {
                 return metrics;

@@ -57,8 +57,14 @@ public sealed class SlipModel : Module<SlipInputs, SlipOutputs>
 
     private readonly VisionTransformer visual;
 
-    public SlipModel(RunConfig config) : base(nameof(SlipModel))
+    /// <summary>
+    /// Builds the model on <paramref name="buildOn"/>, the CPU unless given, whatever the default device: one seed gives
+    /// one set of initial weights on every device, and the trainer moves the model afterwards. (The <c>meta</c> device
+    /// builds shapes without storage, for counting.)
+    /// </summary>
+    public SlipModel(RunConfig config, Device? buildOn = null) : base(nameof(SlipModel))
     {
+        using var building = Placement.MakingOn(buildOn ?? CPU);
         Spec = ObjectiveRegistry.Of(config);
         Objective = config.Objective;
         SslMethod = config.Ssl.Method;

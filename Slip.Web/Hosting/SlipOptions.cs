@@ -91,6 +91,13 @@ public sealed class WorkerOptions
     /// </summary>
     public bool ResumeInterrupted { get; set; } = true;
 
+    /// <summary>
+    /// Each worker checks its device when the host starts (the trainer's <c>doctor</c>: libtorch loads, and a few Micro
+    /// SLIP steps on the device give the CPU's losses); the Queue view shows the result. Training is not held back by a
+    /// failed check: the result says what a run there would meet.
+    /// </summary>
+    public bool SelfCheck { get; set; } = true;
+
     public TimeSpan HeartbeatTimeout => TimeSpan.FromSeconds(Math.Max(2, HeartbeatTimeoutSeconds));
 
     public TimeSpan HeartbeatInterval => HeartbeatTimeout / 4;

@@ -178,6 +178,11 @@ public static class SlipServiceCollectionExtensions
             return;
         }
 
+        if (slip.Workers.SelfCheck)
+        {
+            services.AddHostedService<WorkerSelfCheck>();
+        }
+
         foreach (var device in slip.Workers.EffectiveDevices)
         {
             services.AddHangfireServer((_, o) =>

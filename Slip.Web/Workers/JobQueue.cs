@@ -10,8 +10,11 @@ namespace Slip.Web.Workers;
 /// <summary>A queued or running job as the queue view shows it: a run's training or an evaluation.</summary>
 public sealed record QueueEntry(string Kind, long Id, long RunId, string Name, RunStatus Status, DateTime? QueuedAt, string? Worker, double Progress, TimeSpan? Eta);
 
-/// <summary>A Hangfire server (one per worker device): its name ("host/device:..."), queues and last heartbeat.</summary>
-public sealed record WorkerEntry(string Name, IReadOnlyList<string> Queues, int Workers, DateTime? Heartbeat);
+/// <summary>
+/// A Hangfire server (one per worker device): its name ("host/device:..."), queues, last heartbeat, and the device
+/// self-check its host ran when it started (null until one is stored).
+/// </summary>
+public sealed record WorkerEntry(string Name, IReadOnlyList<string> Queues, int Workers, DateTime? Heartbeat, WorkerCheck? Check = null);
 
 /// <summary>What the queue holds: running jobs and where, queued jobs in the order workers will take them, and the workers.</summary>
 public sealed record QueueSnapshot(IReadOnlyList<QueueEntry> Running, IReadOnlyList<QueueEntry> Queued, IReadOnlyList<WorkerEntry> Workers);
@@ -32,12 +35,20 @@ public sealed class JobQueue(IDbContextFactory<SlipDbContext> dbFactory, JobStor
         var entries = runs.Select(r => new QueueEntry(RunKind, r.Id, r.Id, r.Name, r.Status, r.QueuedAt ?? r.CreatedAt, r.Worker, r.Progress, Runs.RunQuery.Eta(r, now)))
             .Concat(evaluations.Select(e => new QueueEntry(EvaluationKind, e.Id, e.RunId, $"evaluation {e.Id} of {runNames.GetValueOrDefault(e.RunId, $"run {e.RunId}")} (epoch {e.Epoch}: {e.Tasks})", e.Status, e.QueuedAt ?? e.CreatedAt, e.Worker, e.Progress, null)))
             .ToList();
-        var workers = storage.GetMonitoringApi().Servers().Select(s => new WorkerEntry(s.Name, s.Queues.ToList(), s.WorkersCount, s.Heartbeat)).OrderBy(w => w.Name, StringComparer.Ordinal).ToList();
+        var checks = await db.WorkerChecks.AsNoTracking().ToListAsync(ct);
+        var workers = storage.GetMonitoringApi().Servers()
+            .Select(s => new WorkerEntry(s.Name, s.Queues.ToList(), s.WorkersCount, s.Heartbeat, CheckOf(s.Name, checks)))
+            .OrderBy(w => w.Name, StringComparer.Ordinal).ToList();
         return new QueueSnapshot(
             entries.Where(e => e.Status == RunStatus.Running).OrderBy(e => e.QueuedAt).ToList(),
             entries.Where(e => e.Status == RunStatus.Queued).OrderBy(e => e.QueuedAt).ThenBy(e => e.Id).ToList(),
             workers);
     }
+
+    /// <summary>The self-check stored for a server: its worker name (host/device) is the longest one the server id starts with.</summary>
+    private static WorkerCheck? CheckOf(string serverId, List<WorkerCheck> checks) =>
+        checks.Where(c => serverId.StartsWith(c.Worker + ":", StringComparison.OrdinalIgnoreCase) || serverId.Equals(c.Worker, StringComparison.OrdinalIgnoreCase))
+            .MaxBy(c => c.Worker.Length);
 
     /// <summary>
     /// Puts a queued job first. The queue is first in, first out, so every queued job is queued again, the chosen one

@@ -24,12 +24,17 @@ public sealed class TrainerProcess : IAsyncDisposable
 
     public int ExitCode => process.ExitCode;
 
-    /// <summary>Starts <c>train --config --out</c>; <paramref name="device"/> is passed as CUDA_VISIBLE_DEVICES for cuda:N.</summary>
+    /// <summary>Starts <c>train --config --out</c> on the worker's <paramref name="device"/> (see the overload).</summary>
     public static TrainerProcess Start(SlipOptions options, string configPath, string outputDirectory, string device) =>
         Start(options, ["train", "--config", configPath, "--out", outputDirectory], outputDirectory, device);
 
-    /// <summary>Starts the trainer CLI with <paramref name="verb"/> (a verb and its arguments) in <paramref name="workingDirectory"/>.</summary>
-    public static TrainerProcess Start(SlipOptions options, IReadOnlyList<string> verb, string workingDirectory, string device)
+    /// <summary>
+    /// Starts the trainer CLI with <paramref name="verb"/> (a verb and its arguments) in <paramref name="workingDirectory"/>,
+    /// computing on the worker's <paramref name="device"/>: for cuda:N the child sees only that GPU (CUDA_VISIBLE_DEVICES=N)
+    /// and is told <c>--device cuda:0</c>; otherwise <c>--device cpu</c>. A <paramref name="run"/> (train, eval) is also
+    /// given the data roots and the BPE vocabulary; the device check reads neither.
+    /// </summary>
+    public static TrainerProcess Start(SlipOptions options, IReadOnlyList<string> verb, string workingDirectory, string device, bool run = true)
     {
         var trainer = ResolveTrainer(options);
         var start = trainer.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
@@ -44,10 +49,17 @@ public sealed class TrainerProcess : IAsyncDisposable
         ScrubSecrets(start);
         start.Environment[Slip.Training.Cli.StdinWatch.ExitWithParentVariable] = "1";   // the child ends when this host does (its stdin closes)
 
-        // Always given, so a trainer started by the dashboard reads nothing outside the configured roots.
-        start.ArgumentList.Add("--data-roots");
-        start.ArgumentList.Add(string.Join(':', options.DataRoots.Select(Path.GetFullPath)));
-        if (!string.IsNullOrWhiteSpace(options.BpeVocabularyPath))
+        start.ArgumentList.Add("--device");
+        start.ArgumentList.Add(ChildDevice(device));
+
+        // Always given to a run, so a trainer started by the dashboard reads nothing outside the configured roots.
+        if (run)
+        {
+            start.ArgumentList.Add("--data-roots");
+            start.ArgumentList.Add(string.Join(':', options.DataRoots.Select(Path.GetFullPath)));
+        }
+
+        if (run && !string.IsNullOrWhiteSpace(options.BpeVocabularyPath))
         {
             start.ArgumentList.Add("--bpe-vocab");
             start.ArgumentList.Add(Path.GetFullPath(options.BpeVocabularyPath));
@@ -93,6 +105,9 @@ public sealed class TrainerProcess : IAsyncDisposable
         return wrapper;
     }
 
+    /// <summary>The device as the child sees it: its only visible GPU is cuda:0.</summary>
+    public static string ChildDevice(string device) => device.StartsWith("cuda", StringComparison.Ordinal) ? "cuda:0" : "cpu";
+
     /// <summary>
     /// Removes the host's secrets from a child's environment (inherited whole by default): the database connection and
     /// password, the first admin's password, and anything named like a password, secret, token or API key. The trainer
@@ -110,6 +125,9 @@ public sealed class TrainerProcess : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Everything the child writes to stdout, once it closes (the device check's one JSON report).</summary>
+    public Task<string> ReadOutputAsync(CancellationToken cancellationToken) => process.StandardOutput.ReadToEndAsync(cancellationToken);
 
     /// <summary>The trainer's events, in order, until its stdout closes.</summary>
     public async IAsyncEnumerable<TrainerEvent> EventsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)

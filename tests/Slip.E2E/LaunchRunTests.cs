@@ -110,7 +110,7 @@ public sealed class LaunchRunTests
     [Fact]
     public async Task RunsPageUpdatesLiveAndCancelStopsARunningRun()
     {
-        await using var live = await LiveApp.StartAsync();
+        await using var live = await LiveApp.StartAsync(new Dictionary<string, string?> { ["Slip:Workers:SelfCheck"] = "true" });
         await live.RunAsync("cancel", async page =>
         {
             await page.GotoAsync("/");
@@ -131,6 +131,8 @@ public sealed class LaunchRunTests
             await page.Locator("[data-testid=running]").GetByText("long run").WaitForAsync();
             await page.Locator("[data-testid=queued]").GetByText("waiting run").WaitForAsync();
             Assert.Contains("/cpu", await page.Locator("[data-testid=workers]").InnerTextAsync());
+            // The worker checked its device when it started (the trainer's doctor, as a child on that device).
+            await page.Locator("[data-testid=workers] [data-testid=device-check]", new PageLocatorOptions { HasTextString = "passed" }).WaitForAsync(new() { Timeout = 60_000 });
             await Browser.ScreenshotAsync(page, "queue");
             await page.Locator("[data-testid=queued] [data-testid=queue-cancel]").ClickAsync();
             await page.Locator("[data-testid=queued]").WaitForAsync(new() { State = WaitForSelectorState.Detached });

@@ -385,7 +385,7 @@ public sealed partial class CliTests : IDisposable
         }
     }
 
-    private static (int Code, string Stdout, string Stderr) Cli(params string[] args)
+    internal static (int Code, string Stdout, string Stderr) Cli(params string[] args)
     {
         var (stdout, stderr) = (Console.Out, Console.Error);
         var (output, error) = (new StringWriter(), new StringWriter());

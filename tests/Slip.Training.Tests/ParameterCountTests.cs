@@ -18,18 +18,9 @@ public sealed class ParameterCountTests
     [InlineData("ViT-L/16", Objective.Slip, 389_298_945L)]
     public void ModelHasTheReferenceParameterCount(string preset, Objective objective, long expected)
     {
-        // Built on the meta device (shapes without storage) so even ViT-L costs nothing to count. The default device
-        // is process-wide, hence the collection that runs alone.
-        TorchSharp.torch.set_default_device(TorchSharp.torch.device("meta"));
-        try
-        {
-            using var model = new SlipModel(new RunConfig { Objective = objective }.WithModelPreset(preset));
-            Assert.Equal(expected, model.parameters().Sum(p => p.numel()));
-        }
-        finally
-        {
-            TorchSharp.torch.set_default_device(TorchSharp.torch.CPU);
-        }
+        // Built on the meta device (shapes without storage) so even ViT-L costs nothing to count.
+        using var model = new SlipModel(new RunConfig { Objective = objective }.WithModelPreset(preset), buildOn: TorchSharp.torch.device("meta"));
+        Assert.Equal(expected, model.parameters().Sum(p => p.numel()));
     }
 }
 

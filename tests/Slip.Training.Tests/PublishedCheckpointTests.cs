@@ -48,23 +48,15 @@ public sealed class PublishedCheckpointTests
     public void ReferenceModelsAreRecognisedFromTheirShapes(string preset, Objective objective)
     {
         var reference = new RunConfig { Objective = objective }.WithModelPreset(preset);
-        set_default_device(device("meta"));
-        try
+        using var model = new SlipModel(reference, buildOn: device("meta"));
+        var inferred = ModelInference.InferConfig(model.state_dict());
+        Assert.Equal(preset, inferred.Model);
+        Assert.Equal(objective, inferred.Objective);
+        Assert.Equal(reference.Vision.Heads, inferred.Vision.Heads);
+        if (objective != Objective.SimClr)
         {
-            using var model = new SlipModel(reference);
-            var inferred = ModelInference.InferConfig(model.state_dict());
-            Assert.Equal(preset, inferred.Model);
-            Assert.Equal(objective, inferred.Objective);
-            Assert.Equal(reference.Vision.Heads, inferred.Vision.Heads);
-            if (objective != Objective.SimClr)
-            {
-                Assert.Equal((reference.Text.Heads, reference.Text.ContextLength, 49408), (inferred.Text.Heads, inferred.Text.ContextLength, inferred.Text.VocabSize));
-                Assert.Equal(Tokenizer.ClipBpe, inferred.Text.Tokenizer);
-            }
-        }
-        finally
-        {
-            set_default_device(CPU);
+            Assert.Equal((reference.Text.Heads, reference.Text.ContextLength, 49408), (inferred.Text.Heads, inferred.Text.ContextLength, inferred.Text.VocabSize));
+            Assert.Equal(Tokenizer.ClipBpe, inferred.Text.Tokenizer);
         }
     }
 

@@ -29,6 +29,7 @@ public sealed class SlipAppFactory : WebApplicationFactory<Program>
             ["urls"] = "http://127.0.0.1:0",
             ["Slip:DataDirectory"] = DataDirectory,
             ["Slip:Workers:Enabled"] = workers ? "true" : "false",
+            ["Slip:Workers:SelfCheck"] = "false",   // on where a test is about it (WorkerSelfCheckTests, the E2E queue view)
             ["Slip:CancelGraceSeconds"] = "5",
             ["Slip:Auth:AdminName"] = AdminName,
             ["Slip:Auth:AdminPassword"] = AdminPassword,

@@ -168,6 +168,7 @@ internal static class BenchVerb
         var clock = new Stopwatch();
         long samples = 0;
         var seen = 0;
+        var (gen2, pause, allocated) = (0, TimeSpan.Zero, 0L);
         foreach (var batch in loader.Epoch(0, prefetch: 1).Take(batches + 1))
         {
             using (batch)
@@ -175,6 +176,7 @@ internal static class BenchVerb
                 if (seen++ == 0)
                 {
                     clock.Start();
+                    (gen2, pause, allocated) = (GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
                     continue;
                 }
 
@@ -195,6 +197,10 @@ internal static class BenchVerb
             SamplesPerSecondPerCore = Math.Round(samples / seconds / Environment.ProcessorCount, 1),
             MsPerBatch = Math.Round(1000 * seconds / Math.Max(1, seen - 1), 1),
             loader.Skipped,
+            // What the garbage collector cost while timing: full collections, pauses, and managed bytes allocated per sample.
+            Gen2Collections = GC.CollectionCount(2) - gen2,
+            GcPauseMs = Math.Round((GC.GetTotalPauseDuration() - pause).TotalMilliseconds, 1),
+            AllocatedMbPerSample = Math.Round((GC.GetTotalAllocatedBytes() - allocated) / 1048576.0 / Math.Max(1, samples), 2),
         }, RunConfig.JsonOptions));
         return ExitCodes.Completed;
     }

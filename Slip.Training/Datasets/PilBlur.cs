@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Numerics;
+using System.Numerics.Tensors;
+
 namespace Slip.Training.Datasets;
 
 /// <summary>
@@ -14,21 +18,26 @@ public static class PilBlur
     {
         var radius = BoxRadius(sigma);
         var (h, w) = (image.Height, image.Width);
-        var line = new float[Math.Max(h, w)];
-        var output = new float[Math.Max(h, w)];
+        var levels = ArrayPool<float>.Shared.Rent(image.Plane);
+        var other = ArrayPool<float>.Shared.Rent(image.Plane);
+        var acc = ArrayPool<float>.Shared.Rent(Math.Max(h, w));
         for (var c = 0; c < 3; c++)
         {
-            var b = c * image.Plane;
-            for (var y = 0; y < h; y++)
-            {
-                BlurLine(image.Pixels, b + (y * w), 1, w, radius, line, output);
-            }
+            var plane = image.Pixels.AsSpan(c * image.Plane, image.Plane);
+            ToLevels(plane, levels);
 
-            for (var x = 0; x < w; x++)
-            {
-                BlurLine(image.Pixels, b + x, w, h, radius, line, output);
-            }
+            // Rows first, as Pillow does: transposed, a row is a column, so both directions run down columns, a whole row
+            // of them at a time (contiguous, vectorised; each lane computes exactly what one line's scalar loop did).
+            PlaneTranspose.Transpose(levels, 0, w, h, w, other);
+            BlurColumns(other, levels, w, h, radius, acc);                    // the result lands back in `other`
+            PlaneTranspose.Transpose(other, 0, h, w, h, levels);
+            BlurColumns(levels, other, h, w, radius, acc);
+            TensorPrimitives.Divide(levels.AsSpan(0, plane.Length), 255f, plane);
         }
+
+        ArrayPool<float>.Shared.Return(levels);
+        ArrayPool<float>.Shared.Return(other);
+        ArrayPool<float>.Shared.Return(acc);
     }
 
     /// <summary>_gaussian_blur_radius: the box radius whose three passes have the Gaussian's variance.</summary>
@@ -42,43 +51,89 @@ public static class PilBlur
         return l + a;
     }
 
-    /// <summary>Three extended-box passes over the n values at start, start+stride, ..., in 8-bit level units.</summary>
-    private static void BlurLine(float[] pixels, int start, int stride, int n, double floatRadius, float[] line, float[] output)
+    /// <summary>
+    /// Three extended-box passes down each column of <paramref name="data"/> (height x width, 8-bit level units), all
+    /// columns at once; <paramref name="spare"/> (same size) holds each pass's output, and the result ends in
+    /// <paramref name="data"/>.
+    /// </summary>
+    private static void BlurColumns(float[] data, float[] spare, int height, int width, double floatRadius, float[] sums)
     {
-        for (var i = 0; i < n; i++)
-        {
-            line[i] = MathF.Floor((Math.Clamp(pixels[start + (i * stride)], 0f, 1f) * 255f) + 0.5f);
-        }
-
         var r = (int)floatRadius;
         var whole = (float)(1.0 / ((floatRadius * 2) + 1));                   // weight of each pixel inside the box
         var edge = (1 - (((2 * r) + 1) * whole)) / 2;                         // weight of the two pixels just outside it
-        var last = n - 1;
+        var last = height - 1;
+        var (source, target) = (data, spare);
+        var acc = sums.AsSpan(0, width);
         for (var pass = 0; pass < Passes; pass++)
         {
-            float acc = 0;
+            acc.Clear();
             for (var i = -r; i <= r; i++)
             {
-                acc += line[Math.Clamp(i, 0, last)];
+                TensorPrimitives.Add(acc, Row(source, Math.Clamp(i, 0, last), width), acc);
             }
 
-            for (var x = 0; x < n; x++)
+            for (var y = 0; y < height; y++)
             {
-                // Edges repeat the first and last pixel; inside, the indexes need no clamping.
-                var (left, right, leaving) = x - r - 1 >= 0 && x + r + 1 <= last
-                    ? (line[x - r - 1], line[x + r + 1], line[x - r])
-                    : (line[Math.Max(x - r - 1, 0)], line[Math.Min(x + r + 1, last)], line[Math.Max(x - r, 0)]);
-                // Pillow rounds every pass to a whole level: (bulk + (1 << 23)) >> 24.
-                output[x] = MathF.Floor((acc * whole) + ((left + right) * edge) + 0.5f);
-                acc += right - leaving;
+                // Edges repeat the first and last row.
+                var left = Row(source, Math.Max(y - r - 1, 0), width);
+                var right = Row(source, Math.Min(y + r + 1, last), width);
+                var leaving = Row(source, Math.Max(y - r, 0), width);
+                Step(acc, left, right, leaving, target.AsSpan(y * width, width), whole, edge);
             }
 
-            Array.Copy(output, line, n);
+            (source, target) = (target, source);
         }
 
-        for (var i = 0; i < n; i++)
+        // Three passes leave the result in the spare buffer: copy it home.
+        source.AsSpan(0, height * width).CopyTo(data);
+    }
+
+    /// <summary>
+    /// One output row: Pillow rounds every pass to a whole level, floor(acc * whole + (left + right) * edge + 0.5); then
+    /// the window slides (acc += right - leaving). Vectorised across the row; the same float operations in the same order as one column's scalar loop.
+    /// </summary>
+    private static void Step(Span<float> acc, ReadOnlySpan<float> left, ReadOnlySpan<float> right, ReadOnlySpan<float> leaving, Span<float> output, float whole, float edge)
+    {
+        var x = 0;
+        if (Vector.IsHardwareAccelerated)
         {
-            pixels[start + (i * stride)] = line[i] / 255f;
+            var (w, e, half) = (new Vector<float>(whole), new Vector<float>(edge), new Vector<float>(0.5f));
+            for (; x + Vector<float>.Count <= acc.Length; x += Vector<float>.Count)
+            {
+                var a = new Vector<float>(acc[x..]);
+                var l = new Vector<float>(left[x..]);
+                var rt = new Vector<float>(right[x..]);
+                Vector.Floor((a * w) + ((l + rt) * e) + half).CopyTo(output[x..]);
+                (a + (rt - new Vector<float>(leaving[x..]))).CopyTo(acc[x..]);
+            }
+        }
+
+        for (; x < acc.Length; x++)
+        {
+            output[x] = MathF.Floor((acc[x] * whole) + ((left[x] + right[x]) * edge) + 0.5f);
+            acc[x] += right[x] - leaving[x];
         }
     }
+
+    /// <summary>Values in [0, 1] to whole 8-bit levels, floor(clamp(v) * 255 + 0.5), as Pillow stores them.</summary>
+    private static void ToLevels(ReadOnlySpan<float> values, Span<float> levels)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var (scale, half) = (new Vector<float>(255f), new Vector<float>(0.5f));
+            for (; i + Vector<float>.Count <= values.Length; i += Vector<float>.Count)
+            {
+                var v = Vector.Min(Vector.Max(new Vector<float>(values[i..]), Vector<float>.Zero), Vector<float>.One);
+                Vector.Floor((v * scale) + half).CopyTo(levels[i..]);
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            levels[i] = MathF.Floor((Math.Clamp(values[i], 0f, 1f) * 255f) + 0.5f);
+        }
+    }
+
+    private static ReadOnlySpan<float> Row(float[] data, int y, int width) => data.AsSpan(y * width, width);
 }

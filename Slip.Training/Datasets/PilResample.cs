@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+
 namespace Slip.Training.Datasets;
 
 /// <summary>
@@ -13,26 +16,31 @@ public static class PilResample
     {
         var (xIndex, xWeights, xTaps) = FloatCoefficients(w, outW);
         var (yIndex, yWeights, yTaps) = FloatCoefficients(h, outH);
-        var rows = new float[3 * h * outW];                                   // horizontal pass over the box's rows
+        // The horizontal pass runs down the columns of the box transposed, a whole row of them at a time, then the result
+        // is transposed back for the vertical pass: every sum adds the same products in the same order as a loop along
+        // each row would, with vector operations on contiguous memory.
+        var box = ArrayPool<float>.Shared.Rent(w * h);
+        var columns = ArrayPool<float>.Shared.Rent(outW * h);
+        var rows = ArrayPool<float>.Shared.Rent(3 * h * outW);                // horizontal pass over the box's rows
         for (var c = 0; c < 3; c++)
         {
-            for (var y = 0; y < h; y++)
+            PlaneTranspose.Transpose(src.Pixels, (c * src.Plane) + (top * src.Width) + left, src.Width, h, w, box);
+            for (var x = 0; x < outW; x++)
             {
-                var source = (c * src.Plane) + ((top + y) * src.Width) + left;
-                var target = ((c * h) + y) * outW;
-                for (var x = 0; x < outW; x++)
+                var (first, count) = xIndex[x];
+                var target = columns.AsSpan(x * h, h);
+                target.Clear();
+                for (var k = 0; k < count; k++)
                 {
-                    float acc = 0;
-                    var (first, count) = xIndex[x];
-                    for (var k = 0; k < count; k++)
-                    {
-                        acc += xWeights[(x * xTaps) + k] * src.Pixels[source + first + k];
-                    }
-
-                    rows[target + x] = acc;
+                    TensorPrimitives.MultiplyAdd(box.AsSpan((first + k) * h, h), xWeights[(x * xTaps) + k], target, target);
                 }
             }
+
+            PlaneTranspose.Transpose(columns, 0, h, outW, h, rows.AsSpan(c * h * outW, h * outW));
         }
+
+        ArrayPool<float>.Shared.Return(box);
+        ArrayPool<float>.Shared.Return(columns);
 
         var dst = new FloatImage(outH, outW);
         for (var c = 0; c < 3; c++)
@@ -44,21 +52,15 @@ public static class PilResample
                 var target = dst.Pixels.AsSpan((c * dst.Plane) + (y * outW), outW);
                 for (var k = 0; k < count; k++)
                 {
-                    var weight = yWeights[(y * yTaps) + k];
-                    var row = rows.AsSpan((((c * h) + first + k) * outW), outW);
-                    for (var x = 0; x < outW; x++)
-                    {
-                        target[x] += weight * row[x];
-                    }
+                    var row = rows.AsSpan(((c * h) + first + k) * outW, outW);
+                    TensorPrimitives.MultiplyAdd(row, yWeights[(y * yTaps) + k], target, target);   // target += weight * row
                 }
 
-                for (var x = 0; x < outW; x++)
-                {
-                    target[x] = Math.Clamp(target[x], 0f, 1f);
-                }
+                ImageOps.ClampToUnit(target);
             }
         }
 
+        ArrayPool<float>.Shared.Return(rows);
         return dst;
     }
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using SkiaSharp;
 
 namespace Slip.Training.Datasets.Sources;
@@ -19,7 +21,21 @@ public static class ImageDecoder
     /// <summary>The decoded image, or the reason it could not be decoded.</summary>
     public static (FloatImage? Image, string? Problem) Decode(byte[] encoded, int minShortSide)
     {
-        using var data = SKData.CreateCopy(encoded);
+        // The codec reads the caller's bytes in place (pinned for the call) and decodes into a pooled buffer.
+        var source = GCHandle.Alloc(encoded, GCHandleType.Pinned);
+        try
+        {
+            using var data = SKData.Create(source.AddrOfPinnedObject(), encoded.Length);
+            return Decode(data, minShortSide);
+        }
+        finally
+        {
+            source.Free();
+        }
+    }
+
+    private static (FloatImage? Image, string? Problem) Decode(SKData data, int minShortSide)
+    {
         using var codec = SKCodec.Create(data);
         if (codec is null)
         {
@@ -42,23 +58,22 @@ public static class ImageDecoder
             }
         }
 
-        var rgba = new byte[info.BytesSize];
-        var handle = System.Runtime.InteropServices.GCHandle.Alloc(rgba, System.Runtime.InteropServices.GCHandleType.Pinned);
-        SKCodecResult result;
+        var rgba = ArrayPool<byte>.Shared.Rent(info.BytesSize);
+        var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
         try
         {
-            result = codec.GetPixels(info, handle.AddrOfPinnedObject());
+            var result = codec.GetPixels(info, handle.AddrOfPinnedObject());
+            return result switch
+            {
+                SKCodecResult.Success => (FloatImage.FromRgba(rgba.AsSpan(0, info.BytesSize), info.Height, info.Width), null),
+                SKCodecResult.IncompleteInput or SKCodecResult.ErrorInInput => (null, "truncated image data"),
+                _ => (null, $"undecodable image ({result})"),
+            };
         }
         finally
         {
             handle.Free();
+            ArrayPool<byte>.Shared.Return(rgba);
         }
-
-        return result switch
-        {
-            SKCodecResult.Success => (FloatImage.FromRgba(rgba, info.Height, info.Width), null),
-            SKCodecResult.IncompleteInput or SKCodecResult.ErrorInInput => (null, "truncated image data"),
-            _ => (null, $"undecodable image ({result})"),
-        };
     }
 }

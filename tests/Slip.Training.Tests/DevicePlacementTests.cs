@@ -65,9 +65,11 @@ public sealed class DevicePlacementTests
             LinearProbe.Evaluate(model, train, test, new LinearProbeOptions { Epochs = 2, BatchSize = 8 }),
             LinearProbe.Evaluate(model, train, test, new LinearProbeOptions { Protocol = ProbeProtocol.CachedFeatures, Epochs = 2 }),
             FineTune.Evaluate(model, config, train, test, new FineTuneOptions { Epochs = 1, BatchSize = 8 }),
+            Retrieval.Evaluate(model, test, tokenizer, config.Text.ContextLength),
         });
         Assert.All(results, r => Assert.All(r.Values, v => Assert.False(double.IsNaN(v))));
         Assert.Contains(MetricNames.FineTuneAcc1, results[3].Keys);
+        Assert.Contains(MetricNames.TextRetrievalRecallAt(1), results[4].Keys);
     }
 
     [Fact]

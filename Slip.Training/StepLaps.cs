@@ -5,10 +5,12 @@ namespace Slip.Training;
 /// <summary>
 /// Where an optimizer step's time goes, summed over the steps it was given to: the forward (model and losses), the
 /// backward, the update (clipping, AdamW, logit-scale clamp, momentum encoder, bf16 copies) and the young-generation
-/// collection after it. <c>bench</c> reports the means.
+/// collection after it. <c>bench</c> reports the means. On a CUDA device each lap first waits for the device's queued
+/// work, so a lap is the kernels' time, not the time to launch them.
 /// </summary>
-public sealed class StepLaps
+public sealed class StepLaps(TorchSharp.torch.Device? device = null)
 {
+    private readonly TorchSharp.torch.Device device = device ?? TorchSharp.torch.CPU;
     private long last;
 
     public TimeSpan Forward { get; private set; }
@@ -21,7 +23,11 @@ public sealed class StepLaps
 
     public int Steps { get; private set; }
 
-    internal void Start() => last = Stopwatch.GetTimestamp();
+    internal void Start()
+    {
+        Placement.Synchronize(device);
+        last = Stopwatch.GetTimestamp();
+    }
 
     internal void ForwardDone() => Forward += Lap();
 
@@ -48,6 +54,7 @@ public sealed class StepLaps
 
     private TimeSpan Lap()
     {
+        Placement.Synchronize(device);
         var now = Stopwatch.GetTimestamp();
         var lap = Stopwatch.GetElapsedTime(last, now);
         last = now;

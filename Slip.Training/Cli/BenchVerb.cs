@@ -92,7 +92,7 @@ internal static class BenchVerb
         using var optimizer = Trainer.CreateOptimizer(model, config);
         using var mixed = config.Optim.Precision == Precision.Bf16 ? new MixedPrecision(model, config) : null;
         var times = new List<double>();
-        var laps = new StepLaps();
+        var laps = new StepLaps(device);
         long rssAfterWarmup = 0;
         var rssTrace = new List<long>();
         var managedTrace = new List<long>();

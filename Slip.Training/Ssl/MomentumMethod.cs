@@ -1,4 +1,5 @@
 using Slip.Training.Models;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -96,9 +97,13 @@ public abstract class MomentumMethod : SslMethodSpec
         public override void AfterStep(double m)
         {
             using var _ = no_grad();
+            // Scalars held for the whole update: TorchSharp's implicit ones can be freed by the GC while libtorch still
+            // reads them (README, "A known native fault").
+            using var keep = m.ToScalar();
+            using var mix = (1 - m).ToScalar();
             foreach (var (online, momentum) in Pairs())
             {
-                momentum.mul_(m).add_(online, alpha: 1 - m);
+                momentum.mul_(keep).add_(online, alpha: mix);
             }
         }
 

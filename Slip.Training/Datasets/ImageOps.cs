@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Slip.Training.Datasets;
@@ -25,6 +26,7 @@ public sealed class FloatImage(int height, int width, float[] pixels)
     public int Plane => Height * Width;
 
     /// <summary>From interleaved RGBA bytes (H x W x 4, alpha ignored), scaled to [0, 1], in one pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static FloatImage FromRgba(ReadOnlySpan<byte> rgba, int height, int width)
     {
         var image = new FloatImage(height, width, GC.AllocateUninitializedArray<float>(3 * height * width));   // every value is written below
@@ -71,7 +73,13 @@ public sealed class FloatImage(int height, int width, float[] pixels)
     }
 }
 
-/// <summary>The pixel operations behind <see cref="Augmentations"/>, as torchvision applies them to PIL images (the reference's pipeline).</summary>
+/// <summary>
+/// The pixel operations behind <see cref="Augmentations"/>, as torchvision applies them to PIL images (the reference's
+/// pipeline). The pixel kernels (here and in <see cref="PilResample"/>, <see cref="PilBlur"/>, <see cref="PilHueShift"/>
+/// and <see cref="PlaneTranspose"/>) are compiled optimised at their first call (AggressiveOptimization): as quick
+/// tier-0 code they call every vector operation instead of inlining it. Only they are, not the whole trainer:
+/// see docs/decisions/0021.
+/// </summary>
 public static class ImageOps
 {
     /// <summary>Crops (top, left, h, w) and resizes to (outH, outW) bilinearly, as F.interpolate(align_corners=False).</summary>
@@ -79,6 +87,7 @@ public static class ImageOps
     public static FloatImage ResizedCrop(FloatImage src, int top, int left, int h, int w, int outH, int outW) =>
         PilResample.ResizedCrop(src, top, left, h, w, outH, outW);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Brightness(FloatImage image, float factor)
     {
         var p = image.Pixels.AsSpan();
@@ -87,6 +96,7 @@ public static class ImageOps
     }
 
     /// <summary>Blends with the mean of the grayscale image (torchvision adjust_contrast).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Contrast(FloatImage image, float factor)
     {
         var gray = ArrayPool<float>.Shared.Rent(image.Plane);
@@ -101,6 +111,7 @@ public static class ImageOps
     }
 
     /// <summary>Blends with the grayscale image (torchvision adjust_saturation).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Saturation(FloatImage image, float factor)
     {
         var gray = ArrayPool<float>.Shared.Rent(image.Plane);
@@ -124,6 +135,7 @@ public static class ImageOps
     public static void Hue(FloatImage image, float shift) => PilHueShift.Apply(image, (int)(shift * 255));   // np.uint8(hue_factor * 255), mod 256
 
     /// <summary>ITU-R 601 luma with torchvision's weights, one plane, into <paramref name="gray"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Luma(FloatImage image, Span<float> gray)
     {
         var p = image.Pixels.AsSpan();
@@ -133,6 +145,7 @@ public static class ImageOps
     }
 
     /// <summary>Replaces every channel with the luma (RandomGrayscale keeps 3 channels).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Grayscale(FloatImage image)
     {
         var gray = image.Pixels.AsSpan(0, image.Plane);
@@ -145,6 +158,7 @@ public static class ImageOps
     /// <summary>Pillow's GaussianBlur with radius <paramref name="sigma"/>, as the reference's SSL views use it; see <see cref="PilBlur"/>.</summary>
     public static void GaussianBlur(FloatImage image, float sigma) => PilBlur.GaussianBlur(image, sigma);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FlipHorizontal(FloatImage image)
     {
         for (var c = 0; c < 3; c++)
@@ -157,6 +171,7 @@ public static class ImageOps
     }
 
     /// <summary>Subtracts the mean and divides by the standard deviation, per channel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Normalize(FloatImage image, ReadOnlySpan<float> mean, ReadOnlySpan<float> std)
     {
         for (var c = 0; c < 3; c++)
@@ -168,6 +183,7 @@ public static class ImageOps
     }
 
     /// <summary>Clamps every value to [0, 1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ClampToUnit(Span<float> values)
     {
         TensorPrimitives.Max(values, 0f, values);

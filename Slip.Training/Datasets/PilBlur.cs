@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Slip.Training.Datasets;
 
@@ -14,6 +15,7 @@ public static class PilBlur
 {
     private const int Passes = 3;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GaussianBlur(FloatImage image, float sigma)
     {
         var radius = BoxRadius(sigma);
@@ -56,6 +58,7 @@ public static class PilBlur
     /// columns at once; <paramref name="spare"/> (same size) holds each pass's output, and the result ends in
     /// <paramref name="data"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BlurColumns(float[] data, float[] spare, int height, int width, double floatRadius, float[] sums)
     {
         var r = (int)floatRadius;
@@ -92,6 +95,7 @@ public static class PilBlur
     /// One output row: Pillow rounds every pass to a whole level, floor(acc * whole + (left + right) * edge + 0.5); then
     /// the window slides (acc += right - leaving). Vectorised across the row; the same float operations in the same order as one column's scalar loop.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Step(Span<float> acc, ReadOnlySpan<float> left, ReadOnlySpan<float> right, ReadOnlySpan<float> leaving, Span<float> output, float whole, float edge)
     {
         var x = 0;
@@ -116,6 +120,7 @@ public static class PilBlur
     }
 
     /// <summary>Values in [0, 1] to whole 8-bit levels, floor(clamp(v) * 255 + 0.5), as Pillow stores them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ToLevels(ReadOnlySpan<float> values, Span<float> levels)
     {
         var i = 0;

@@ -14,6 +14,7 @@ namespace Slip.Training.Datasets;
 public static class PilHueShift
 {
     /// <summary>Shifts the hue of <paramref name="image"/> by <paramref name="steps"/> 1/255 turns (negative allowed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(FloatImage image, int steps)
     {
         var p = image.Pixels;

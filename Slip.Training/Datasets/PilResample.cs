@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Slip.Training.Datasets;
 
@@ -12,6 +13,7 @@ namespace Slip.Training.Datasets;
 public static class PilResample
 {
     /// <summary>The box (top, left, h, w) of <paramref name="src"/> resampled to outH x outW.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static FloatImage ResizedCrop(FloatImage src, int top, int left, int h, int w, int outH, int outW)
     {
         var (xIndex, xWeights, xTaps) = FloatCoefficients(w, outW);
@@ -69,6 +71,7 @@ public static class PilResample
     /// the weights in 22-bit fixed point, each pass rounded and clipped to 8 bits, rows first. The input's values are
     /// read as the 8-bit levels they hold (v x 255).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static FloatImage ResizedCropExact(FloatImage src, int top, int left, int h, int w, int outH, int outW)
     {
         const int precision = 32 - 8 - 2;
@@ -146,6 +149,7 @@ public static class PilResample
     }
 
     /// <summary>Pillow's precompute_coeffs for the bilinear filter: per output pixel, the first source pixel, the tap count and normalised weights.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ((int First, int Count)[] Index, double[] Weights, int Taps) Coefficients(int inSize, int outSize)
     {
         var scale = (double)inSize / outSize;

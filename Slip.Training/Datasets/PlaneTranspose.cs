@@ -15,6 +15,7 @@ public static class PlaneTranspose
     /// The height x width rectangle of <paramref name="source"/> starting at <paramref name="offset"/>, whose rows are
     /// <paramref name="stride"/> apart, into <paramref name="target"/> as width rows of height values.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transpose(ReadOnlySpan<float> source, int offset, int stride, int height, int width, Span<float> target)
     {
         var y = 0;

@@ -1,5 +1,6 @@
 using Slip.Training.Datasets;
 using Slip.Training.Models;
+using Slip.Training.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -31,12 +32,12 @@ public sealed partial class Trainer
     public static AdamW CreateOptimizer(SlipModel model, RunConfig config)
     {
         var (decay, noDecay) = WeightDecayGroups(model);
-        return optim.AdamW(
+        return new HeldScalarAdamW(
             [
                 new AdamW.ParamGroup(decay.Select(d => d.Parameter), new AdamW.Options { weight_decay = config.Optim.WeightDecay }),
                 new AdamW.ParamGroup(noDecay.Select(d => d.Parameter), new AdamW.Options { weight_decay = 0.0 }),
             ],
-            lr: config.Optim.LearningRate, beta1: 0.9, beta2: 0.98, eps: 1e-8);
+            config.Optim.LearningRate, beta1: 0.9, beta2: 0.98, eps: 1e-8);
     }
 
     /// <summary>One optimizer step on one batch; see the overload for micro-batches.</summary>
@@ -90,7 +91,7 @@ public sealed partial class Trainer
                 return values;
             }
 
-            (losses[MetricNames.Loss] / microBatches.Count).backward();
+            losses[MetricNames.Loss].DividedBy(microBatches.Count).backward();
             laps?.BackwardDone();
         }
 

@@ -1,5 +1,6 @@
 using Slip.Training.Datasets;
 using Slip.Training.Models;
+using Slip.Training.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -23,7 +24,7 @@ public static class FineTune
         using var classifier = new FineTuneClassifier(config, model.Visual, classes);
         classifier.to(device);      // before the optimizer: moving replaces the parameters it would hold
         var groups = LayerGroups(classifier, config.Vision.Depth, options);
-        using var optimizer = optim.AdamW(groups.Select(g => g.Group), options.EffectiveLearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8);
+        using var optimizer = new HeldScalarAdamW(groups.Select(g => g.Group), options.EffectiveLearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8);
         var rng = new Random(options.Seed);
         var batch = Math.Min(options.BatchSize, train.Labels.Length);
         var stepsPerEpoch = train.Labels.Length / batch;   // drop_last, as the reference's loader
@@ -149,7 +150,7 @@ public sealed class FineTuneClassifier : nn.Module<Tensor, Tensor>
         using var _ = no_grad();
         visual.load_state_dict(pretrained.state_dict());
         Initialization.TruncatedNormal(head.weight!, std: 0.02);
-        head.weight!.mul_(0.001);
+        head.weight!.TimesInPlace(0.001);
         nn.init.zeros_(head.bias!);
     }
 

@@ -1,5 +1,6 @@
 using Slip.Training.Datasets;
 using Slip.Training.Models;
+using Slip.Training.Torch;
 using static TorchSharp.torch;
 
 namespace Slip.Training.Evaluation;
@@ -40,7 +41,7 @@ public static class LinearProbe
         var rng = new Random(options.Seed);
         var weight = new TorchSharp.Modules.Parameter(Placement.ToDevice(Enumerable.Range(0, classes * width).Select(_ => (float)(0.01 * Sampling.Gaussian(rng))).ToArray(), [classes, width], device));
         var bias = new TorchSharp.Modules.Parameter(zeros(classes, device: device));
-        using var optimizer = optim.SGD([weight, bias], options.EffectiveLearningRate, momentum: 0.9, weight_decay: 0);
+        using var optimizer = new HeldScalarSgd([weight, bias], options.EffectiveLearningRate, momentum: 0.9);
         var order = Enumerable.Range(0, train.Labels.Length).ToArray();
         var best = tests.Select(_ => (Top1: double.NegativeInfinity, Top5: 0.0, PerClass: 0.0)).ToArray();
         var bestEpoch = new int[tests.Count];
@@ -60,7 +61,7 @@ public static class LinearProbe
                 var index = Placement.ToDevice(chunk.Select(i => (long)i).ToArray(), [chunk.Length], device);
                 var features = reference ? AugmentedFeatures(model, train, chunk, size, options.Seed, epoch) : cached!.index_select(0, index);
                 optimizer.zero_grad();
-                nn.functional.cross_entropy(features.matmul(weight.t()) + bias, trainLabels.index_select(0, index)).backward();
+                nn.functional.cross_entropy(features.matmul(weight.t()).Plus(bias), trainLabels.index_select(0, index)).backward();
                 optimizer.step();
             }
 
@@ -70,7 +71,7 @@ public static class LinearProbe
                 using var _ = no_grad();
                 for (var t = 0; t < tests.Count; t++)
                 {
-                    last[t] = Metrics.Classification(testFeatures[t].matmul(weight.t()) + bias, tests[t].Labels);
+                    last[t] = Metrics.Classification(testFeatures[t].matmul(weight.t()).Plus(bias), tests[t].Labels);
                     if (last[t].Top1 > best[t].Top1)
                     {
                         (best[t], bestEpoch[t]) = (last[t], epoch + 1);

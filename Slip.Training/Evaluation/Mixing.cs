@@ -1,3 +1,4 @@
+using Slip.Training.Torch;
 using static TorchSharp.torch;
 
 namespace Slip.Training.Evaluation;
@@ -26,11 +27,11 @@ public static class Mixing
         }
         else
         {
-            mixed = (images * lambda) + (flipped * (1 - lambda));
+            mixed = images.Times(lambda).Plus(flipped.Times(1 - lambda));
         }
 
         var smooth = Placement.ToDevice(SmoothedOneHot(labels, classes, options.LabelSmoothing), images.device);
-        return (mixed, (smooth * lambda) + (smooth.flip(0) * (1 - lambda)));
+        return (mixed, smooth.Times(lambda).Plus(smooth.flip(0).Times(1 - lambda)));
     }
 
     /// <summary>One-hot rows with 1 - s + s/C on the label and s/C elsewhere, as timm's mixup_target.</summary>

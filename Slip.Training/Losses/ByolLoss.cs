@@ -1,3 +1,4 @@
+using Slip.Training.Torch;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -17,16 +18,16 @@ public static class ByolLoss
     {
         var (loss1, hits1) = Regress(p1, z2);
         var (loss2, hits2) = Regress(p2, z1);
-        return (loss1 + loss2, (hits1 + hits2) * 50);
+        return (loss1.Plus(loss2), hits1.Plus(hits2).Times(50));
     }
 
     private static (Tensor Loss, Tensor Hits) Regress(Tensor p, Tensor z)
     {
         var pn = normalize(p, dim: -1);                                        // [N, E]
         var zn = normalize(z, dim: -1);                                        // [N, E]
-        var loss = (2 - (2 * (pn * zn).sum(-1))).mean();
+        var loss = (pn * zn).sum(-1).Times(2).SubtractedFrom(2).mean();
         using var _ = no_grad();
-        var labels = arange(p.shape[0], device: p.device);
+        var labels = HeldScalars.Indices(p.shape[0], p.device);
         var hits = pn.matmul(zn.t()).argmax(-1).eq(labels).to(ScalarType.Float32).mean();
         return (loss, hits);
     }

@@ -1,3 +1,4 @@
+using Slip.Training.Torch;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -13,9 +14,9 @@ public static class ClipLoss
         var text = normalize(textEmbed, dim: -1);                             // [N, E]
         var logitsPerImage = logitScale * image.matmul(text.t());             // [N, N]
         var logitsPerText = logitScale * text.matmul(image.t());              // [N, N]
-        var labels = arange(image.shape[0], device: image.device);            // [N]
-        var loss = (cross_entropy(logitsPerImage, labels) + cross_entropy(logitsPerText, labels)) / 2;
-        var accuracy = logitsPerImage.argmax(-1).eq(labels).to(ScalarType.Float32).mean() * 100;
+        var labels = HeldScalars.Indices(image.shape[0], image.device);            // [N]
+        var loss = cross_entropy(logitsPerImage, labels).Plus(cross_entropy(logitsPerText, labels)).DividedBy(2);
+        var accuracy = logitsPerImage.argmax(-1).eq(labels).to(ScalarType.Float32).mean().Times(100);
         return (loss, accuracy);
     }
 }

@@ -1,3 +1,4 @@
+using Slip.Training.Torch;
 using static TorchSharp.torch;
 
 namespace Slip.Training.Losses;
@@ -26,9 +27,9 @@ public static class MaskedPatchLoss
         var patches = Patchify(images, patchSize)[mask];                        // [M, P*P*3]
         var mean = patches.mean([-1], keepdim: true);
         var variance = patches.var(-1, unbiased: true, keepdim: true);
-        return (patches - mean) / (variance + 1e-6).sqrt();
+        return (patches - mean) / variance.Plus(1e-6).sqrt();
     }
 
     /// <summary>Mean over masked patches of the per-patch mean squared error.</summary>
-    public static Tensor Compute(Tensor predictions, Tensor targets) => (predictions - targets).pow(2).mean([-1]).mean();
+    public static Tensor Compute(Tensor predictions, Tensor targets) => (predictions - targets).Power(2).mean([-1]).mean();
 }

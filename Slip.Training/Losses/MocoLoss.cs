@@ -1,3 +1,4 @@
+using Slip.Training.Torch;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -14,14 +15,14 @@ public static class MocoLoss
     {
         var (loss1, hits1) = Contrast(q1, k2, temperature);
         var (loss2, hits2) = Contrast(q2, k1, temperature);
-        return (loss1 + loss2, (hits1 + hits2) * 50);
+        return (loss1.Plus(loss2), hits1.Plus(hits2).Times(50));
     }
 
     private static (Tensor Loss, Tensor Hits) Contrast(Tensor q, Tensor k, double temperature)
     {
-        var logits = normalize(q, dim: 1).matmul(normalize(k, dim: 1).t()) / temperature; // [N, N]
-        var labels = arange(logits.shape[0], device: logits.device);                         // [N]
+        var logits = normalize(q, dim: 1).matmul(normalize(k, dim: 1).t()).DividedBy(temperature); // [N, N]
+        var labels = HeldScalars.Indices(logits.shape[0], logits.device);                         // [N]
         var hits = logits.argmax(-1).eq(labels).to(ScalarType.Float32).mean();
-        return (cross_entropy(logits, labels) * (2 * temperature), hits);
+        return (cross_entropy(logits, labels).Times(2 * temperature), hits);
     }
 }

@@ -1,3 +1,4 @@
+using Slip.Training.Torch;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
@@ -12,16 +13,16 @@ public static class NtXentLoss
         var qa = normalize(aug1Embed, dim: -1);                               // [N, E]
         var qb = normalize(aug2Embed, dim: -1);                               // [N, E]
         var n = qa.shape[0];
-        var labels = arange(n, device: qa.device);                            // [N]
-        var selfMask = eye(n, dtype: qa.dtype, device: qa.device) * 1e9;      // [N, N], masks each sample's pair with itself
-        var ab = qa.matmul(qb.t()) / temperature;                             // [N, N]
-        var ba = qb.matmul(qa.t()) / temperature;                             // [N, N]
-        var aa = qa.matmul(qa.t()) / temperature - selfMask;                  // [N, N]
-        var bb = qb.matmul(qb.t()) / temperature - selfMask;                  // [N, N]
+        var labels = HeldScalars.Indices(n, qa.device);                            // [N]
+        var selfMask = eye(n, dtype: qa.dtype, device: qa.device).Times(1e9);      // [N, N], masks each sample's pair with itself
+        var ab = qa.matmul(qb.t()).DividedBy(temperature);                             // [N, N]
+        var ba = qb.matmul(qa.t()).DividedBy(temperature);                             // [N, N]
+        var aa = qa.matmul(qa.t()).DividedBy(temperature) - selfMask;                  // [N, N]
+        var bb = qb.matmul(qb.t()).DividedBy(temperature) - selfMask;                  // [N, N]
         var logitsA = cat([ab, aa], dim: 1);                                  // [N, 2N]
         var logitsB = cat([ba, bb], dim: 1);                                  // [N, 2N]
-        var loss = (cross_entropy(logitsA, labels) + cross_entropy(logitsB, labels)) / 2;
-        var accuracy = logitsA.argmax(-1).eq(labels).to(ScalarType.Float32).mean() * 100;
+        var loss = cross_entropy(logitsA, labels).Plus(cross_entropy(logitsB, labels)).DividedBy(2);
+        var accuracy = logitsA.argmax(-1).eq(labels).to(ScalarType.Float32).mean().Times(100);
         return (loss, accuracy);
     }
 }

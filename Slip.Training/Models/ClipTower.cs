@@ -1,3 +1,4 @@
+using Slip.Training.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -57,11 +58,11 @@ public sealed class ClipTower : ModelBranch
     /// <summary>Token ids [B, L] to joint-space embeddings [B, E], pooled at the EOT (largest id) position.</summary>
     public Tensor EncodeText(Tensor tokens)
     {
-        var x = tokenEmbedding.call(tokens) + Registered("positional_embedding"); // [B, L, W]
+        var x = tokenEmbedding.call(tokens).Plus(Registered("positional_embedding")); // [B, L, W]
         x = transformer.call(x);                                              // [B, L, W]
         x = lnFinal.call(x);                                                  // [B, L, W]
         var eot = tokens.argmax(-1);                                          // [B]
-        var pooled = x[arange(x.shape[0], device: x.device), eot];           // [B, W]
+        var pooled = x[HeldScalars.Indices(x.shape[0], x.device), eot];           // [B, W]
         return pooled.matmul(Registered("text_projection"));                   // [B, E]
     }
 }

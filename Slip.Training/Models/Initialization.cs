@@ -1,3 +1,4 @@
+using Slip.Training.Torch;
 using static TorchSharp.torch;
 
 namespace Slip.Training.Models;
@@ -17,9 +18,9 @@ public static class Initialization
         var high = NormalCdf((b - mean) / std);
         tensor.uniform_((2 * low) - 1, (2 * high) - 1);
         tensor.erfinv_();
-        tensor.mul_(std * Math.Sqrt(2));
-        tensor.add_(mean);
-        tensor.clamp_(a, b);
+        tensor.TimesInPlace(std * Math.Sqrt(2));
+        tensor.PlusInPlace(mean);
+        tensor.ClampInPlace(a, b);
     }
 
     /// <summary>The standard normal CDF, through erf (Abramowitz and Stegun 7.1.26, error below 1.5e-7).</summary>

@@ -1,3 +1,4 @@
+using Slip.Training.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -11,17 +12,17 @@ namespace Slip.Training.Models;
 public sealed class SimClrHead : Module<Tensor, Tensor>
 {
     private readonly Linear layer1;
-    private readonly BatchNorm1d bn1;
+    private readonly HeldScalarBatchNorm1d bn1;
     private readonly Linear layer2;
-    private readonly BatchNorm1d bn2;
+    private readonly HeldScalarBatchNorm1d bn2;
     private readonly Linear layer3;
 
     public SimClrHead(int inDim, int mlpDim, int outDim) : base(nameof(SimClrHead))
     {
         layer1 = Linear(inDim, mlpDim);
-        bn1 = BatchNorm1d(mlpDim);
+        bn1 = new HeldScalarBatchNorm1d(mlpDim);
         layer2 = Linear(mlpDim, mlpDim);
-        bn2 = BatchNorm1d(mlpDim);
+        bn2 = new HeldScalarBatchNorm1d(mlpDim);
         layer3 = Linear(mlpDim, outDim);
         RegisterComponents();
     }

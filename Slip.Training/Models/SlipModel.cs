@@ -1,5 +1,6 @@
 using Slip.Training.Objectives;
 using Slip.Training.Ssl;
+using Slip.Training.Torch;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -126,7 +127,7 @@ public sealed class SlipModel : Module<SlipInputs, SlipOutputs>
         }
 
         using var _ = no_grad();
-        Clip.LogitScale.clamp_(0, MaxLogitScale);
+        Clip.LogitScale.ClampInPlace(0, MaxLogitScale);
     }
 
     /// <summary>The raw (log) logit scale parameter, or null for SimCLR.</summary>

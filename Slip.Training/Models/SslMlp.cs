@@ -1,3 +1,4 @@
+using Slip.Training.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -22,7 +23,7 @@ public static class SslMlp
             var last = l == layers - 1;
             var outFeatures = last ? outDim : hiddenDim;
             modules.Add(Linear(l == 0 ? inDim : hiddenDim, outFeatures, hasBias: false));
-            modules.Add(BatchNorm1d(outFeatures, affine: !last));
+            modules.Add(new HeldScalarBatchNorm1d(outFeatures, affine: !last));
             if (!last)
             {
                 modules.Add(ReLU());
@@ -34,5 +35,5 @@ public static class SslMlp
 
     /// <summary>BYOL's projector and predictor: Linear, BN, ReLU, Linear (both Linears with bias).</summary>
     public static Sequential Byol(int inDim, int hiddenDim, int outDim) =>
-        Sequential(Linear(inDim, hiddenDim), BatchNorm1d(hiddenDim), ReLU(), Linear(hiddenDim, outDim));
+        Sequential(Linear(inDim, hiddenDim), new HeldScalarBatchNorm1d(hiddenDim), ReLU(), Linear(hiddenDim, outDim));
 }

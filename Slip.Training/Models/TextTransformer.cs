@@ -1,3 +1,4 @@
+using Slip.Training.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -71,8 +72,8 @@ public sealed class ResidualAttentionBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = x + attn.call(ln_1.call(x));                                  // [B, L, W]
-        return (h + mlp.call(ln_2.call(h))).MoveToOuterDisposeScope();        // [B, L, W]
+        var h = x.Plus(attn.call(ln_1.call(x)));                                  // [B, L, W]
+        return h.Plus(mlp.call(ln_2.call(h))).MoveToOuterDisposeScope();        // [B, L, W]
     }
 }
 
@@ -130,6 +131,6 @@ public sealed class TextMlp : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var h = c_fc.call(x);                                                 // [B, L, 4W]
-        return c_proj.call(h * sigmoid(h * 1.702));                           // [B, L, W]
+        return c_proj.call(h * sigmoid(h.Times(1.702)));                           // [B, L, W]
     }
 }

@@ -1,3 +1,4 @@
+using Slip.Training.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -46,11 +47,11 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>
         if (mask is not null && maskToken is not null)
         {
             var w = mask.unsqueeze(-1).to(x.dtype);                           // [B, T, 1]
-            x = (x * (1 - w)) + (maskToken * w);                               // [B, T, D]
+            x = (x * w.SubtractedFrom(1)).Plus(maskToken * w);                               // [B, T, D]
         }
 
         var cls = cls_token.expand(x.shape[0], -1, -1);                       // [B, 1, D]
-        x = cat([cls, x], dim: 1) + pos_embed;                                // [B, T+1, D]
+        x = cat([cls, x], dim: 1).Plus(pos_embed);                                // [B, T+1, D]
         foreach (var block in blocks)
         {
             x = block.call(x);
@@ -118,8 +119,8 @@ public sealed class VitBlock : Module<Tensor, Tensor>
     {
         // A scope per block frees this block's temporaries now; autograd keeps what it saved.
         using var scope = NewDisposeScope();
-        var h = x + attn.call(norm1.call(x));                                 // [B, T, D]
-        return (h + mlp.call(norm2.call(h))).MoveToOuterDisposeScope();       // [B, T, D]
+        var h = x.Plus(attn.call(norm1.call(x)));                                 // [B, T, D]
+        return h.Plus(mlp.call(norm2.call(h))).MoveToOuterDisposeScope();       // [B, T, D]
     }
 }
 

@@ -1,4 +1,5 @@
 using Slip.Training.Ssl;
+using Slip.Training.Torch;
 using static TorchSharp.torch;
 
 namespace Slip.Training.Objectives;
@@ -18,5 +19,5 @@ public sealed class SlipObjective : ObjectiveSpec
 
     public override string Label(SslMethod method) => method == SslMethod.SimClr ? "SLIP" : $"SLIP ({SslMethods.Of(method).Label})";
 
-    protected override Tensor Combine(Tensor? clip, Tensor? ssl, RunConfig config) => clip! + (config.Ssl.Scale * ssl!);
+    protected override Tensor Combine(Tensor? clip, Tensor? ssl, RunConfig config) => clip!.Plus(ssl!.Times(config.Ssl.Scale));
 }

@@ -24,8 +24,7 @@ for size in 500x375 1024x768; do
     pil=$(taskset -c "$core" /usr/bin/python3 reference/data_bench.py "$shards/$size/00000.tar" --samples 96 | grep -o "'samplesPerSecondPerCore': [0-9.]*" | grep -o '[0-9.]*$')
     echo "$size round $round reference (PIL + torchvision, 1 core): $pil samples/s"
     for trainer in "${trainers[@]}"; do
-      # The GC budget the dashboard's workers give their trainers (README, "A known native fault").
-      slip=$(DOTNET_GCgen0size=0x40000000 DOTNET_PROCESSOR_COUNT=1 taskset -c "$core" dotnet "$trainer" bench --config "$config" --data-only --steps 8 | grep -o '"samplesPerSecond": *[0-9.]*' | grep -o '[0-9.]*$')
+      slip=$(DOTNET_PROCESSOR_COUNT=1 taskset -c "$core" dotnet "$trainer" bench --config "$config" --data-only --steps 8 | grep -o '"samplesPerSecond": *[0-9.]*' | grep -o '[0-9.]*$')
       echo "$size round $round Slip ($trainer, 1 core): $slip samples/s"
     done
   done

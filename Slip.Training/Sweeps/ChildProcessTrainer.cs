@@ -52,11 +52,10 @@ public static class ChildProcessTrainer
         return process.ExitCode == 0 ? TrainingOutcome.Completed : TrainingOutcome.Failed;
     };
 
-    /// <summary><c>dotnet Slip.Training.dll</c> (beside this assembly) with these arguments, in the trainer's environment, reading its stdout.</summary>
+    /// <summary><c>dotnet Slip.Training.dll</c> (beside this assembly) with these arguments, reading its stdout.</summary>
     private static Process Start(IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(DotnetHost.Path()) { RedirectStandardOutput = true, UseShellExecute = false };
-        DotnetHost.Prepare(start);
         foreach (var argument in arguments.Prepend(Path.Combine(AppContext.BaseDirectory, "Slip.Training.dll")))
         {
             start.ArgumentList.Add(argument);

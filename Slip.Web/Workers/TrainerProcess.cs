@@ -45,7 +45,6 @@ public sealed class TrainerProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
-        DotnetHost.Prepare(start);
         ScrubSecrets(start);
         start.Environment[Slip.Training.Cli.StdinWatch.ExitWithParentVariable] = "1";   // the child ends when this host does (its stdin closes)
 

@@ -127,20 +127,4 @@ public sealed class SweepTests
             Directory.Delete(folder, recursive: true);
         }
     }
-
-    [Fact]
-    public void TrainerChildProcessesGetALargeGen0BudgetUnlessOneIsGiven()
-    {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet");
-        start.Environment.Remove(DotnetHost.Gen0SizeVariable);
-        if (Environment.GetEnvironmentVariable(DotnetHost.Gen0SizeVariable) is null)
-        {
-            DotnetHost.Prepare(start);
-            Assert.Equal("0x40000000", start.Environment[DotnetHost.Gen0SizeVariable]);
-        }
-
-        var given = new System.Diagnostics.ProcessStartInfo("dotnet") { Environment = { [DotnetHost.Gen0SizeVariable] = "0x10000000" } };
-        DotnetHost.Prepare(given);
-        Assert.Equal("0x10000000", given.Environment[DotnetHost.Gen0SizeVariable]);
-    }
 }

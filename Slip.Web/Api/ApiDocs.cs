@@ -36,6 +36,19 @@ public static class ApiDocs
             };
             document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("apiKey", document)] = [] }];
             return Task.CompletedTask;
+        }).AddOperationTransformer((operation, context, _) =>
+        {
+            // A JSON answer that a query parameter can turn into a file: the file's content types, beside the JSON schema.
+            var files = context.Description.ActionDescriptor.EndpointMetadata.OfType<FileAlternatives>().SelectMany(f => f.ContentTypes);
+            if (operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse { Content: { } content })
+            {
+                foreach (var type in files)
+                {
+                    content[type] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+                }
+            }
+
+            return Task.CompletedTask;
         }));
 
     /// <summary>Serves the document to whoever may read the API.</summary>
@@ -66,7 +79,18 @@ public static class ApiDocs
     public static RouteHandlerBuilder AnswersInvalid(this RouteHandlerBuilder endpoint) =>
         endpoint.ProducesValidationProblem();
 
-    /// <summary>A success answer with <paramref name="status"/>, in <paramref name="contentType"/> (JSON unless said).</summary>
-    public static RouteHandlerBuilder Succeeds(this RouteHandlerBuilder endpoint, string summary, int status = StatusCodes.Status200OK, string contentType = "application/json") =>
-        endpoint.WithSummary(summary).Produces(status, contentType: status == StatusCodes.Status204NoContent ? null : contentType);
+    /// <summary>Says the 200 answer can also be a file in these content types (a <c>format</c> query parameter chooses).</summary>
+    public static RouteHandlerBuilder AlsoAsFile(this RouteHandlerBuilder endpoint, params string[] contentTypes) =>
+        endpoint.WithMetadata(new FileAlternatives(contentTypes));
+
+    /// <summary>Endpoint metadata: the content types <see cref="AlsoAsFile"/> names.</summary>
+    private sealed record FileAlternatives(string[] ContentTypes);
+
+    /// <summary>A success answer with <paramref name="status"/> whose JSON body is a <typeparamref name="TAnswer"/> (its schema is in the document).</summary>
+    public static RouteHandlerBuilder Succeeds<TAnswer>(this RouteHandlerBuilder endpoint, string summary, int status = StatusCodes.Status200OK) =>
+        endpoint.WithSummary(summary).Produces<TAnswer>(status);
+
+    /// <summary>A success answer with <paramref name="status"/> that is a file in <paramref name="contentType"/>, or has no body (no content type).</summary>
+    public static RouteHandlerBuilder Succeeds(this RouteHandlerBuilder endpoint, string summary, int status = StatusCodes.Status200OK, string? contentType = null) =>
+        endpoint.WithSummary(summary).Produces(status, contentType: contentType);
 }

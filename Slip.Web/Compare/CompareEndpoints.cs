@@ -9,8 +9,10 @@ public static class CompareEndpoints
 {
     public static RouteGroupBuilder MapCompareApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/compare", CompareAsync).Succeeds("The ablation table (as the paper's): each run's final scores; format json, csv, md or tex.").Answers(400);
-        api.MapGet("/compare/curves", CurvesAsync).Succeeds("One metric of several runs on shared steps, optionally grouped (mean and spread across seeds); json or csv.").Answers(400).Answers(404);
+        api.MapGet("/compare", CompareAsync).Succeeds<IReadOnlyList<ComparisonRow>>("The ablation table (as the paper's): each run's final scores; format json, csv, md or tex.")
+            .AlsoAsFile("text/csv", "text/markdown", "application/x-tex").Answers(400);
+        api.MapGet("/compare/curves", CurvesAsync).Succeeds<CurveOverlay>("One metric of several runs on shared steps, optionally grouped (mean and spread across seeds); json or csv.")
+            .AlsoAsFile("text/csv").Answers(400).Answers(404);
         return api;
     }
 

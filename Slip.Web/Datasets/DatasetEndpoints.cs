@@ -1,4 +1,3 @@
-using Slip.Data;
 using Slip.Web.Api;
 
 namespace Slip.Web.Datasets;
@@ -8,26 +7,26 @@ public static class DatasetEndpoints
 {
     public static RouteGroupBuilder MapDatasetApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/datasets", ListDatasetsAsync).Succeeds("The registered datasets.");
-        api.MapPost("/datasets", RegisterDatasetAsync).ForOperators().Succeeds("Registers a dataset under a configured data root (image folder, manifest, WebDataset shards, COCO or Flickr captions).", StatusCodes.Status201Created).AnswersInvalid();
-        api.MapGet("/datasets/{name}", GetDatasetAsync).Succeeds("A registered dataset: its format, counts and preview samples.").Answers(404);
+        api.MapGet("/datasets", ListDatasetsAsync).Succeeds<IReadOnlyList<DatasetAnswer>>("The registered datasets.");
+        api.MapPost("/datasets", RegisterDatasetAsync).ForOperators().Succeeds<DatasetAnswer>("Registers a dataset under a configured data root (image folder, manifest, WebDataset shards, COCO or Flickr captions).", StatusCodes.Status201Created).AnswersInvalid();
+        api.MapGet("/datasets/{name}", GetDatasetAsync).Succeeds<DatasetAnswer>("A registered dataset: its format, counts and preview samples.").Answers(404);
         api.MapGet("/datasets/{name}/preview/{index:int}.png", PreviewImageAsync).Succeeds("One preview sample's image.", contentType: "image/png").Answers(404);
         return api;
     }
 
     private static async Task<IResult> ListDatasetsAsync(DatasetRegistry registry, CancellationToken ct) =>
-        Results.Ok((await registry.ListAsync(ct)).Select(DatasetView));
+        Results.Ok((await registry.ListAsync(ct)).Select(DatasetAnswer.Of).ToList());
 
     private static async Task<IResult> RegisterDatasetAsync(DatasetRegistration? registration, DatasetRegistry registry, CancellationToken ct)
     {
         var result = await registry.RegisterAsync(registration ?? new DatasetRegistration(null, null, null), ct);
         return result.Dataset is { } dataset
-            ? Results.Created($"/api/datasets/{Uri.EscapeDataString(dataset.Name)}", DatasetView(dataset))
+            ? Results.Created($"/api/datasets/{Uri.EscapeDataString(dataset.Name)}", DatasetAnswer.Of(dataset))
             : ApiResults.Invalid(result.Errors);
     }
 
     private static async Task<IResult> GetDatasetAsync(string name, DatasetRegistry registry, CancellationToken ct) =>
-        await registry.FindAsync(name, ct) is { } dataset ? Results.Ok(DatasetView(dataset)) : ApiResults.NotFound($"No dataset named '{name}' is registered.");
+        await registry.FindAsync(name, ct) is { } dataset ? Results.Ok(DatasetAnswer.Of(dataset)) : ApiResults.NotFound($"No dataset named '{name}' is registered.");
 
     private static async Task<IResult> PreviewImageAsync(string name, int index, DatasetRegistry registry, CancellationToken ct)
     {
@@ -41,18 +40,4 @@ public static class DatasetEndpoints
             : ApiResults.NotFound($"Preview sample {index} of '{name}' has no image (or the dataset is no longer readable).");
     }
 
-    private static object DatasetView(RegisteredDataset d) => new
-    {
-        d.Id,
-        d.Name,
-        d.Format,
-        d.Location,
-        d.SampleCount,
-        d.Description,
-        d.CreatedAt,
-        Source = DatasetRegistry.SourceOf(d),
-        Val = DatasetRegistry.EvalSetOf(d, val: true),
-        Test = DatasetRegistry.EvalSetOf(d, val: false),
-        Preview = DatasetRegistry.PreviewOf(d),
-    };
 }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Slip.Data;
+using Slip.Training.Evaluation;
 using Slip.Web.Api;
 
 namespace Slip.Web.Evaluations;
@@ -9,11 +10,11 @@ public static class EvaluationEndpoints
 {
     public static RouteGroupBuilder MapEvaluationApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/runs/{id:long}/evaluations", ListAsync).Succeeds("A run's evaluations and their results.").Answers(404);
-        api.MapPost("/runs/{id:long}/evaluations", QueueAsync).ForOperators().Succeeds("Queues an evaluation of one of the run's checkpoints (zero-shot, linear probe, fine-tuning, retrieval).", StatusCodes.Status201Created).Answers(404).AnswersInvalid();
-        api.MapGet("/evaluations/{id:long}", GetAsync).Succeeds("An evaluation: its status, tasks and results.").Answers(404);
+        api.MapGet("/runs/{id:long}/evaluations", ListAsync).Succeeds<IReadOnlyList<EvaluationAnswer>>("A run's evaluations and their results.").Answers(404);
+        api.MapPost("/runs/{id:long}/evaluations", QueueAsync).ForOperators().Succeeds<CreatedId>("Queues an evaluation of one of the run's checkpoints (zero-shot, linear probe, fine-tuning, retrieval).", StatusCodes.Status201Created).Answers(404).AnswersInvalid();
+        api.MapGet("/evaluations/{id:long}", GetAsync).Succeeds<EvaluationAnswer>("An evaluation: its status, tasks and results.").Answers(404);
         api.MapPost("/evaluations/{id:long}/cancel", CancelAsync).ForOperators().Succeeds("Cancels a queued or running evaluation.", StatusCodes.Status202Accepted).Answers(404).Answers(409);
-        api.MapGet("/evaluations/{id:long}/results.json", ResultsAsync).Succeeds("An evaluation's results as a file, in clip_benchmark's shape.").Answers(404);
+        api.MapGet("/evaluations/{id:long}/results.json", ResultsAsync).Succeeds<IReadOnlyList<EvalResult>>("An evaluation's results as a file, in clip_benchmark's shape.").Answers(404);
         return api;
     }
 
@@ -26,7 +27,7 @@ public static class EvaluationEndpoints
         }
 
         var evaluations = await db.Evaluations.AsNoTracking().Where(e => e.RunId == id).OrderBy(e => e.Id).ToListAsync(ct);
-        return Results.Ok(evaluations.Select(View));
+        return Results.Ok(evaluations.Select(EvaluationAnswer.Of).ToList());
     }
 
     private static async Task<IResult> QueueAsync(long id, EvaluationOrder? order, EvaluationLauncher launcher, CancellationToken ct)
@@ -38,7 +39,7 @@ public static class EvaluationEndpoints
 
         var launch = await launcher.QueueAsync(id, order, ct);
         return !launch.RunFound ? ApiResults.NotFound($"Run {id} does not exist.")
-            : launch.EvaluationId is { } evaluationId ? Results.Created($"/api/evaluations/{evaluationId}", new { Id = evaluationId })
+            : launch.EvaluationId is { } evaluationId ? Results.Created($"/api/evaluations/{evaluationId}", new CreatedId(evaluationId))
             : ApiResults.Invalid(launch.Errors);
     }
 
@@ -46,7 +47,7 @@ public static class EvaluationEndpoints
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Evaluations.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct) is { } evaluation
-            ? Results.Ok(View(evaluation))
+            ? Results.Ok(EvaluationAnswer.Of(evaluation))
             : ApiResults.NotFound($"Evaluation {id} does not exist.");
     }
 
@@ -76,22 +77,4 @@ public static class EvaluationEndpoints
         };
     }
 
-    private static object View(Evaluation e) => new
-    {
-        e.Id,
-        e.RunId,
-        e.CheckpointId,
-        e.Epoch,
-        e.Dataset,
-        Tasks = e.Tasks.Split(',', StringSplitOptions.RemoveEmptyEntries),
-        Status = e.Status.ToString(),
-        e.Progress,
-        e.Phase,
-        e.Error,
-        e.Worker,
-        e.CreatedAt,
-        e.StartedAt,
-        e.FinishedAt,
-        Results = EvaluationResults.Of(e),
-    };
 }

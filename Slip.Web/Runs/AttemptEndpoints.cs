@@ -9,8 +9,8 @@ public static class AttemptEndpoints
 {
     public static RouteGroupBuilder MapAttemptApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/runs/{id:long}/resume", ResumeAsync).ForOperators().Succeeds("Resumes a failed or cancelled run from its last saved state, as a new attempt.", StatusCodes.Status202Accepted).Answers(404).Answers(409);
-        api.MapGet("/runs/{id:long}/attempts", AttemptsAsync).Succeeds("A run's attempts: where each ran, from which step, how it ended, and the points it lost.").Answers(404);
+        api.MapPost("/runs/{id:long}/resume", ResumeAsync).ForOperators().Succeeds<AttemptStarted>("Resumes a failed or cancelled run from its last saved state, as a new attempt.", StatusCodes.Status202Accepted).Answers(404).Answers(409);
+        api.MapGet("/runs/{id:long}/attempts", AttemptsAsync).Succeeds<IReadOnlyList<AttemptView>>("A run's attempts: where each ran, from which step, how it ended, and the points it lost.").Answers(404);
         return api;
     }
 
@@ -23,7 +23,7 @@ public static class AttemptEndpoints
         }
 
         return result.Succeeded
-            ? Results.Accepted($"/api/runs/{id}", new { id, attempt = result.Attempt })
+            ? Results.Accepted($"/api/runs/{id}", new AttemptStarted(id, result.Attempt!.Value))
             : Results.Problem(result.Problem, statusCode: StatusCodes.Status409Conflict);
     }
 

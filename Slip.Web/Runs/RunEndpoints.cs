@@ -15,13 +15,13 @@ public static class RunEndpoints
 {
     public static RouteGroupBuilder MapRunApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/runs/{id:long}", GetRunAsync).Succeeds("A run: its status, progress, config and checkpoints.").Answers(404);
-        api.MapPost("/runs", LaunchAsync).ForOperators().Succeeds("Launches a run from a config (keys left out take the cascade's defaults) and queues it.", StatusCodes.Status201Created).AnswersInvalid();
+        api.MapGet("/runs/{id:long}", GetRunAsync).Succeeds<RunDetail>("A run: its status, progress, config and checkpoints.").Answers(404);
+        api.MapPost("/runs", LaunchAsync).ForOperators().Succeeds<CreatedId>("Launches a run from a config (keys left out take the cascade's defaults) and queues it.", StatusCodes.Status201Created).AnswersInvalid();
         api.MapPost("/runs/{id:long}/cancel", CancelAsync).ForOperators().Succeeds("Cancels a queued or running run (a running trainer saves its state first).", StatusCodes.Status202Accepted).Answers(404).Answers(409);
         api.MapDelete("/runs/{id:long}", DeleteAsync).ForOperators().Succeeds("Deletes a run that is not queued or running, with its points and checkpoint files.", StatusCodes.Status204NoContent).Answers(404).Answers(409);
-        api.MapGet("/runs/{id:long}/metrics/{name}", MetricAsync).Succeeds("Every point of one metric of a run: step, epoch, value, time.").Answers(404);
-        api.MapGet("/runs/{id:long}/series/{name}", SeriesAsync).Succeeds("One metric over a step range (from, to): raw points when few, else buckets (last, min, max and count of each), optionally smoothed (ema:W, mean:N).").Answers(400).Answers(404);
-        api.MapGet("/runs/{id:long}/summaries", SummariesAsync).Succeeds("Each metric's summary: count, first and last step, last, min, max and best values.").Answers(404);
+        api.MapGet("/runs/{id:long}/metrics/{name}", MetricAsync).Succeeds<IReadOnlyList<MetricPointAnswer>>("Every point of one metric of a run: step, epoch, value, time.").Answers(404);
+        api.MapGet("/runs/{id:long}/series/{name}", SeriesAsync).Succeeds<Series>("One metric over a step range (from, to): raw points when few, else buckets (last, min, max and count of each), optionally smoothed (ema:W, mean:N).").Answers(400).Answers(404);
+        api.MapGet("/runs/{id:long}/summaries", SummariesAsync).Succeeds<IReadOnlyList<MetricSummaryAnswer>>("Each metric's summary: count, first and last step, last, min, max and best values.").Answers(404);
         api.MapGet("/checkpoints/{id:long}/download", DownloadAsync).Succeeds("Downloads a checkpoint file (a PyTorch state dict), after checking its sha256; supports ranges.", contentType: "application/octet-stream").Answers(404).Answers(409);
         api.MapGet("/runs/{id:long}/checkpoints/{alias}/download", AliasDownloadAsync).Succeeds("Downloads a run's checkpoint by alias: latest, epoch-N or best:METRIC.", contentType: "application/octet-stream").Answers(404).Answers(409);
         return api;
@@ -37,26 +37,8 @@ public static class RunEndpoints
         }
 
         var checkpoints = await db.Checkpoints.AsNoTracking().Where(c => c.RunId == id).OrderBy(c => c.Epoch)
-            .Select(c => new { c.Id, c.Epoch, c.Step, c.Bytes, c.Sha256, Download = $"/api/checkpoints/{c.Id}/download" }).ToListAsync(ct);
-        return Results.Ok(new
-        {
-            run.Id,
-            run.Name,
-            Status = run.Status.ToString(),
-            run.Objective,
-            run.Model,
-            run.Dataset,
-            run.Step,
-            run.TotalSteps,
-            run.Progress,
-            run.CreatedAt,
-            run.StartedAt,
-            run.FinishedAt,
-            run.Error,
-            run.Worker,
-            Config = RunConfig.FromJson(run.ConfigJson),
-            Checkpoints = checkpoints,
-        });
+            .Select(c => new CheckpointLink(c.Id, c.Epoch, c.Step, c.Bytes, c.Sha256, "/api/checkpoints/" + c.Id + "/download")).ToListAsync(ct);
+        return Results.Ok(RunDetail.Of(run, checkpoints));
     }
 
     private static async Task<IResult> LaunchAsync(LaunchRequest? request, RunLauncher launcher, CancellationToken ct)
@@ -78,7 +60,7 @@ public static class RunEndpoints
 
         var result = await launcher.LaunchAsync(request.Name, config, cancellationToken: ct);
         return result.RunId is { } id
-            ? Results.Created($"/api/runs/{id}", new { Id = id })
+            ? Results.Created($"/api/runs/{id}", new CreatedId(id))
             : ApiResults.Invalid(result.Errors);
     }
 
@@ -113,7 +95,7 @@ public static class RunEndpoints
         }
 
         var points = await MetricQueries.SeriesAsync(db, id, name);
-        return Results.Ok(points.Select(p => new { p.Step, p.Epoch, p.Value, p.Time }));
+        return Results.Ok(points.Select(p => new MetricPointAnswer(p.Step, p.Epoch, p.Value, p.Time)).ToList());
     }
 
     /// <summary>A chart's series: min/max/last buckets over [from, to] (about <c>buckets</c> of them), or the smoothed line.</summary>
@@ -157,7 +139,7 @@ public static class RunEndpoints
         }
 
         var summaries = await db.MetricSummaries.AsNoTracking().Where(s => s.RunId == id).OrderBy(s => s.Name).ToListAsync(ct);
-        return Results.Ok(summaries.Select(s => new { s.Name, s.Count, s.FirstStep, s.LastStep, s.Last, s.LastTime, s.Min, s.MinStep, s.Max, s.MaxStep, s.Best, s.BestStep }));
+        return Results.Ok(summaries.Select(MetricSummaryAnswer.Of).ToList());
     }
 
     /// <summary>

@@ -18,11 +18,11 @@ public static class RunTableEndpoints
 {
     public static RouteGroupBuilder MapRunTableApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/runs", ListAsync).Succeeds("The runs table: filtered (search, status, objective, model, dataset, tag), sorted (sort, desc; metric:NAME:last or :best), with metric columns (metrics) and paged (skip, take).").Answers(400);
+        api.MapGet("/runs", ListAsync).Succeeds<RunTablePage>("The runs table: filtered (search, status, objective, model, dataset, tag), sorted (sort, desc; metric:NAME:last or :best), with metric columns (metrics) and paged (skip, take).").Answers(400);
         api.MapGet("/runs.csv", CsvAsync).Succeeds("The runs table with the same filters, as CSV.", contentType: "text/csv").Answers(400);
-        api.MapPatch("/runs/{id:long}", LabelAsync).ForOperators().Succeeds("Sets a run's tags and notes.").Answers(404).AnswersInvalid();
-        api.MapPost("/runs/{id:long}/clone", CloneAsync).ForOperators().Succeeds("Launches a copy of a run's config with changes applied through the cascade.", StatusCodes.Status201Created).Answers(404).AnswersInvalid();
-        api.MapGet("/runs/{left:long}/diff/{right:long}", DiffAsync).Succeeds("The config keys on which two runs differ (all=true: every key).").Answers(404);
+        api.MapPatch("/runs/{id:long}", LabelAsync).ForOperators().Succeeds<RunLabels>("Sets a run's tags and notes.").Answers(404).AnswersInvalid();
+        api.MapPost("/runs/{id:long}/clone", CloneAsync).ForOperators().Succeeds<CreatedId>("Launches a copy of a run's config with changes applied through the cascade.", StatusCodes.Status201Created).Answers(404).AnswersInvalid();
+        api.MapGet("/runs/{left:long}/diff/{right:long}", DiffAsync).Succeeds<IReadOnlyList<ConfigDifference>>("The config keys on which two runs differ (all=true: every key).").Answers(404);
         return api;
     }
 
@@ -36,30 +36,7 @@ public static class RunTableEndpoints
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var (rows, total) = await RunQuery.PageAsync(db, filter, skip ?? 0, take ?? 100, metrics, ct);
-        return Results.Ok(new
-        {
-            Total = total,
-            Runs = rows.Select(r => new
-            {
-                r.Run.Id,
-                r.Run.Name,
-                r.Run.Objective,
-                r.Run.Model,
-                r.Run.Dataset,
-                Status = r.Run.Status.ToString(),
-                r.Tags,
-                r.Run.Notes,
-                r.Run.Step,
-                r.Run.TotalSteps,
-                r.Run.Progress,
-                EtaSeconds = r.Eta?.TotalSeconds,
-                r.Run.CreatedAt,
-                r.Run.StartedAt,
-                r.Run.FinishedAt,
-                r.Run.ClonedFromId,
-                Metrics = r.Metrics.ToDictionary(m => m.Key, m => new { m.Value.Last, m.Value.Best, m.Value.BestStep, m.Value.Count }),
-            }),
-        });
+        return Results.Ok(new RunTablePage(total, rows.Select(RunTableRow.Of).ToList()));
     }
 
     private static async Task<IResult> CsvAsync(HttpRequest request, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
@@ -116,7 +93,7 @@ public static class RunTableEndpoints
         }
 
         await db.SaveChangesAsync(ct);
-        return Results.Ok(new { run.Id, Tags = RunTags.Parse(run.Tags), run.Notes });
+        return Results.Ok(new RunLabels(run.Id, RunTags.Parse(run.Tags), run.Notes));
     }
 
     private static async Task<IResult> CloneAsync(long id, CloneRequest? body, RunLauncher launcher, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)
@@ -142,7 +119,7 @@ public static class RunTableEndpoints
         }
 
         var result = await launcher.LaunchAsync(body?.Name, config, id, ct);
-        return result.RunId is { } newId ? Results.Created($"/api/runs/{newId}", new { Id = newId }) : ApiResults.Invalid(result.Errors);
+        return result.RunId is { } newId ? Results.Created($"/api/runs/{newId}", new CreatedId(newId)) : ApiResults.Invalid(result.Errors);
     }
 
     private static async Task<IResult> DiffAsync(long left, long right, bool? all, IDbContextFactory<SlipDbContext> dbFactory, CancellationToken ct)

@@ -15,13 +15,13 @@ public static class SweepEndpoints
 {
     public static RouteGroupBuilder MapSweepApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/sweeps", ListAsync).Succeeds("The sweeps, with their progress.");
-        api.MapGet("/sweeps/{id:long}", GetAsync).Succeeds("A sweep: its runs, each arm's best config selected on validation, and its decision.").Answers(404);
-        api.MapPost("/sweeps", LaunchAsync).ForOperators().Succeeds("Launches a sweep: a base config, a grid, seeds and arms; every run is queued.", StatusCodes.Status201Created).AnswersInvalid();
-        api.MapPost("/sweeps/import", ImportAsync).ForOperators().Succeeds("Creates a sweep trained elsewhere (slip sweep push); nothing is queued.", StatusCodes.Status201Created).AnswersInvalid();
-        api.MapPost("/sweeps/{id:long}/runs", ImportRunAsync).ForOperators().Succeeds("Adds one run trained elsewhere to an imported sweep: its config, events and outcome.", StatusCodes.Status201Created).Answers(404).Answers(409).AnswersInvalid();
-        api.MapPost("/sweeps/{id:long}/cancel", CancelAsync).ForOperators().Succeeds("Cancels a sweep's queued and running runs.", StatusCodes.Status202Accepted).Answers(404);
-        api.MapPost("/sweeps/{id:long}/resume", ResumeAsync).ForOperators().Succeeds("Resumes a sweep's failed and cancelled runs.", StatusCodes.Status202Accepted).Answers(404);
+        api.MapGet("/sweeps", ListAsync).Succeeds<IReadOnlyList<SweepSummaryView>>("The sweeps, with their progress.");
+        api.MapGet("/sweeps/{id:long}", GetAsync).Succeeds<SweepView>("A sweep: its runs, each arm's best config selected on validation, and its decision.").Answers(404);
+        api.MapPost("/sweeps", LaunchAsync).ForOperators().Succeeds<CreatedId>("Launches a sweep: a base config, a grid, seeds and arms; every run is queued.", StatusCodes.Status201Created).AnswersInvalid();
+        api.MapPost("/sweeps/import", ImportAsync).ForOperators().Succeeds<CreatedId>("Creates a sweep trained elsewhere (slip sweep push); nothing is queued.", StatusCodes.Status201Created).AnswersInvalid();
+        api.MapPost("/sweeps/{id:long}/runs", ImportRunAsync).ForOperators().Succeeds<CreatedId>("Adds one run trained elsewhere to an imported sweep: its config, events and outcome.", StatusCodes.Status201Created).Answers(404).Answers(409).AnswersInvalid();
+        api.MapPost("/sweeps/{id:long}/cancel", CancelAsync).ForOperators().Succeeds<SweepCancelled>("Cancels a sweep's queued and running runs.", StatusCodes.Status202Accepted).Answers(404);
+        api.MapPost("/sweeps/{id:long}/resume", ResumeAsync).ForOperators().Succeeds<SweepResumed>("Resumes a sweep's failed and cancelled runs.", StatusCodes.Status202Accepted).Answers(404);
         return api;
     }
 
@@ -76,7 +76,7 @@ public static class SweepEndpoints
         var result = await importer.AddRunAsync(id, run!, ct);
         return result switch
         {
-            { RunId: { } runId } => Results.Created($"/api/runs/{runId}", new { Id = runId }),
+            { RunId: { } runId } => Results.Created($"/api/runs/{runId}", new CreatedId(runId)),
             { NotFound: { } missing } => ApiResults.NotFound(missing),
             { Conflict: { } conflict } => Results.Problem(conflict, statusCode: StatusCodes.Status409Conflict),
             _ => ApiResults.Invalid(result.Errors),
@@ -101,15 +101,15 @@ public static class SweepEndpoints
 
     /// <summary>201 with the sweep's id, or 400 with each problem under its field.</summary>
     private static IResult Created(SweepLaunchResult result) =>
-        result.SweepId is { } id ? Results.Created($"/api/sweeps/{id}", new { Id = id }) : ApiResults.Invalid(result.Errors);
+        result.SweepId is { } id ? Results.Created($"/api/sweeps/{id}", new CreatedId(id)) : ApiResults.Invalid(result.Errors);
 
     private static async Task<IResult> CancelAsync(long id, SweepLauncher launcher, CancellationToken ct) =>
         await launcher.CancelAsync(id, ct) is { } cancelled
-            ? Results.Accepted($"/api/sweeps/{id}", new { Cancelled = cancelled })
+            ? Results.Accepted($"/api/sweeps/{id}", new SweepCancelled(cancelled))
             : ApiResults.NotFound($"Sweep {id} does not exist.");
 
     private static async Task<IResult> ResumeAsync(long id, SweepLauncher launcher, CancellationToken ct) =>
         await launcher.ResumeAsync(id, ct) is { } outcome
-            ? Results.Accepted($"/api/sweeps/{id}", new { outcome.Resumed, outcome.Problems })
+            ? Results.Accepted($"/api/sweeps/{id}", new SweepResumed(outcome.Resumed, outcome.Problems))
             : ApiResults.NotFound($"Sweep {id} does not exist.");
 }

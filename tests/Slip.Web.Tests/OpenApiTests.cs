@@ -108,6 +108,132 @@ public sealed class OpenApiTests
     }
 
     [Fact]
+    public async Task EveryJsonAnswerHasASchema()
+    {
+        await using var app = new SlipAppFactory();
+        var document = await DocumentAsync(app);
+        var problems = new List<string>();
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                foreach (var answer in operation.Value.GetProperty("responses").EnumerateObject().Where(r => r.Name.StartsWith('2')))
+                {
+                    if (answer.Value.TryGetProperty("content", out var content) && content.TryGetProperty("application/json", out var json)
+                        && (!json.TryGetProperty("schema", out var schema) || !schema.EnumerateObject().Any()))
+                    {
+                        problems.Add($"{operation.Name.ToUpperInvariant()} {path.Name} {answer.Name}: JSON without a schema");
+                    }
+                }
+            }
+        }
+
+        Assert.True(problems.Count == 0, string.Join('\n', problems));
+        var compare = Responses(document, "GET", "/api/compare").GetProperty("200").GetProperty("content");
+        Assert.True(compare.TryGetProperty("text/csv", out _) && compare.TryGetProperty("application/x-tex", out _), $"/api/compare's file formats are not described: {compare}");
+    }
+
+    [Fact]
+    public async Task WhatTheApiSendsIsWhatItsSchemaNames()
+    {
+        await using var app = new SlipAppFactory();
+        var document = await DocumentAsync(app);
+        using var admin = app.CreateClient();
+        var runId = await app.AddRunAsync("described", Slip.Data.RunStatus.Succeeded);
+        await using (var db = await app.DbAsync())
+        {
+            db.Checkpoints.Add(new Slip.Data.Checkpoint { RunId = runId, Epoch = 1, Step = 8, FilePath = "/nowhere/epoch_001.pt", Bytes = 3, Sha256 = "abc", CreatedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+            await Slip.Data.MetricIngest.WriteAsync(db, runId, [new("loss", 4, 1, 2.5, DateTime.UtcNow), new("loss", 8, 2, 1.5, DateTime.UtcNow)]);
+        }
+
+        var gets = new[]
+        {
+            ("/api/runs/{id}", $"/api/runs/{runId}"),
+            ("/api/runs", "/api/runs?metrics=loss"),
+            ("/api/runs/{id}/summaries", $"/api/runs/{runId}/summaries"),
+            ("/api/runs/{id}/metrics/{name}", $"/api/runs/{runId}/metrics/loss"),
+            ("/api/runs/{id}/series/{name}", $"/api/runs/{runId}/series/loss"),
+            ("/api/runs/{id}/attempts", $"/api/runs/{runId}/attempts"),
+            ("/api/runs/{left}/diff/{right}", $"/api/runs/{runId}/diff/{runId}?all=true"),
+            ("/api/compare", "/api/compare"),
+        };
+        foreach (var (path, url) in gets)
+        {
+            var answer = JsonDocument.Parse(await admin.GetStringAsync(url)).RootElement;
+            var ok = Responses(document, "GET", path).GetProperty("200");
+            var schema = default(JsonElement);
+            Assert.True(ok.TryGetProperty("content", out var content) && content.TryGetProperty("application/json", out var json) && json.TryGetProperty("schema", out schema), $"GET {path}: no JSON schema in {ok}");
+            var problems = new List<string>();
+            Check(document, schema, answer, path, problems);
+            Assert.True(problems.Count == 0, string.Join('\n', problems));
+        }
+    }
+
+    /// <summary>Every property the answer has is one its schema names, recursively (objects, arrays, dictionaries).</summary>
+    private static void Check(JsonElement document, JsonElement schema, JsonElement value, string where, List<string> problems)
+    {
+        schema = Resolve(document, schema);
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Object when schema.TryGetProperty("properties", out var properties):
+                foreach (var property in value.EnumerateObject())
+                {
+                    if (!properties.TryGetProperty(property.Name, out var inner))
+                    {
+                        problems.Add($"{where}: '{property.Name}' is sent but not in the schema");
+                        continue;
+                    }
+
+                    Check(document, inner, property.Value, $"{where}.{property.Name}", problems);
+                }
+
+                break;
+            case JsonValueKind.Object when schema.TryGetProperty("additionalProperties", out var values):
+                foreach (var property in value.EnumerateObject())
+                {
+                    Check(document, values, property.Value, $"{where}[{property.Name}]", problems);
+                }
+
+                break;
+            case JsonValueKind.Object:
+                problems.Add($"{where}: an object is sent, the schema describes none");
+                break;
+            case JsonValueKind.Array when schema.TryGetProperty("items", out var items):
+                foreach (var item in value.EnumerateArray())
+                {
+                    Check(document, items, item, $"{where}[]", problems);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                problems.Add($"{where}: an array is sent, the schema describes none");
+                break;
+        }
+    }
+
+    /// <summary>A schema with its reference followed, and a nullable union (oneOf/anyOf with null) reduced to its other part.</summary>
+    private static JsonElement Resolve(JsonElement document, JsonElement schema)
+    {
+        while (true)
+        {
+            if (schema.TryGetProperty("$ref", out var reference))
+            {
+                schema = document.GetProperty("components").GetProperty("schemas").GetProperty(reference.GetString()!.Split('/')[^1]);
+            }
+            else if ((schema.TryGetProperty("oneOf", out var union) || schema.TryGetProperty("anyOf", out union))
+                && union.EnumerateArray().FirstOrDefault(s => !(s.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == "null")) is { ValueKind: JsonValueKind.Object } other)
+            {
+                schema = other;
+            }
+            else
+            {
+                return schema;
+            }
+        }
+    }
+
+    [Fact]
     public async Task TheDocumentIsClosedToAnonymousUsers()
     {
         await using var app = new SlipAppFactory();

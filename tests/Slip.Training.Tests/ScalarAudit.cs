@@ -14,8 +14,8 @@ namespace Slip.Training.Tests;
 /// <list type="bullet">
 /// <item>an implicit conversion to Scalar;</item>
 /// <item>a call to one of those TorchSharp methods;</item>
-/// <item>a <c>ToScalar</c> whose result is not put in a local that the method disposes (<c>using var</c>) or in a
-/// static field (a root for the process's life);</item>
+/// <item>a <c>ToScalar</c> whose result is not put in a local that the method disposes (<c>using var</c>), in a field
+/// of a disposable holder (held while the holder is), or in a static field (a root for the process's life);</item>
 /// <item>making a TorchSharp module or optimizer (its constructor or a factory returning it) whose <c>forward</c> or
 /// <c>step</c> is one of those methods.</item>
 /// </list>
@@ -63,9 +63,10 @@ internal static class ScalarAudit
             {
                 var next = i + 1 < instructions.Count ? instructions[i + 1] : null;
                 var local = next is null ? null : StoredLocal(next, method);
-                if (next?.OpCode != OpCodes.Stsfld && (local is null || !disposedLocals.Contains(local.Index)))
+                var inHolder = next?.OpCode == OpCodes.Stfld && method.DeclaringType.Interfaces.Any(i => i.InterfaceType.FullName == "System.IDisposable");
+                if (next?.OpCode != OpCodes.Stsfld && !inHolder && (local is null || !disposedLocals.Contains(local.Index)))
                 {
-                    yield return "a ToScalar not held in a using variable or a static field";
+                    yield return "a ToScalar not held in a using variable, a disposable holder's field or a static field";
                 }
             }
             else if (Unheld.Value.Contains(Key(target)))

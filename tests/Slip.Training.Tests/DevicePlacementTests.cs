@@ -1,7 +1,4 @@
-using Slip.Training.Datasets.Sources;
-using Slip.Training.Evaluation;
 using Slip.Training.Models;
-using Slip.Training.Ssl;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -56,17 +53,7 @@ public sealed class DevicePlacementTests
         manual_seed(1);
         using var model = new SlipModel(config);
         model.eval();
-        var train = EvalSet.Load("shapes-mini", null, train: true, config.Vision.ImageSize, 24, DataRoots.Unrestricted);
-        var test = EvalSet.Load("shapes-mini", null, train: false, config.Vision.ImageSize, 16, DataRoots.Unrestricted);
-        var tokenizer = Datasets.Tokenizers.Create(config, null);
-        var results = OnMetaDefault(() => new[]
-        {
-            ZeroShot.Evaluate(model, test, tokenizer, config.Text.ContextLength, ReportedMetric.RocAuc),
-            LinearProbe.Evaluate(model, train, test, new LinearProbeOptions { Epochs = 2, BatchSize = 8 }),
-            LinearProbe.Evaluate(model, train, test, new LinearProbeOptions { Protocol = ProbeProtocol.CachedFeatures, Epochs = 2 }),
-            FineTune.Evaluate(model, config, train, test, new FineTuneOptions { Epochs = 1, BatchSize = 8 }),
-            Retrieval.Evaluate(model, test, tokenizer, config.Text.ContextLength),
-        });
+        var results = EvaluatedRuns.EveryEvaluation(model, config, OnMetaDefault);
         Assert.All(results, r => Assert.All(r.Values, v => Assert.False(double.IsNaN(v))));
         Assert.Contains(MetricNames.FineTuneAcc1, results[3].Keys);
         Assert.Contains(MetricNames.TextRetrievalRecallAt(1), results[4].Keys);
@@ -98,22 +85,7 @@ public sealed class DevicePlacementTests
         Assert.Equal("cuda:1", Placement.Name(new Device(DeviceType.CUDA, 1)));
     }
 
-    private static RunConfig Config(string name)
-    {
-        var eval = new EvalConfig { Samples = 16, ZeroShotEvery = 1, ProbeAtEnd = true };
-        var slip = TinyConfigs.Slip(batch: 8) with { Eval = eval, Data = new DataConfig { Dataset = "shapes-mini", EpochSamples = 32 } };
-        return name switch
-        {
-            "clip" => slip with { Objective = Objective.Clip },
-            "simclr" => slip with { Objective = Objective.SimClr },
-            "slip-mocov3" => TinyConfigs.Slip(batch: 8, SslMethod.MocoV3) with { Eval = eval, Data = slip.Data },
-            "slip-byol" => TinyConfigs.Slip(batch: 8, SslMethod.Byol) with { Eval = eval, Data = slip.Data },
-            "slip-mim" => TinyConfigs.Slip(batch: 8, SslMethod.Mim) with { Eval = eval, Data = slip.Data },
-            "slip-bf16" => TinyConfigs.Slip(batch: 8, precision: Precision.Bf16) with { Eval = eval, Data = slip.Data },
-            "simclr-accumulated" => TinyConfigs.Slip(batch: 4, updateFreq: 2) with { Objective = Objective.SimClr, Eval = eval, Data = slip.Data },
-            _ => slip,
-        };
-    }
+    private static RunConfig Config(string name) => EvaluatedRuns.Config(name);
 
     private static T OnMetaDefault<T>(Func<T> work)
     {

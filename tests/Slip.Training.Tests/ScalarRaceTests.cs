@@ -1,7 +1,4 @@
-using Slip.Training.Datasets.Sources;
-using Slip.Training.Evaluation;
 using Slip.Training.Models;
-using Slip.Training.Ssl;
 using static TorchSharp.torch;
 
 namespace Slip.Training.Tests;
@@ -41,7 +38,7 @@ public sealed class ScalarRaceTests
     [MemberData(nameof(Runs))]
     public void TrainingPassesNoScalarTheCollectorCanFree(string name)
     {
-        var config = Config(name);
+        var config = EvaluatedRuns.Config(name);
         var dir = Directory.CreateTempSubdirectory("slip-scalars-").FullName;
         try
         {
@@ -59,38 +56,13 @@ public sealed class ScalarRaceTests
     [Fact]
     public void EvaluationsPassNoScalarTheCollectorCanFree()
     {
-        var config = Config("slip");
+        var config = EvaluatedRuns.Config("slip");
         using var model = new SlipModel(config);
         model.eval();
-        var train = EvalSet.Load("shapes-mini", null, train: true, config.Vision.ImageSize, 24, DataRoots.Unrestricted);
-        var test = EvalSet.Load("shapes-mini", null, train: false, config.Vision.ImageSize, 16, DataRoots.Unrestricted);
-        var tokenizer = Datasets.Tokenizers.Create(config, null);
-        var results = UnderCollection(() => new[]
-        {
-            ZeroShot.Evaluate(model, test, tokenizer, config.Text.ContextLength, ReportedMetric.RocAuc),
-            LinearProbe.Evaluate(model, train, test, new LinearProbeOptions { Epochs = 2, BatchSize = 8 }),
-            LinearProbe.Evaluate(model, train, test, new LinearProbeOptions { Protocol = ProbeProtocol.CachedFeatures, Epochs = 2 }),
-            FineTune.Evaluate(model, config, train, test, new FineTuneOptions { Epochs = 1, BatchSize = 8 }),
-            Retrieval.Evaluate(model, test, tokenizer, config.Text.ContextLength),
-        });
+        var results = EvaluatedRuns.EveryEvaluation(model, config, UnderCollection);
         Assert.All(results, r => Assert.All(r.Values, v => Assert.False(double.IsNaN(v))));
     }
 
-    private static RunConfig Config(string name)
-    {
-        var eval = new EvalConfig { Samples = 16, ZeroShotEvery = 1, ProbeAtEnd = true };
-        var data = new DataConfig { Dataset = "shapes-mini", EpochSamples = 32 };
-        var slip = TinyConfigs.Slip(batch: 8) with { Eval = eval, Data = data };
-        return name switch
-        {
-            "slip-mocov3" => TinyConfigs.Slip(batch: 8, SslMethod.MocoV3) with { Eval = eval, Data = data },
-            "slip-byol" => TinyConfigs.Slip(batch: 8, SslMethod.Byol) with { Eval = eval, Data = data },
-            "slip-mim" => TinyConfigs.Slip(batch: 8, SslMethod.Mim) with { Eval = eval, Data = data },
-            "slip-bf16" => TinyConfigs.Slip(batch: 8, precision: Precision.Bf16) with { Eval = eval, Data = data },
-            "simclr-accumulated" => TinyConfigs.Slip(batch: 4, updateFreq: 2) with { Objective = Objective.SimClr, Eval = eval, Data = data },
-            _ => slip,
-        };
-    }
 
     /// <summary>Runs the work while another thread collects and runs finalizers without pause.</summary>
     private static T UnderCollection<T>(Func<T> work)

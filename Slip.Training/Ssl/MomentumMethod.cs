@@ -98,7 +98,7 @@ public abstract class MomentumMethod : SslMethodSpec
         {
             using var _ = no_grad();
             // Scalars held for the whole update: TorchSharp's implicit ones can be freed by the GC while libtorch still
-            // reads them (README, "A known native fault").
+            // reads them (HeldScalars, docs/decisions/0022).
             using var keep = m.ToScalar();
             using var mix = (1 - m).ToScalar();
             foreach (var (online, momentum) in Pairs())

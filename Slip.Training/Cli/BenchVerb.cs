@@ -48,7 +48,7 @@ internal static class BenchVerb
                 return ExitCodes.Usage;
             }
 
-            CliOptions.SetThreads(parsed, threads);
+            CliOptions.PrepareTorch(parsed, threads);
             var vocabulary = CliOptions.BpeVocabularyPath(parsed, bpeVocabulary);
             try
             {

@@ -82,8 +82,12 @@ internal static class CliOptions
     public static DataRoots Roots(ParseResult parsed, Option<string> option) =>
         parsed.GetValue(option) is { } roots ? new DataRoots(roots.Split(':', StringSplitOptions.RemoveEmptyEntries)) : Datasets.Sources.DataRoots.Unrestricted;
 
-    public static void SetThreads(ParseResult parsed, Option<int?> option) =>
-        TorchSharp.torch.set_num_threads(parsed.GetValue(option) ?? Environment.ProcessorCount);
+    /// <summary>Before a verb's first tensor: libtorch's threads from <c>--threads</c>, and the native heap kept for reuse (<see cref="Torch.NativeHeap"/>).</summary>
+    public static void PrepareTorch(ParseResult parsed, Option<int?> threads)
+    {
+        Torch.NativeHeap.KeepFreedMemory();
+        TorchSharp.torch.set_num_threads(parsed.GetValue(threads) ?? Environment.ProcessorCount);
+    }
 
     /// <summary>
     /// The run config in <paramref name="path"/>, with its defaults applied and checked; null, with the reasons on

@@ -27,7 +27,7 @@ internal static class DoctorVerb
         };
         command.SetAction(parsed =>
         {
-            CliOptions.SetThreads(parsed, threads);
+            CliOptions.PrepareTorch(parsed, threads);
             var report = DeviceCheck.Report();
             var asked = parsed.GetValue(devices) is { Length: > 0 } given
                 ? given

@@ -81,7 +81,7 @@ internal static class EvalVerb
 
         command.SetAction(parsed =>
         {
-            CliOptions.SetThreads(parsed, threads);
+            CliOptions.PrepareTorch(parsed, threads);
             var json = parsed.GetValue(events) || parsed.GetValue(progress) == "json";
             StdinWatch.Start(cancel: null);   // an evaluator a worker started ends with that worker
             var human = !json && CliOptions.ShowsHuman(parsed, progress);

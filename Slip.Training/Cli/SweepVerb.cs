@@ -52,7 +52,7 @@ internal static class SweepVerb
         };
         run.SetAction(parsed =>
         {
-            CliOptions.SetThreads(parsed, threads);
+            CliOptions.PrepareTorch(parsed, threads);
             if (Load(parsed.GetRequiredValue(runFile), CliOptions.Roots(parsed, dataRoots)) is not var (sweep, expanded))
             {
                 return ExitCodes.Usage;

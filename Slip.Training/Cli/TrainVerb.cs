@@ -32,7 +32,7 @@ internal static class TrainVerb
                 return ExitCodes.Usage;
             }
 
-            CliOptions.SetThreads(parsed, threads);
+            CliOptions.PrepareTorch(parsed, threads);
             var trainer = (Action<TrainerEvent> emit, Func<bool> cancelled) => new Trainer(
                 run, parsed.GetRequiredValue(output), emit, cancelled, CliOptions.BpeVocabularyPath(parsed, bpeVocabulary), parsed.GetValue(resume), CliOptions.Roots(parsed, dataRoots),
                 TrainerFaults.FromEnvironment(), parsed.GetRequiredValue(device));

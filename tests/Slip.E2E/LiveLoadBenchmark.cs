@@ -196,6 +196,11 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
         }
 
         var caughtUpSeconds = catchUp.Elapsed.TotalSeconds;
+        if (Environment.GetEnvironmentVariable("SLIP_BENCH_SCREENSHOT") is { Length: > 0 } screenshot)
+        {
+            await pages[0].Page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
+        }
+
         var probeAfter = await PageMetricsAsync(probe);
         if (profile is { Length: > 0 })
         {

@@ -9,7 +9,6 @@ cd "$(dirname "$0")/.."
 start_throwaway_postgres
 points=${1:-1000000}
 work=$(mktemp -d /tmp/slip-ingest.XXXXXX)
-chmod 755 "$work"
 trap 'rm -rf "$work"; stop_throwaway_postgres' EXIT
 export PGOPTIONS="-c client_min_messages=warning"
 psql=(psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -X -q -v ON_ERROR_STOP=1)   # $port: set by start_throwaway_postgres

@@ -13,15 +13,33 @@ public static class Augmentations
     /// <summary>CLIP branch: RandomResizedCrop(size, scale 0.5-1), normalise. No flip, no colour ops.</summary>
     public static FloatImage ClipView(FloatImage image, int size, Random rng)
     {
-        var x = RandomResizedCrop(image, size, 0.5, 1.0, rng);
-        ImageOps.Normalize(x, Mean, Std);
-        return x;
+        var view = new FloatImage(size, size);
+        ClipView(image, size, rng, view.Values);
+        return view;
+    }
+
+    /// <summary>The CLIP view written, normalised, to <paramref name="destination"/> (3 x size x size values: a batch row).</summary>
+    public static void ClipView(FloatImage image, int size, Random rng, Span<float> destination)
+    {
+        var x = FloatImage.Rent(size, size);
+        RandomResizedCrop(image, 0.5, 1.0, rng, x);
+        ImageOps.Normalize(x, Mean, Std, destination);
+        x.Return();
     }
 
     /// <summary>SSL branch: RandomResizedCrop(0.08-1), ColorJitter(0.4, 0.4, 0.4, 0.1) p 0.8, grayscale p 0.2, blur p 0.5, flip, normalise.</summary>
     public static FloatImage SslView(FloatImage image, int size, Random rng)
     {
-        var x = RandomResizedCrop(image, size, 0.08, 1.0, rng);
+        var view = new FloatImage(size, size);
+        SslView(image, size, rng, view.Values);
+        return view;
+    }
+
+    /// <summary>The SSL view written, normalised, to <paramref name="destination"/> (3 x size x size values: a batch row).</summary>
+    public static void SslView(FloatImage image, int size, Random rng, Span<float> destination)
+    {
+        var x = FloatImage.Rent(size, size);
+        RandomResizedCrop(image, 0.08, 1.0, rng, x);
         if (rng.NextDouble() < 0.8)
         {
             ColorJitter(x, 0.4f, 0.4f, 0.4f, 0.1f, rng);
@@ -42,8 +60,8 @@ public static class Augmentations
             ImageOps.FlipHorizontal(x);
         }
 
-        ImageOps.Normalize(x, Mean, Std);
-        return x;
+        ImageOps.Normalize(x, Mean, Std, destination);
+        x.Return();
     }
 
     /// <summary>Evaluation: resize the shorter side to <paramref name="size"/>, centre crop, normalise.</summary>
@@ -115,8 +133,16 @@ public static class Augmentations
 
     public static FloatImage RandomResizedCrop(FloatImage image, int size, double minScale, double maxScale, Random rng)
     {
+        var view = new FloatImage(size, size);
+        RandomResizedCrop(image, minScale, maxScale, rng, view);
+        return view;
+    }
+
+    /// <summary>RandomResizedCrop into <paramref name="view"/>, whose size is the output's.</summary>
+    public static void RandomResizedCrop(FloatImage image, double minScale, double maxScale, Random rng, FloatImage view)
+    {
         var (top, left, h, w) = CropBox(image.Height, image.Width, minScale, maxScale, rng);
-        return ImageOps.ResizedCrop(image, top, left, h, w, size, size);
+        ImageOps.ResizedCrop(image, top, left, h, w, view);
     }
 
     /// <summary>ColorJitter: brightness, contrast, saturation and hue in a fresh random order, factors U[1-s, 1+s], hue U[-h, h].</summary>

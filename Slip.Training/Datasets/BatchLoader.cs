@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Slip.Training.Datasets.Sources;
 using Slip.Training.Ssl;
+using Slip.Training.Torch;
 using static TorchSharp.torch;
 
 namespace Slip.Training.Datasets;
@@ -184,14 +185,16 @@ public sealed class BatchLoader
     private TrainingBatch Build(RawSample[] samples, int epoch, long[] positions)
     {
         var size = config.Vision.ImageSize;
-        var plane = 3 * size * size;
         var needs = config.Spec.Needs(config);
         var wantClip = needs.ClipView;
         var grid = size / config.Vision.PatchSize;
         var n = samples.Length;
-        var clip = wantClip ? new float[n * plane] : null;
-        var aug1 = needs.SslViews > 0 ? new float[n * plane] : null;
-        var aug2 = needs.SslViews > 1 ? new float[n * plane] : null;
+        long[] viewShape = [n, 3, size, size];
+        // Views are written straight into the batch tensors (decision 0024); the rows of samples that fail are dropped after.
+        var clip = wantClip ? empty(viewShape, ScalarType.Float32, device: CPU) : null;
+        var aug1 = needs.SslViews > 0 ? empty(viewShape, ScalarType.Float32, device: CPU) : null;
+        var aug2 = needs.SslViews > 1 ? empty(viewShape, ScalarType.Float32, device: CPU) : null;
+        var (clipRows, aug1Rows, aug2Rows) = (Rows(clip), Rows(aug1), Rows(aug2));
         var mask = needs.Mask ? new bool[n * grid * grid] : null;
         var tokens = wantClip ? new long[n * config.Text.ContextLength] : null;
         var ok = new bool[n];
@@ -207,9 +210,9 @@ public sealed class BatchLoader
 
             ok[k] = true;
             var rng = new Random(unchecked((config.Seed * 73_856_093) ^ (epoch * 19_349_663) ^ (int)(positions[k] * 83_492_791)));
-            if (aug1 is not null)
+            if (aug1Rows is not null)
             {
-                Augmentations.SslView(image, size, rng).Pixels.CopyTo(aug1, k * plane);
+                Augmentations.SslView(image, size, rng, aug1Rows.Row(k));
             }
 
             if (mask is not null)
@@ -218,25 +221,26 @@ public sealed class BatchLoader
                 BlockMasking.Generate(grid, config.Ssl.MaskRatio, rng).CopyTo(mask, k * grid * grid);
             }
 
-            if (aug2 is not null)
+            if (aug2Rows is not null)
             {
-                Augmentations.SslView(image, size, rng).Pixels.CopyTo(aug2, k * plane);
+                Augmentations.SslView(image, size, rng, aug2Rows.Row(k));
             }
 
-            if (wantClip)
+            if (clipRows is not null)
             {
-                Augmentations.ClipView(image, size, rng).Pixels.CopyTo(clip!, k * plane);
+                Augmentations.ClipView(image, size, rng, clipRows.Row(k));
                 tokenizer.Tokenize(sample.Caption!, config.Text.ContextLength).CopyTo(tokens!, k * config.Text.ContextLength);
             }
+
+            image.Return();                                                     // a decoded image's pixels go back to the pool
         });
 
         var keep = Enumerable.Range(0, n).Where(k => ok[k]).ToArray();
-        long[] shape = [keep.Length, 3, size, size];
         return new TrainingBatch(
-            clip is null ? null : Host(tensor(Rows(clip, keep, plane), shape, device: CPU)),                                         // [B, 3, I, I]
+            clip is null ? null : Host(Kept(clip, keep)),                                                                                // [B, 3, I, I]
             tokens is null ? null : Host(tensor(Rows(tokens, keep, config.Text.ContextLength), [keep.Length, config.Text.ContextLength], device: CPU)), // [B, L]
-            aug1 is null ? null : Host(tensor(Rows(aug1, keep, plane), shape, device: CPU)),
-            aug2 is null ? null : Host(tensor(Rows(aug2, keep, plane), shape, device: CPU)),
+            aug1 is null ? null : Host(Kept(aug1, keep)),
+            aug2 is null ? null : Host(Kept(aug2, keep)),
             mask is null ? null : Host(tensor(Rows(mask, keep, grid * grid), [keep.Length, grid * grid], device: CPU)));              // [B, T]
     }
 
@@ -254,7 +258,7 @@ public sealed class BatchLoader
         }
 
         return sample.Image is not null ? (sample.Image, null)
-            : sample.Encoded is not null ? ImageDecoder.Decode(sample.Encoded, (int)Math.Ceiling(config.Vision.ImageSize * 1.5))
+            : sample.Encoded is not null ? ImageDecoder.Decode(sample.Encoded, (int)Math.Ceiling(config.Vision.ImageSize * 1.5), rent: true)
             : (null, "no image");
     }
 
@@ -263,6 +267,23 @@ public sealed class BatchLoader
 
     /// <summary>A reason without its per-sample details, so the counts stay a short list.</summary>
     private static string Category(string problem) => problem.Split(':')[0].Trim();
+
+    private static TensorRows? Rows(Tensor? batch) => batch is null ? null : new TensorRows(batch);
+
+    /// <summary>The batch's rows at <paramref name="keep"/>: the batch itself when every sample was kept, else a copy of those rows (and the batch is freed).</summary>
+    private static Tensor Kept(Tensor batch, int[] keep)
+    {
+        if (keep.Length == batch.shape[0])
+        {
+            return batch;
+        }
+
+        using (batch)
+        using (var index = tensor(keep.Select(k => (long)k).ToArray(), device: CPU))
+        {
+            return batch.index_select(0, index);
+        }
+    }
 
     private static T[] Rows<T>(T[] data, int[] keep, int rowLength)
     {

@@ -6,74 +6,6 @@ using System.Runtime.Intrinsics;
 namespace Slip.Training.Datasets;
 
 /// <summary>
-/// A float RGB image in channel-major layout (3 x Height x Width, values in [0, 1] until normalised). Augmentations
-/// work on these plain arrays: a 32-pixel view takes microseconds, where the same chain as tensor ops costs
-/// milliseconds in per-op overhead.
-/// </summary>
-public sealed class FloatImage(int height, int width, float[] pixels)
-{
-    public FloatImage(int height, int width) : this(height, width, new float[3 * height * width])
-    {
-    }
-
-    public int Height { get; } = height;
-
-    public int Width { get; } = width;
-
-    /// <summary>Channel-major pixels: index (c * Height + y) * Width + x.</summary>
-    public float[] Pixels { get; } = pixels;
-
-    public int Plane => Height * Width;
-
-    /// <summary>From interleaved RGBA bytes (H x W x 4, alpha ignored), scaled to [0, 1], in one pass.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static FloatImage FromRgba(ReadOnlySpan<byte> rgba, int height, int width)
-    {
-        var image = new FloatImage(height, width, GC.AllocateUninitializedArray<float>(3 * height * width));   // every value is written below
-        var plane = height * width;
-        var pixels = image.Pixels;
-        var p = 0;
-        if (Vector256.IsHardwareAccelerated && BitConverter.IsLittleEndian)
-        {
-            // Eight pixels a time: each as one 32-bit word, its bytes masked out and converted (the same x / 255f).
-            var (mask, scale) = (Vector256.Create(0xFFu), Vector256.Create(255f));
-            var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(rgba);
-            for (; p + 8 <= plane; p += 8)
-            {
-                var word = Vector256.Create(words.Slice(p, 8));
-                (Vector256.ConvertToSingle((word & mask).AsInt32()) / scale).CopyTo(pixels.AsSpan(p));
-                (Vector256.ConvertToSingle(((word >> 8) & mask).AsInt32()) / scale).CopyTo(pixels.AsSpan(plane + p));
-                (Vector256.ConvertToSingle(((word >> 16) & mask).AsInt32()) / scale).CopyTo(pixels.AsSpan((2 * plane) + p));
-            }
-        }
-
-        for (; p < plane; p++)
-        {
-            pixels[p] = rgba[4 * p] / 255f;
-            pixels[plane + p] = rgba[(4 * p) + 1] / 255f;
-            pixels[(2 * plane) + p] = rgba[(4 * p) + 2] / 255f;
-        }
-
-        return image;
-    }
-
-    /// <summary>From interleaved RGB bytes (H x W x 3), scaled to [0, 1].</summary>
-    public static FloatImage FromRgb(byte[] rgb, int height, int width)
-    {
-        var image = new FloatImage(height, width);
-        var plane = height * width;
-        for (var p = 0; p < plane; p++)
-        {
-            image.Pixels[p] = rgb[3 * p] / 255f;
-            image.Pixels[plane + p] = rgb[(3 * p) + 1] / 255f;
-            image.Pixels[(2 * plane) + p] = rgb[(3 * p) + 2] / 255f;
-        }
-
-        return image;
-    }
-}
-
-/// <summary>
 /// The pixel operations behind <see cref="Augmentations"/>, as torchvision applies them to PIL images (the reference's
 /// pipeline). The pixel kernels (here and in <see cref="PilResample"/>, <see cref="PilBlur"/>, <see cref="PilHueShift"/>
 /// and <see cref="PlaneTranspose"/>) are compiled optimised at their first call (AggressiveOptimization): as quick
@@ -82,18 +14,20 @@ public sealed class FloatImage(int height, int width, float[] pixels)
 /// </summary>
 public static class ImageOps
 {
-    /// <summary>Crops (top, left, h, w) and resizes to (outH, outW) bilinearly, as F.interpolate(align_corners=False).</summary>
-    /// <summary>Crop then bilinear resize, as Pillow resamples (antialiased when shrinking); see <see cref="PilResample"/>.</summary>
+    private const float LumaRed = 0.2989f;
+    private const float LumaGreen = 0.587f;
+    private const float LumaBlue = 0.114f;
+
+    /// <summary>Crop then bilinear resize to outH x outW, as Pillow resamples (antialiased when shrinking); see <see cref="PilResample"/>.</summary>
     public static FloatImage ResizedCrop(FloatImage src, int top, int left, int h, int w, int outH, int outW) =>
         PilResample.ResizedCrop(src, top, left, h, w, outH, outW);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Brightness(FloatImage image, float factor)
-    {
-        var p = image.Pixels.AsSpan();
-        TensorPrimitives.Multiply(p, factor, p);
-        ClampToUnit(p);
-    }
+    /// <summary>Crop then bilinear resize into <paramref name="dst"/> (its size is the output's), as Pillow resamples (antialiased when shrinking); see <see cref="PilResample"/>.</summary>
+    public static void ResizedCrop(FloatImage src, int top, int left, int h, int w, FloatImage dst) =>
+        PilResample.ResizedCrop(src, top, left, h, w, dst);
+
+    /// <summary>Scales by <paramref name="factor"/> (torchvision adjust_brightness), one pass.</summary>
+    public static void Brightness(FloatImage image, float factor) => ScaleShiftClamp(image.Values, factor, 0f);
 
     /// <summary>Blends with the mean of the grayscale image (torchvision adjust_contrast).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -104,28 +38,41 @@ public static class ImageOps
         Luma(image, luma);
         var mean = (float)(TensorPrimitives.Sum<float>(luma) / luma.Length);
         ArrayPool<float>.Shared.Return(gray);
-        var p = image.Pixels.AsSpan();
-        TensorPrimitives.Multiply(p, factor, p);
-        TensorPrimitives.Add(p, (1 - factor) * mean, p);                   // (factor * p) + ((1 - factor) * mean)
-        ClampToUnit(p);
+        ScaleShiftClamp(image.Values, factor, (1 - factor) * mean);   // (factor * p) + ((1 - factor) * mean)
     }
 
-    /// <summary>Blends with the grayscale image (torchvision adjust_saturation).</summary>
+    /// <summary>
+    /// Blends with the grayscale image (torchvision adjust_saturation): per pixel, the luma (as <see cref="Luma"/>
+    /// computes it) times 1 - factor, plus each channel times factor, clamped. One pass over the three planes.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Saturation(FloatImage image, float factor)
     {
-        var gray = ArrayPool<float>.Shared.Rent(image.Plane);
-        var luma = gray.AsSpan(0, image.Plane);
-        Luma(image, luma);
-        TensorPrimitives.Multiply(luma, 1 - factor, luma);
-        for (var c = 0; c < 3; c++)
+        var plane = image.Plane;
+        var r = image.Pixels.AsSpan(0, plane);
+        var g = image.Pixels.AsSpan(plane, plane);
+        var b = image.Pixels.AsSpan(2 * plane, plane);
+        var rest = 1 - factor;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            var plane = image.Pixels.AsSpan(c * image.Plane, image.Plane);
-            TensorPrimitives.MultiplyAdd(plane, factor, luma, plane);      // (factor * p) + ((1 - factor) * gray)
+            var (f, k, zero, one) = (Vector256.Create(factor), Vector256.Create(rest), Vector256<float>.Zero, Vector256<float>.One);
+            var (wr, wg, wb) = (Vector256.Create(LumaRed), Vector256.Create(LumaGreen), Vector256.Create(LumaBlue));
+            for (; i + 8 <= plane; i += 8)
+            {
+                var (vr, vg, vb) = (Vector256.Create<float>(r.Slice(i, 8)), Vector256.Create<float>(g.Slice(i, 8)), Vector256.Create<float>(b.Slice(i, 8)));
+                var gray = ((vb * wb) + ((vg * wg) + (vr * wr))) * k;
+                Vector256.Min(Vector256.Max((vr * f) + gray, zero), one).CopyTo(r.Slice(i, 8));
+                Vector256.Min(Vector256.Max((vg * f) + gray, zero), one).CopyTo(g.Slice(i, 8));
+                Vector256.Min(Vector256.Max((vb * f) + gray, zero), one).CopyTo(b.Slice(i, 8));
+            }
         }
 
-        ArrayPool<float>.Shared.Return(gray);
-        ClampToUnit(image.Pixels);
+        for (; i < plane; i++)
+        {
+            var gray = ((b[i] * LumaBlue) + ((g[i] * LumaGreen) + (r[i] * LumaRed))) * rest;
+            (r[i], g[i], b[i]) = (Math.Clamp((r[i] * factor) + gray, 0f, 1f), Math.Clamp((g[i] * factor) + gray, 0f, 1f), Math.Clamp((b[i] * factor) + gray, 0f, 1f));
+        }
     }
 
     /// <summary>
@@ -139,9 +86,9 @@ public static class ImageOps
     public static void Luma(FloatImage image, Span<float> gray)
     {
         var p = image.Pixels.AsSpan();
-        TensorPrimitives.Multiply(p[..image.Plane], 0.2989f, gray);
-        TensorPrimitives.MultiplyAdd(p.Slice(image.Plane, image.Plane), 0.587f, gray, gray);
-        TensorPrimitives.MultiplyAdd(p.Slice(2 * image.Plane, image.Plane), 0.114f, gray, gray);
+        TensorPrimitives.Multiply(p[..image.Plane], LumaRed, gray);
+        TensorPrimitives.MultiplyAdd(p.Slice(image.Plane, image.Plane), LumaGreen, gray, gray);
+        TensorPrimitives.MultiplyAdd(p.Slice(2 * image.Plane, image.Plane), LumaBlue, gray, gray);
     }
 
     /// <summary>Replaces every channel with the luma (RandomGrayscale keeps 3 channels).</summary>
@@ -171,14 +118,17 @@ public static class ImageOps
     }
 
     /// <summary>Subtracts the mean and divides by the standard deviation, per channel.</summary>
+    public static void Normalize(FloatImage image, ReadOnlySpan<float> mean, ReadOnlySpan<float> std) => Normalize(image, mean, std, image.Values);
+
+    /// <summary>As <see cref="Normalize(FloatImage, ReadOnlySpan{float}, ReadOnlySpan{float})"/>, written to <paramref name="destination"/> (3 x Height x Width values, a batch row) instead of in place.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Normalize(FloatImage image, ReadOnlySpan<float> mean, ReadOnlySpan<float> std)
+    public static void Normalize(FloatImage image, ReadOnlySpan<float> mean, ReadOnlySpan<float> std, Span<float> destination)
     {
         for (var c = 0; c < 3; c++)
         {
-            var plane = image.Pixels.AsSpan(c * image.Plane, image.Plane);
-            TensorPrimitives.Subtract(plane, mean[c], plane);
-            TensorPrimitives.Divide(plane, std[c], plane);
+            var target = destination.Slice(c * image.Plane, image.Plane);
+            TensorPrimitives.Subtract(image.Pixels.AsSpan(c * image.Plane, image.Plane), mean[c], target);
+            TensorPrimitives.Divide(target, std[c], target);
         }
     }
 
@@ -188,5 +138,26 @@ public static class ImageOps
     {
         TensorPrimitives.Max(values, 0f, values);
         TensorPrimitives.Min(values, 1f, values);
+    }
+
+    /// <summary>(value x scale) + offset, clamped to [0, 1], in place and in one pass (multiplied, then added, then clamped, as separate steps would).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScaleShiftClamp(Span<float> values, float scale, float offset)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var (s, o, zero, one) = (Vector256.Create(scale), Vector256.Create(offset), Vector256<float>.Zero, Vector256<float>.One);
+            for (; i + 8 <= values.Length; i += 8)
+            {
+                var v = Vector256.Create<float>(values.Slice(i, 8));
+                Vector256.Min(Vector256.Max((v * s) + o, zero), one).CopyTo(values.Slice(i, 8));
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            values[i] = Math.Clamp((values[i] * scale) + offset, 0f, 1f);
+        }
     }
 }

@@ -13,9 +13,18 @@ namespace Slip.Training.Datasets;
 public static class PilResample
 {
     /// <summary>The box (top, left, h, w) of <paramref name="src"/> resampled to outH x outW.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static FloatImage ResizedCrop(FloatImage src, int top, int left, int h, int w, int outH, int outW)
     {
+        var dst = new FloatImage(outH, outW);
+        ResizedCrop(src, top, left, h, w, dst);
+        return dst;
+    }
+
+    /// <summary>The box (top, left, h, w) of <paramref name="src"/> resampled into <paramref name="dst"/>, whatever it held.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ResizedCrop(FloatImage src, int top, int left, int h, int w, FloatImage dst)
+    {
+        var (outH, outW) = (dst.Height, dst.Width);
         var (xIndex, xWeights, xTaps) = FloatCoefficients(w, outW);
         var (yIndex, yWeights, yTaps) = FloatCoefficients(h, outH);
         // The horizontal pass runs down the columns of the box transposed, a whole row of them at a time, then the result
@@ -44,7 +53,6 @@ public static class PilResample
         ArrayPool<float>.Shared.Return(box);
         ArrayPool<float>.Shared.Return(columns);
 
-        var dst = new FloatImage(outH, outW);
         for (var c = 0; c < 3; c++)
         {
             for (var y = 0; y < outH; y++)
@@ -52,6 +60,7 @@ public static class PilResample
                 // Row by row, so the inner loop runs along contiguous memory.
                 var (first, count) = yIndex[y];
                 var target = dst.Pixels.AsSpan((c * dst.Plane) + (y * outW), outW);
+                target.Clear();
                 for (var k = 0; k < count; k++)
                 {
                     var row = rows.AsSpan(((c * h) + first + k) * outW, outW);
@@ -63,7 +72,6 @@ public static class PilResample
         }
 
         ArrayPool<float>.Shared.Return(rows);
-        return dst;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Slip.Training.Datasets;
 
 namespace Slip.Training.Tests;
@@ -35,5 +36,76 @@ public sealed class PixelKernelTests
         PilHueShift.Apply(image, steps);
         var mismatches = Enumerable.Range(0, expected.Length).Where(i => expected[i] != image.Pixels[i]).ToList();
         Assert.True(mismatches.Count == 0, $"{mismatches.Count} values differ from the scalar conversion, the first at {mismatches.FirstOrDefault()}: {(mismatches.Count > 0 ? $"{image.Pixels[mismatches[0]]} for {expected[mismatches[0]]}" : "")}");
+    }
+
+    [Theory]
+    [InlineData(0.63f)]
+    [InlineData(1.37f)]
+    public void OnePassColourOpsEqualTheirStepByStepDefinitions(float factor)
+    {
+        // 37 x 29: the planes end in values that do not fill a vector. Each op once in one pass against its definition
+        // as whole-plane steps (multiply, add, clamp), bit for bit.
+        var rng = new Random(7);
+        var image = new FloatImage(37, 29);
+        for (var i = 0; i < image.Pixels.Length; i++)
+        {
+            image.Pixels[i] = (float)rng.NextDouble();
+        }
+
+        var brightness = (float[])image.Pixels.Clone();
+        TensorPrimitives.Multiply(brightness, factor, brightness);
+        Clamp(brightness);
+        Assert.Equal(brightness, Applied(image, x => ImageOps.Brightness(x, factor)));
+
+        var luma = new float[image.Plane];
+        ImageOps.Luma(image, luma);
+        var mean = (float)(TensorPrimitives.Sum<float>(luma) / luma.Length);
+        var contrast = (float[])image.Pixels.Clone();
+        TensorPrimitives.Multiply(contrast, factor, contrast);
+        TensorPrimitives.Add(contrast, (1 - factor) * mean, contrast);
+        Clamp(contrast);
+        Assert.Equal(contrast, Applied(image, x => ImageOps.Contrast(x, factor)));
+
+        TensorPrimitives.Multiply(luma, 1 - factor, luma);
+        var saturation = (float[])image.Pixels.Clone();
+        for (var c = 0; c < 3; c++)
+        {
+            var plane = saturation.AsSpan(c * image.Plane, image.Plane);
+            TensorPrimitives.MultiplyAdd(plane, factor, luma, plane);
+        }
+
+        Clamp(saturation);
+        Assert.Equal(saturation, Applied(image, x => ImageOps.Saturation(x, factor)));
+
+        static void Clamp(float[] values)
+        {
+            TensorPrimitives.Max(values, 0f, values);
+            TensorPrimitives.Min(values, 1f, values);
+        }
+
+        static float[] Applied(FloatImage image, Action<FloatImage> op)
+        {
+            var copy = new FloatImage(image.Height, image.Width, (float[])image.Pixels.Clone());
+            op(copy);
+            return copy.Pixels;
+        }
+    }
+
+    [Fact]
+    public void AResampledCropIgnoresWhatItsTargetHeld()
+    {
+        // The data loader resamples into pooled images: whatever a previous view left there must not leak into the next.
+        var rng = new Random(3);
+        var source = new FloatImage(50, 70);
+        for (var i = 0; i < source.Pixels.Length; i++)
+        {
+            source.Pixels[i] = (float)rng.NextDouble();
+        }
+
+        var fresh = ImageOps.ResizedCrop(source, 5, 9, 40, 48, 24, 24);
+        var used = new FloatImage(24, 24, Enumerable.Repeat(float.NaN, (3 * 24 * 24) + 11).ToArray());
+        ImageOps.ResizedCrop(source, 5, 9, 40, 48, used);
+        Assert.Equal(fresh.Pixels, used.Values.ToArray());
+        Assert.True(float.IsNaN(used.Pixels[^1]), "only the image's own values are written");
     }
 }

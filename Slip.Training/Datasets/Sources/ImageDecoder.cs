@@ -18,15 +18,18 @@ public static class ImageDecoder
     /// </summary>
     public const long MaxPixels = 89_478_485;
 
-    /// <summary>The decoded image, or the reason it could not be decoded.</summary>
-    public static (FloatImage? Image, string? Problem) Decode(byte[] encoded, int minShortSide)
+    /// <summary>
+    /// The decoded image, or the reason it could not be decoded. <paramref name="rent"/> takes its pixels from the pool:
+    /// the caller gives them back with <see cref="FloatImage.Return"/> once done with the image.
+    /// </summary>
+    public static (FloatImage? Image, string? Problem) Decode(byte[] encoded, int minShortSide, bool rent = false)
     {
         // The codec reads the caller's bytes in place (pinned for the call) and decodes into a pooled buffer.
         var source = GCHandle.Alloc(encoded, GCHandleType.Pinned);
         try
         {
             using var data = SKData.Create(source.AddrOfPinnedObject(), encoded.Length);
-            return Decode(data, minShortSide);
+            return Decode(data, minShortSide, rent);
         }
         finally
         {
@@ -34,7 +37,7 @@ public static class ImageDecoder
         }
     }
 
-    private static (FloatImage? Image, string? Problem) Decode(SKData data, int minShortSide)
+    private static (FloatImage? Image, string? Problem) Decode(SKData data, int minShortSide, bool rent)
     {
         using var codec = SKCodec.Create(data);
         if (codec is null)
@@ -65,7 +68,7 @@ public static class ImageDecoder
             var result = codec.GetPixels(info, handle.AddrOfPinnedObject());
             return result switch
             {
-                SKCodecResult.Success => (FloatImage.FromRgba(rgba.AsSpan(0, info.BytesSize), info.Height, info.Width), null),
+                SKCodecResult.Success => (FloatImage.FromRgba(rgba.AsSpan(0, info.BytesSize), info.Height, info.Width, rent), null),
                 SKCodecResult.IncompleteInput or SKCodecResult.ErrorInInput => (null, "truncated image data"),
                 _ => (null, $"undecodable image ({result})"),
             };

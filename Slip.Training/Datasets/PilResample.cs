@@ -20,58 +20,69 @@ public static class PilResample
         return dst;
     }
 
-    /// <summary>The box (top, left, h, w) of <paramref name="src"/> resampled into <paramref name="dst"/>, whatever it held.</summary>
+    /// <summary>
+    /// The box (top, left, h, w) of <paramref name="src"/> resampled into <paramref name="dst"/>, whatever it held.
+    /// Pillow resamples rows first; in floats the order changes only the last bits, so the pass that shrinks more goes
+    /// first when that moves fewer values (a 375 x 375 box to 224 x 224 transposes 134,000 values instead of 224,000).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ResizedCrop(FloatImage src, int top, int left, int h, int w, FloatImage dst)
     {
         var (outH, outW) = (dst.Height, dst.Width);
         var (xIndex, xWeights, xTaps) = FloatCoefficients(w, outW);
         var (yIndex, yWeights, yTaps) = FloatCoefficients(h, outH);
-        // The horizontal pass runs down the columns of the box transposed, a whole row of them at a time, then the result
-        // is transposed back for the vertical pass: every sum adds the same products in the same order as a loop along
-        // each row would, with vector operations on contiguous memory.
-        var box = ArrayPool<float>.Shared.Rent(w * h);
-        var columns = ArrayPool<float>.Shared.Rent(outW * h);
-        var rows = ArrayPool<float>.Shared.Rent(3 * h * outW);                // horizontal pass over the box's rows
+        // A pass along rows runs down the columns of its input transposed, a whole row of them at a time: every sum adds
+        // the same products in the same order as a loop along each row would, with vector operations on contiguous memory.
+        var rowsFirst = ((long)h * w) + ((long)outW * h * (xTaps + 1)) + ((long)outH * outW * yTaps);
+        var columnsFirst = ((long)outH * w * (yTaps + 1)) + ((long)outW * outH * (xTaps + 1));
+        var first = ArrayPool<float>.Shared.Rent(Math.Max(w * h, outH * w));
+        var second = ArrayPool<float>.Shared.Rent(Math.Max(outW * h, w * outH));
+        var third = ArrayPool<float>.Shared.Rent(Math.Max(h * outW, outW * outH));
         for (var c = 0; c < 3; c++)
         {
-            PlaneTranspose.Transpose(src.Pixels, (c * src.Plane) + (top * src.Width) + left, src.Width, h, w, box);
-            for (var x = 0; x < outW; x++)
+            var box = (c * src.Plane) + (top * src.Width) + left;
+            var plane = dst.Pixels.AsSpan(c * dst.Plane, dst.Plane);
+            if (rowsFirst <= columnsFirst)
             {
-                var (first, count) = xIndex[x];
-                var target = columns.AsSpan(x * h, h);
-                target.Clear();
-                for (var k = 0; k < count; k++)
-                {
-                    TensorPrimitives.MultiplyAdd(box.AsSpan((first + k) * h, h), xWeights[(x * xTaps) + k], target, target);
-                }
+                PlaneTranspose.Transpose(src.Pixels, box, src.Width, h, w, first);                       // w x h
+                Pass(first, 0, h, h, xIndex, xWeights, xTaps, second);                                 // outW x h
+                PlaneTranspose.Transpose(second, 0, h, outW, h, third);                                 // h x outW
+                Pass(third, 0, outW, outW, yIndex, yWeights, yTaps, plane);                            // outH x outW
+            }
+            else
+            {
+                Pass(src.Pixels, box, src.Width, w, yIndex, yWeights, yTaps, first);                  // outH x w
+                PlaneTranspose.Transpose(first, 0, w, outH, w, second);                                 // w x outH
+                Pass(second, 0, outH, outH, xIndex, xWeights, xTaps, third);                           // outW x outH
+                PlaneTranspose.Transpose(third, 0, outH, outW, outH, plane);                            // outH x outW
             }
 
-            PlaneTranspose.Transpose(columns, 0, h, outW, h, rows.AsSpan(c * h * outW, h * outW));
+            ImageOps.ClampToUnit(plane);
         }
 
-        ArrayPool<float>.Shared.Return(box);
-        ArrayPool<float>.Shared.Return(columns);
+        ArrayPool<float>.Shared.Return(first);
+        ArrayPool<float>.Shared.Return(second);
+        ArrayPool<float>.Shared.Return(third);
+    }
 
-        for (var c = 0; c < 3; c++)
+    /// <summary>
+    /// One resampling pass down the columns of the rows of <paramref name="length"/> values at
+    /// <paramref name="offset"/> + r x <paramref name="stride"/>: output row i (of <paramref name="index"/>.Length, into
+    /// <paramref name="target"/>) is the weighted sum of its source rows, added in tap order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Pass(ReadOnlySpan<float> source, int offset, int stride, int length, (int First, int Count)[] index, float[] weights, int taps, Span<float> target)
+    {
+        for (var i = 0; i < index.Length; i++)
         {
-            for (var y = 0; y < outH; y++)
+            var (first, count) = index[i];
+            var row = target.Slice(i * length, length);
+            row.Clear();
+            for (var k = 0; k < count; k++)
             {
-                // Row by row, so the inner loop runs along contiguous memory.
-                var (first, count) = yIndex[y];
-                var target = dst.Pixels.AsSpan((c * dst.Plane) + (y * outW), outW);
-                target.Clear();
-                for (var k = 0; k < count; k++)
-                {
-                    var row = rows.AsSpan(((c * h) + first + k) * outW, outW);
-                    TensorPrimitives.MultiplyAdd(row, yWeights[(y * yTaps) + k], target, target);   // target += weight * row
-                }
-
-                ImageOps.ClampToUnit(target);
+                TensorPrimitives.MultiplyAdd(source.Slice(offset + ((first + k) * stride), length), weights[(i * taps) + k], row, row);   // row += weight * source row
             }
         }
-
-        ArrayPool<float>.Shared.Return(rows);
     }
 
     /// <summary>

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Slip test on a Debian machine with the .NET 10 SDK:
-#   installs what is missing (PostgreSQL, Chromium, jemalloc, Fashion-MNIST) with apt-get, starts a throwaway PostgreSQL on
+#   installs what is missing (PostgreSQL, Chromium, jemalloc, libturbojpeg, Fashion-MNIST) with apt-get, starts a throwaway PostgreSQL on
 #   127.0.0.1, builds the solution (warnings are errors), checks formatting, runs each test project in turn,
 #   stops what it started and prints one plain "N passed, N failed" line. Exits non-zero if anything failed.
 set -uo pipefail
@@ -23,6 +23,7 @@ missing=()
 [ -n "$pgbin" ] && [ -x "$pgbin/initdb" ] || missing+=(postgresql)
 [ -x "${SLIP_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
 [ -e /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ] || missing+=(libjemalloc2)   # the optional trainer allocator is tested
+[ -e /usr/lib/x86_64-linux-gnu/libturbojpeg.so.0 ] || missing+=(libturbojpeg0)  # JPEG decoding as PIL does it (Skia without it)
 [ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)   # a real image set for the data tests
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"

@@ -6,7 +6,7 @@ COPY . .
 RUN dotnet publish Slip.Web -c Release -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
-RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2 curl && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2 libturbojpeg curl && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app .
 ENV Urls=http://0.0.0.0:8080 \

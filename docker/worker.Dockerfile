@@ -10,7 +10,7 @@ RUN dotnet publish Slip.Web -c Release -p:SlipCuda=true -o /app
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 
 FROM nvidia/cuda:12.8.0-cudnn-runtime-ubuntu24.04
-RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2 libicu74 curl ca-certificates \
+RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2 libturbojpeg libicu74 curl ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=runtime /usr/share/dotnet /usr/share/dotnet
 RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet

@@ -5,7 +5,8 @@ using SkiaSharp;
 namespace Slip.Training.Datasets.Sources;
 
 /// <summary>
-/// Decodes encoded images with SkiaSharp, at a reduced scale where the codec allows it (JPEG's DCT scaling to 1/2,
+/// Decodes encoded images (JPEGs with libjpeg-turbo where it is installed, see <see cref="TurboJpeg"/>, the rest and
+/// otherwise with SkiaSharp), at a reduced scale where the codec allows it (JPEG's DCT scaling to 1/2,
 /// 1/4 or 1/8) while the shorter side stays at least <c>minShortSide</c>: a 1024 x 768 photo for a 224-pixel model
 /// decodes at 512 x 384, for a quarter of the work. Truncated and undecodable data are refused, not filled in, and so
 /// is an image that declares more than <see cref="MaxPixels"/>.
@@ -19,17 +20,27 @@ public static class ImageDecoder
     public const long MaxPixels = 89_478_485;
 
     /// <summary>
-    /// The decoded image, or the reason it could not be decoded. <paramref name="rent"/> takes its pixels from the pool:
-    /// the caller gives them back with <see cref="FloatImage.Return"/> once done with the image.
+    /// The decoded image, or the reason it could not be decoded: JPEGs through libjpeg-turbo where it is installed
+    /// (<see cref="TurboJpeg"/>, PIL's decoder), everything else through Skia. <paramref name="rent"/> takes its pixels
+    /// from the pool: the caller gives them back with <see cref="FloatImage.Return"/> once done with the image.
     /// </summary>
-    public static (FloatImage? Image, string? Problem) Decode(byte[] encoded, int minShortSide, bool rent = false)
+    public static (FloatImage? Image, string? Problem) Decode(byte[] encoded, int minShortSide, bool rent = false) =>
+        TurboJpeg.TryDecode(encoded, minShortSide, rent) ?? DecodeWithSkia(encoded, minShortSide, rent);
+
+    /// <summary>Why an image of <paramref name="width"/> x <paramref name="height"/> is refused, or null when it is not too large.</summary>
+    public static string? TooManyPixels(int width, int height) => (long)width * height > MaxPixels
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{width} x {height} pixels, more than the {MaxPixels:N0} an image may have (a decompression bomb?)")
+        : null;
+
+    /// <summary>As <see cref="Decode"/>, through Skia whatever the format.</summary>
+    public static (FloatImage? Image, string? Problem) DecodeWithSkia(byte[] encoded, int minShortSide, bool rent = false)
     {
         // The codec reads the caller's bytes in place (pinned for the call) and decodes into a pooled buffer.
         var source = GCHandle.Alloc(encoded, GCHandleType.Pinned);
         try
         {
             using var data = SKData.Create(source.AddrOfPinnedObject(), encoded.Length);
-            return Decode(data, minShortSide, rent);
+            return DecodeSkia(data, minShortSide, rent);
         }
         finally
         {
@@ -37,7 +48,7 @@ public static class ImageDecoder
         }
     }
 
-    private static (FloatImage? Image, string? Problem) Decode(SKData data, int minShortSide, bool rent)
+    private static (FloatImage? Image, string? Problem) DecodeSkia(SKData data, int minShortSide, bool rent)
     {
         using var codec = SKCodec.Create(data);
         if (codec is null)
@@ -46,10 +57,11 @@ public static class ImageDecoder
         }
 
         var full = codec.Info;
-        if ((long)full.Width * full.Height > MaxPixels)
+        if (TooManyPixels(full.Width, full.Height) is { } tooMany)
         {
-            return (null, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{full.Width} x {full.Height} pixels, more than the {MaxPixels:N0} an image may have (a decompression bomb?)"));
+            return (null, tooMany);
         }
+
         var info = new SKImageInfo(full.Width, full.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         foreach (var scale in new[] { 0.125f, 0.25f, 0.5f })
         {

@@ -1,0 +1,54 @@
+"""Writes the JPEG decoding fixtures that tests/Slip.Training.Tests/JpegDecodeTests.cs checks Slip's decoder against.
+
+    /usr/bin/python3 reference/make_jpeg_fixtures.py tests/Slip.Training.Tests/Fixtures/jpeg
+
+The reference reads images with PIL (`Image.open(...).convert('RGB')`), so the expected pixels are PIL's: a textured
+image of odd size (partial MCUs at the edges) saved as a baseline 4:2:0, a progressive 4:4:4 and a greyscale JPEG,
+each with `expected.json` holding PIL's RGB decode at full size and at half size through `draft` (libjpeg's DCT
+scaling, which Slip uses when the model is small). Needs Debian's python3-pil and python3-numpy.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+from PIL import Image
+
+
+def textured(width=97, height=61, seed=1):
+    """Smooth colour gradients, hard-edged discs and fine noise, so every decoding step shows in the pixels."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float64)
+    image = np.stack([128 + 100 * np.sin(x / 7 + c) * np.cos(y / 5 - c) for c in (0.0, 1.3, 2.6)], -1)
+    for _ in range(5):
+        cx, cy, r = rng.uniform(0, width), rng.uniform(0, height), rng.uniform(3, 11)
+        image[(x - cx) ** 2 + (y - cy) ** 2 < r * r] = rng.uniform(0, 255, 3)
+    image += rng.normal(0, 10, image.shape)
+    return Image.fromarray(np.clip(image, 0, 255).round().astype(np.uint8), "RGB")
+
+
+def main(out):
+    os.makedirs(out, exist_ok=True)
+    image = textured()
+    files = {
+        "baseline-420.jpg": lambda path: image.save(path, quality=90, subsampling=2),
+        "progressive-444.jpg": lambda path: image.save(path, quality=85, subsampling=0, progressive=True),
+        "grey.jpg": lambda path: image.convert("L").save(path, quality=90),
+    }
+    expected = {"pillow": Image.__version__, "cases": []}
+    for name, save in files.items():
+        path = os.path.join(out, name)
+        save(path)
+        for half in (False, True):
+            decoded = Image.open(path)
+            if half:
+                decoded.draft("RGB", (decoded.size[0] // 2, decoded.size[1] // 2))
+            rgb = np.asarray(decoded.convert("RGB"))
+            expected["cases"].append({"file": name, "half": half, "shape": list(rgb.shape), "rgb": rgb.flatten().tolist()})
+    with open(os.path.join(out, "expected.json"), "w") as f:
+        json.dump(expected, f)
+    print(len(expected["cases"]), "cases")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -60,23 +60,38 @@ public static class MetricSeries
     /// <summary>Folds points or finer buckets (in step order) into buckets of <paramref name="width"/> steps from <paramref name="lo"/>.</summary>
     public static List<SeriesPoint> Merge(IReadOnlyList<SeriesPoint> parts, long lo, long width, int buckets)
     {
-        var merged = new List<SeriesPoint>(Math.Min(parts.Count, buckets));
-        var current = -1L;
+        var merged = new MetricBuckets(lo, width, buckets);
         foreach (var p in parts)
         {
-            var index = Math.Clamp((p.Step - lo) / width, 0, buckets - 1);
-            if (index != current)
-            {
-                merged.Add(p);
-                current = index;
-                continue;
-            }
-
-            var b = merged[^1];
-            var latest = p.Step >= b.Step ? p : b;
-            merged[^1] = new SeriesPoint(latest.Step, latest.Epoch, latest.Time, latest.Last, Math.Min(b.Min, p.Min), Math.Max(b.Max, p.Max), b.Count + p.Count);
+            merged.Add(p);
         }
 
-        return merged;
+        return merged.Points;
+    }
+}
+
+/// <summary>
+/// Points in step order merged into x-buckets of <c>width</c> steps from <c>lo</c> (at most <c>count</c>): each bucket
+/// keeps its latest point's step, epoch, time and last value, the min and max, and how many points it holds.
+/// </summary>
+public sealed class MetricBuckets(long lo, long width, int count)
+{
+    private long current = -1;
+
+    public List<SeriesPoint> Points { get; } = [];
+
+    public void Add(SeriesPoint p)
+    {
+        var index = Math.Clamp((p.Step - lo) / width, 0, count - 1);
+        if (index != current)
+        {
+            Points.Add(p);
+            current = index;
+            return;
+        }
+
+        var b = Points[^1];
+        var latest = p.Step >= b.Step ? p : b;
+        Points[^1] = new SeriesPoint(latest.Step, latest.Epoch, latest.Time, latest.Last, Math.Min(b.Min, p.Min), Math.Max(b.Max, p.Max), b.Count + p.Count);
     }
 }

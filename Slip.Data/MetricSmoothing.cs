@@ -19,79 +19,106 @@ public sealed record Smoothing(string Kind, double Amount)
     }
 
     /// <summary>The smoothed values, one per input value, in order. Non-finite values pass through and do not disturb the average.</summary>
-    public double[] Apply(IReadOnlyList<double> values) => Kind == Ema ? DebiasedEma(values, Amount) : RunningMean(values, (int)Amount);
+    public double[] Apply(IReadOnlyList<double> values)
+    {
+        var smoother = Start();
+        return values.Select(smoother.Next).ToArray();
+    }
+
+    /// <summary>A smoother fed one value at a time, in step order (what <see cref="Apply"/> runs over a whole list).</summary>
+    public Smoother Start() => Kind == Ema ? new EmaSmoother(Amount) : new MeanSmoother((int)Amount);
 
     /// <summary>TensorBoard's smoothing: last = last * w + (1 - w) * v, divided by the debias factor 1 - w^n.</summary>
-    public static double[] DebiasedEma(IReadOnlyList<double> values, double weight)
-    {
-        var result = new double[values.Count];
-        var (last, n) = (0.0, 0);
-        for (var i = 0; i < values.Count; i++)
-        {
-            var v = values[i];
-            if (!double.IsFinite(v))
-            {
-                result[i] = v;
-                continue;
-            }
+    public static double[] DebiasedEma(IReadOnlyList<double> values, double weight) => new Smoothing(Ema, weight).Apply(values);
 
-            last = (last * weight) + ((1 - weight) * v);
-            n++;
-            result[i] = weight == 0 ? v : last / (1 - Math.Pow(weight, n));
-        }
-
-        return result;
-    }
-
-    public static double[] RunningMean(IReadOnlyList<double> values, int window)
-    {
-        var result = new double[values.Count];
-        var queue = new Queue<double>();
-        var sum = 0.0;
-        for (var i = 0; i < values.Count; i++)
-        {
-            var v = values[i];
-            if (!double.IsFinite(v))
-            {
-                result[i] = v;
-                continue;
-            }
-
-            queue.Enqueue(v);
-            sum += v;
-            if (queue.Count > window)
-            {
-                sum -= queue.Dequeue();
-            }
-
-            result[i] = sum / queue.Count;
-        }
-
-        return result;
-    }
+    /// <summary>The mean of the last <paramref name="window"/> finite values.</summary>
+    public static double[] RunningMean(IReadOnlyList<double> values, int window) => new Smoothing(Mean, window).Apply(values);
 
     /// <summary>
     /// The smoothed line of a metric over a step range: smoothed on every point in the range (full resolution), then
-    /// bucketed as <see cref="MetricSeries.DownsampleAsync"/> does, keeping each bucket's last smoothed value.
+    /// bucketed as <see cref="MetricSeries.DownsampleAsync"/> does, keeping each bucket's last smoothed value. The
+    /// points are streamed, smoothed and bucketed as they arrive: memory stays at the buckets, whatever the run's length.
     /// </summary>
     public async Task<Series> SeriesAsync(SlipDbContext db, long runId, string name, long? from, long? to, int buckets, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var raw = await db.MetricPoints.AsNoTracking()
-            .Where(p => p.RunId == runId && p.Name == name && (from == null || p.Step >= from) && (to == null || p.Step <= to))
-            .OrderBy(p => p.Step).ThenBy(p => p.Id)
-            .Select(p => new { p.Step, p.Epoch, p.Time, p.Value })
-            .ToListAsync(ct);
-        if (raw.Count == 0)
+        var range = db.MetricPoints.AsNoTracking()
+            .Where(p => p.RunId == runId && p.Name == name && (from == null || p.Step >= from) && (to == null || p.Step <= to));
+        var lo = await range.OrderBy(p => p.Step).Select(p => (long?)p.Step).FirstOrDefaultAsync(ct);
+        if (lo is null)
         {
             return new Series(name, [], true, 0);
         }
 
-        var smoothed = Apply(raw.Select(p => p.Value).ToList());
-        var points = raw.Select((p, i) => new SeriesPoint(p.Step, p.Epoch, p.Time, smoothed[i], smoothed[i], smoothed[i], 1)).ToList();
-        var (lo, hi) = (raw[0].Step, raw[^1].Step);
+        var hi = await range.OrderByDescending(p => p.Step).Select(p => p.Step).FirstAsync(ct);
         buckets = Math.Clamp(buckets, 10, 10_000);
-        var width = Math.Max(1, (hi - lo + buckets) / buckets);
-        return points.Count <= buckets ? new Series(name, points, true, raw.Count) : new Series(name, MetricSeries.Merge(points, lo, width, buckets), false, raw.Count);
+        var merged = new MetricBuckets(lo.Value, Math.Max(1, (hi - lo.Value + buckets) / buckets), buckets);
+        List<SeriesPoint>? raw = [];
+        var smoother = Start();
+        var count = 0L;
+        var points = range.OrderBy(p => p.Step).ThenBy(p => p.Id).Select(p => new { p.Step, p.Epoch, p.Time, p.Value }).AsAsyncEnumerable();
+        await foreach (var p in points.WithCancellation(ct))
+        {
+            var value = smoother.Next(p.Value);
+            var point = new SeriesPoint(p.Step, p.Epoch, p.Time, value, value, value, 1);
+            count++;
+            merged.Add(point);
+            raw?.Add(point);
+            if (raw?.Count > buckets)
+            {
+                raw = null;                                                   // more points than buckets: the buckets are the answer
+            }
+        }
+
+        return raw is not null ? new Series(name, raw, true, count) : new Series(name, merged.Points, false, count);
+    }
+}
+
+/// <summary>One smoothed value per value fed, in order; non-finite values pass through and do not disturb the average.</summary>
+public abstract class Smoother
+{
+    public abstract double Next(double value);
+}
+
+/// <summary>TensorBoard's debiased exponential moving average.</summary>
+internal sealed class EmaSmoother(double weight) : Smoother
+{
+    private double last;
+    private int n;
+
+    public override double Next(double value)
+    {
+        if (!double.IsFinite(value))
+        {
+            return value;
+        }
+
+        last = (last * weight) + ((1 - weight) * value);
+        n++;
+        return weight == 0 ? value : last / (1 - Math.Pow(weight, n));
+    }
+}
+
+/// <summary>A trailing running mean over a window of finite values.</summary>
+internal sealed class MeanSmoother(int window) : Smoother
+{
+    private readonly Queue<double> queue = new();
+    private double sum;
+
+    public override double Next(double value)
+    {
+        if (!double.IsFinite(value))
+        {
+            return value;
+        }
+
+        queue.Enqueue(value);
+        sum += value;
+        if (queue.Count > window)
+        {
+            sum -= queue.Dequeue();
+        }
+
+        return sum / queue.Count;
     }
 }

@@ -3,8 +3,8 @@
     /usr/bin/python3 reference/make_jpeg_fixtures.py tests/Slip.Training.Tests/Fixtures/jpeg
 
 The reference reads images with PIL (`Image.open(...).convert('RGB')`), so the expected pixels are PIL's: a textured
-image of odd size (partial MCUs at the edges) saved as a baseline 4:2:0, a progressive 4:4:4 and a greyscale JPEG,
-each with `expected.json` holding PIL's RGB decode at full size and at half size through `draft` (libjpeg's DCT
+image of odd size (partial MCUs at the edges) saved as a baseline 4:2:0, a progressive 4:4:4, a greyscale and a
+CMYK JPEG (libturbojpeg does not convert CMYK to RGB, so Skia decodes that one), each with `expected.json` holding PIL's RGB decode at full size and at half size through `draft` (libjpeg's DCT
 scaling, which Slip uses when the model is small). Needs Debian's python3-pil and python3-numpy.
 """
 import json
@@ -34,6 +34,7 @@ def main(out):
         "baseline-420.jpg": lambda path: image.save(path, quality=90, subsampling=2),
         "progressive-444.jpg": lambda path: image.save(path, quality=85, subsampling=0, progressive=True),
         "grey.jpg": lambda path: image.convert("L").save(path, quality=90),
+        "cmyk.jpg": lambda path: image.convert("CMYK").save(path, quality=90),
     }
     expected = {"pillow": Image.__version__, "cases": []}
     for name, save in files.items():

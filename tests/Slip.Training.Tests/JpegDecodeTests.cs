@@ -51,6 +51,33 @@ public sealed class JpegDecodeTests
         Assert.Equal("truncated image data", problem);
     }
 
+    [Fact]
+    public void ACmykJpegIsDecodedBySkia()
+    {
+        var jpeg = File.ReadAllBytes(Path.Combine(Folder, "cmyk.jpg"));
+        Assert.Null(TurboJpeg.TryDecode(jpeg, int.MaxValue, rent: false));
+        var (image, problem) = ImageDecoder.Decode(jpeg, int.MaxValue);
+        Assert.Null(problem);
+        Assert.Equal((61, 97), (image!.Height, image.Width));
+    }
+
+    [Fact]
+    public void AJpegDeclaringMorePixelsThanTheLimitIsRefusedFromItsHeader()
+    {
+        // The baseline fixture with its frame header (SOF0: FF C0, length, precision, height, width) saying 30,000 x 30,000.
+        var jpeg = File.ReadAllBytes(Path.Combine(Folder, "baseline-420.jpg"));
+        var sof = Enumerable.Range(0, jpeg.Length - 1).First(i => jpeg[i] == 0xFF && jpeg[i + 1] == 0xC0);
+        foreach (var at in new[] { sof + 5, sof + 7 })
+        {
+            (jpeg[at], jpeg[at + 1]) = (30_000 >> 8, 30_000 & 0xFF);
+        }
+
+        Assert.NotNull(TurboJpeg.TryDecode(jpeg, 224, rent: false));              // refused on the fast path, not passed on
+        var (image, problem) = ImageDecoder.Decode(jpeg, 224);
+        Assert.Null(image);
+        Assert.Equal("30000 x 30000 pixels, more than the 89,478,485 an image may have (a decompression bomb?)", problem);
+    }
+
     /// <summary>PIL's decode as channel-major levels (the layout of <see cref="FloatImage"/>).</summary>
     private static (int Height, int Width, int[] Levels) Expected(string file, bool half)
     {

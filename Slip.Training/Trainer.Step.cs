@@ -110,8 +110,8 @@ public sealed partial class Trainer
         // TorchSharp's AdamW step left native objects that only finalizers free (about 1 MB a step at Tiny size), and
         // the managed heap grows too slowly for the GC to run on its own: a young-generation collection per step kept
         // resident memory from creeping (docs/benchmarks.md, "Memory over 200 steps"). Those were most likely its
-        // implicit Scalars, which HeldScalarAdamW now disposes as it goes (decision 0022); the collection (1-2 ms a
-        // step) stays until a 200-step memory run shows it can go.
+        // implicit Scalars, which HeldScalarAdamW now disposes as it goes (decision 0022). A 200-step run without the
+        // collection still ended 60-110 MB higher and was no faster, so it stays (docs/benchmarks.md).
         GC.Collect(1);
         laps?.CollectionDone();
         return values;

@@ -14,22 +14,12 @@ import sys
 import numpy as np
 from PIL import Image
 
-
-def textured(width=97, height=61, seed=1):
-    """Smooth colour gradients, hard-edged discs and fine noise, so every decoding step shows in the pixels."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:height, 0:width].astype(np.float64)
-    image = np.stack([128 + 100 * np.sin(x / 7 + c) * np.cos(y / 5 - c) for c in (0.0, 1.3, 2.6)], -1)
-    for _ in range(5):
-        cx, cy, r = rng.uniform(0, width), rng.uniform(0, height), rng.uniform(3, 11)
-        image[(x - cx) ** 2 + (y - cy) ** 2 < r * r] = rng.uniform(0, 255, 3)
-    image += rng.normal(0, 10, image.shape)
-    return Image.fromarray(np.clip(image, 0, 255).round().astype(np.uint8), "RGB")
+from make_augment_fixtures import textured
 
 
 def main(out):
     os.makedirs(out, exist_ok=True)
-    image = textured()
+    image = textured(width=97, height=61, seed=1)
     files = {
         "baseline-420.jpg": lambda path: image.save(path, quality=90, subsampling=2),
         "progressive-444.jpg": lambda path: image.save(path, quality=85, subsampling=0, progressive=True),

@@ -18,21 +18,8 @@ public sealed record Smoothing(string Kind, double Amount)
             : null;
     }
 
-    /// <summary>The smoothed values, one per input value, in order. Non-finite values pass through and do not disturb the average.</summary>
-    public double[] Apply(IReadOnlyList<double> values)
-    {
-        var smoother = Start();
-        return values.Select(smoother.Next).ToArray();
-    }
-
-    /// <summary>A smoother fed one value at a time, in step order (what <see cref="Apply"/> runs over a whole list).</summary>
+    /// <summary>A smoother fed one value at a time, in step order.</summary>
     public Smoother Start() => Kind == Ema ? new EmaSmoother(Amount) : new MeanSmoother((int)Amount);
-
-    /// <summary>TensorBoard's smoothing: last = last * w + (1 - w) * v, divided by the debias factor 1 - w^n.</summary>
-    public static double[] DebiasedEma(IReadOnlyList<double> values, double weight) => new Smoothing(Ema, weight).Apply(values);
-
-    /// <summary>The mean of the last <paramref name="window"/> finite values.</summary>
-    public static double[] RunningMean(IReadOnlyList<double> values, int window) => new Smoothing(Mean, window).Apply(values);
 
     /// <summary>
     /// The smoothed line of a metric over a step range: smoothed on every point in the range (full resolution), then
@@ -80,7 +67,7 @@ public abstract class Smoother
     public abstract double Next(double value);
 }
 
-/// <summary>TensorBoard's debiased exponential moving average.</summary>
+/// <summary>TensorBoard's smoothing: last = last * w + (1 - w) * v, divided by the debias factor 1 - w^n.</summary>
 internal sealed class EmaSmoother(double weight) : Smoother
 {
     private double last;

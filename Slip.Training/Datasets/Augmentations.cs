@@ -11,12 +11,7 @@ public static class Augmentations
     public static readonly float[] Std = [0.229f, 0.224f, 0.225f];
 
     /// <summary>CLIP branch: RandomResizedCrop(size, scale 0.5-1), normalise. No flip, no colour ops.</summary>
-    public static FloatImage ClipView(FloatImage image, int size, Random rng)
-    {
-        var view = new FloatImage(size, size);
-        ClipView(image, size, rng, view.Values);
-        return view;
-    }
+    public static FloatImage ClipView(FloatImage image, int size, Random rng) => Allocated(size, row => ClipView(image, size, rng, row));
 
     /// <summary>The CLIP view written, normalised, to <paramref name="destination"/> (3 x size x size values: a batch row).</summary>
     public static void ClipView(FloatImage image, int size, Random rng, Span<float> destination)
@@ -28,12 +23,7 @@ public static class Augmentations
     }
 
     /// <summary>SSL branch: RandomResizedCrop(0.08-1), ColorJitter(0.4, 0.4, 0.4, 0.1) p 0.8, grayscale p 0.2, blur p 0.5, flip, normalise.</summary>
-    public static FloatImage SslView(FloatImage image, int size, Random rng)
-    {
-        var view = new FloatImage(size, size);
-        SslView(image, size, rng, view.Values);
-        return view;
-    }
+    public static FloatImage SslView(FloatImage image, int size, Random rng) => Allocated(size, row => SslView(image, size, rng, row));
 
     /// <summary>The SSL view written, normalised, to <paramref name="destination"/> (3 x size x size values: a batch row).</summary>
     public static void SslView(FloatImage image, int size, Random rng, Span<float> destination)
@@ -62,6 +52,16 @@ public static class Augmentations
 
         ImageOps.Normalize(x, Mean, Std, destination);
         x.Return();
+    }
+
+    private delegate void RowWriter(Span<float> row);
+
+    /// <summary>A view of its own: what <paramref name="write"/> writes to a batch row, in a fresh size x size image.</summary>
+    private static FloatImage Allocated(int size, RowWriter write)
+    {
+        var view = new FloatImage(size, size);
+        write(view.Values);
+        return view;
     }
 
     /// <summary>Evaluation: resize the shorter side to <paramref name="size"/>, centre crop, normalise.</summary>

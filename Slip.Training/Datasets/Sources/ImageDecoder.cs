@@ -32,6 +32,25 @@ public static class ImageDecoder
         ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{width} x {height} pixels, more than the {MaxPixels:N0} an image may have (a decompression bomb?)")
         : null;
 
+    /// <summary>
+    /// The size to decode a width x height image at: the smallest DCT reduction (1/8, 1/4, then 1/2; the codec's
+    /// <paramref name="reducedBy"/> gives the size at each) whose shorter side is still at least
+    /// <paramref name="minShortSide"/>, else the full size.
+    /// </summary>
+    public static (int Width, int Height) DecodeSize(int width, int height, int minShortSide, Func<int, (int Width, int Height)> reducedBy)
+    {
+        foreach (var denominator in new[] { 8, 4, 2 })
+        {
+            var (w, h) = reducedBy(denominator);
+            if (Math.Min(w, h) >= minShortSide && w < width)
+            {
+                return (w, h);
+            }
+        }
+
+        return (width, height);
+    }
+
     /// <summary>As <see cref="Decode"/>, through Skia whatever the format.</summary>
     public static (FloatImage? Image, string? Problem) DecodeWithSkia(byte[] encoded, int minShortSide, bool rent = false)
     {
@@ -62,16 +81,12 @@ public static class ImageDecoder
             return (null, tooMany);
         }
 
-        var info = new SKImageInfo(full.Width, full.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        foreach (var scale in new[] { 0.125f, 0.25f, 0.5f })
+        var (width, height) = DecodeSize(full.Width, full.Height, minShortSide, d =>
         {
-            var scaled = codec.GetScaledDimensions(scale);
-            if (Math.Min(scaled.Width, scaled.Height) >= minShortSide && scaled.Width < full.Width)
-            {
-                info = info.WithSize(scaled.Width, scaled.Height);
-                break;
-            }
-        }
+            var scaled = codec.GetScaledDimensions(1f / d);
+            return (scaled.Width, scaled.Height);
+        });
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
 
         var rgba = ArrayPool<byte>.Shared.Rent(info.BytesSize);
         var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);

@@ -49,16 +49,7 @@ public static unsafe class TurboJpeg
                 return (null, tooMany);
             }
 
-            var (w, h) = (width, height);
-            foreach (var denominator in new[] { 8, 4, 2 })
-            {
-                var (sw, sh) = ((width + denominator - 1) / denominator, (height + denominator - 1) / denominator);   // TJSCALED
-                if (Math.Min(sw, sh) >= minShortSide && sw < width)
-                {
-                    (w, h) = (sw, sh);
-                    break;
-                }
-            }
+            var (w, h) = ImageDecoder.DecodeSize(width, height, minShortSide, d => ((width + d - 1) / d, (height + d - 1) / d));   // TJSCALED
 
             var bytes = 4 * w * h;
             var rgbx = ArrayPool<byte>.Shared.Rent(bytes);

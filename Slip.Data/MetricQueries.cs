@@ -1,24 +1,154 @@
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 
 namespace Slip.Data;
 
-/// <summary>Reading raw metric points (writes go through <see cref="MetricIngest"/>).</summary>
+/// <summary>
+/// Reading logged points back out of their <see cref="MetricBlock"/>s (writes go through <see cref="MetricIngest"/>): in
+/// step order, and of two points at one step the later logged last (the later block, then the later place in it).
+/// </summary>
 public static class MetricQueries
 {
-    /// <summary>The points of one metric of one run with step greater than <paramref name="afterStep"/>, ordered by step.</summary>
-    public static Task<List<MetricPoint>> SeriesAsync(
-        SlipDbContext db,
-        long runId,
-        string name,
-        long afterStep = -1,
-        CancellationToken cancellationToken = default)
+    /// <summary>How many points' blocks are fetched in one query while streaming.</summary>
+    private const int FetchPoints = 1 << 17;
+
+    /// <summary>The points of one metric of one run with step greater than <paramref name="afterStep"/>, in step order.</summary>
+    public static async Task<List<MetricRow>> SeriesAsync(SlipDbContext db, long runId, string name, long afterStep = -1, CancellationToken cancellationToken = default)
+    {
+        var rows = new List<MetricRow>();
+        await foreach (var row in ReadAsync(db, runId, name, afterStep + 1, long.MaxValue, cancellationToken))
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    /// <summary>Every point of the run, metric by metric (in name order), each metric in step order.</summary>
+    public static async Task<List<MetricRow>> RunAsync(SlipDbContext db, long runId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
-        return db.MetricPoints
-            .AsNoTracking()
-            .Where(p => p.RunId == runId && p.Name == name && p.Step > afterStep)
-            .OrderBy(p => p.Step)
-            .ThenBy(p => p.Id)
-            .ToListAsync(cancellationToken);
+        var names = await db.MetricBlocks.Where(b => b.RunId == runId).Select(b => b.Name).Distinct().ToListAsync(cancellationToken);
+        var rows = new List<MetricRow>();
+        foreach (var name in names.Order(StringComparer.Ordinal))
+        {
+            rows.AddRange(await SeriesAsync(db, runId, name, cancellationToken: cancellationToken));
+        }
+
+        return rows;
+    }
+
+    /// <summary>The points of one metric with steps in [<paramref name="from"/>, <paramref name="to"/>] in step order, one by one (see <see cref="ReadChunksAsync"/>).</summary>
+    public static async IAsyncEnumerable<MetricRow> ReadAsync(SlipDbContext db, long runId, string name, long from, long to, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var chunk in ReadChunksAsync(db, runId, name, from, to, cancellationToken))
+        {
+            foreach (var row in chunk)
+            {
+                yield return row;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Streams the points of one metric with steps in [<paramref name="from"/>, <paramref name="to"/>] in step order, in
+    /// chunks of about a block (so a reader loops over each without an await per point), fetching a few blocks at a
+    /// time: memory stays at about a block whatever the range holds.
+    /// </summary>
+    public static async IAsyncEnumerable<List<MetricRow>> ReadChunksAsync(SlipDbContext db, long runId, string name, long from, long to, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var headers = (await db.MetricBlocks.AsNoTracking()
+                .Where(b => b.RunId == runId && b.Name == name && b.LastStep >= from && b.FirstStep <= to)
+                .Select(b => new { b.Id, b.FirstStep, b.Count })
+                .ToListAsync(cancellationToken))
+            .OrderBy(b => b.FirstStep).ThenBy(b => b.Id).ToList();
+        var pending = new PendingPoints();
+        for (var start = 0; start < headers.Count;)
+        {
+            var (end, points) = (start, 0);
+            while (end < headers.Count && (end == start || points + headers[end].Count <= FetchPoints))
+            {
+                points += headers[end++].Count;
+            }
+
+            var ids = headers.Skip(start).Take(end - start).Select(b => b.Id).ToList();
+            var blocks = await db.MetricBlocks.AsNoTracking().Where(b => ids.Contains(b.Id)).Select(b => new { b.Id, b.Points }).ToDictionaryAsync(b => b.Id, b => b.Points, cancellationToken);
+            for (var i = start; i < end; i++)
+            {
+                if (pending.Before(headers[i].FirstStep) is { Count: > 0 } ready)
+                {
+                    yield return ready;
+                }
+
+                var bytes = blocks[headers[i].Id];
+                for (var k = 0; k < headers[i].Count; k++)
+                {
+                    var step = MetricBlockCodec.StepAt(bytes, k);
+                    if (step >= from && step <= to)
+                    {
+                        pending.Add(MetricBlockCodec.RowAt(bytes, k, name), headers[i].Id, k);
+                    }
+                }
+            }
+
+            start = end;
+        }
+
+        if (pending.Before(long.MaxValue) is { Count: > 0 } rest)
+        {
+            yield return rest;
+        }
+    }
+
+    /// <summary>
+    /// Points read but not yet given out: a point can go once no block still to come can hold a smaller step. Kept in
+    /// (step, block, place) order, sorting only when a block arrives out of order (blocks of one metric rarely overlap).
+    /// </summary>
+    private sealed class PendingPoints
+    {
+        private readonly List<(MetricRow Row, long Block, int Index)> points = [];
+        private int head;
+        private bool sorted = true;
+
+        public void Add(MetricRow row, long block, int index)
+        {
+            var item = (row, block, index);
+            if (sorted && points.Count > head && Compare(points[^1], item) > 0)
+            {
+                sorted = false;
+            }
+
+            points.Add(item);
+        }
+
+        /// <summary>Gives out, in order, every pending point with a step below <paramref name="step"/>.</summary>
+        public List<MetricRow> Before(long step)
+        {
+            if (!sorted)
+            {
+                points.Sort(head, points.Count - head, Comparer<(MetricRow, long, int)>.Create(Compare));
+                sorted = true;
+            }
+
+            var ready = new List<MetricRow>();
+            while (head < points.Count && points[head].Row.Step < step)
+            {
+                ready.Add(points[head++].Row);
+            }
+
+            if (head == points.Count || head > 4096)
+            {
+                points.RemoveRange(0, head);
+                head = 0;
+            }
+
+            return ready;
+        }
+
+        private static int Compare((MetricRow Row, long Block, int Index) a, (MetricRow Row, long Block, int Index) b) =>
+            a.Row.Step != b.Row.Step ? a.Row.Step.CompareTo(b.Row.Step)
+            : a.Block != b.Block ? a.Block.CompareTo(b.Block)
+            : a.Index.CompareTo(b.Index);
     }
 }

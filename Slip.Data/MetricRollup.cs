@@ -9,6 +9,9 @@ public class MetricRollup
     /// <summary>Level k's buckets are 16^k steps wide.</summary>
     public const int Factor = 16;
 
+    /// <summary>The finest level kept (256-step buckets): a range finer than that is bucketed from the points themselves (decision 0026).</summary>
+    public const int FirstLevel = 2;
+
     public const int Levels = 5;
 
     public long RunId { get; set; }
@@ -33,5 +36,5 @@ public class MetricRollup
 
     public DateTime LastTime { get; set; }
 
-    public static long Width(int level) => (long)Math.Pow(Factor, level);
+    public static long Width(int level) => 1L << (4 * level);   // Factor^level
 }

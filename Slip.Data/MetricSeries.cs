@@ -34,17 +34,12 @@ public static class MetricSeries
             return new Series(name, [], true, summary.Count);
         }
 
-        var width = Math.Max(1, (hi - lo + buckets) / buckets);   // ceil((hi - lo + 1) / buckets)
-        var level = Enumerable.Range(1, MetricRollup.Levels).LastOrDefault(k => MetricRollup.Width(k) <= width);
+        var width = Width(lo, hi, buckets);
+        var level = Enumerable.Range(MetricRollup.FirstLevel, MetricRollup.Levels - MetricRollup.FirstLevel + 1).LastOrDefault(k => MetricRollup.Width(k) <= width);
         if (summary.Count <= buckets || level == 0)
         {
             // Few points in all, or a short range (under 16 steps per bucket): the points themselves, bucketed if need be.
-            var raw = await db.MetricPoints.AsNoTracking()
-                .Where(p => p.RunId == runId && p.Name == name && p.Step >= lo && p.Step <= hi)
-                .OrderBy(p => p.Step).ThenBy(p => p.Id)
-                .Select(p => new SeriesPoint(p.Step, p.Epoch, p.Time, p.Value, p.Value, p.Value, 1))
-                .ToListAsync(ct);
-            return raw.Count <= buckets ? new Series(name, raw, true, summary.Count) : new Series(name, Merge(raw, lo, width, buckets), false, summary.Count);
+            return await BucketAsync(db, runId, name, lo, hi, width, buckets, v => v, summary.Count, ct);
         }
 
         var size = MetricRollup.Width(level);
@@ -55,6 +50,35 @@ public static class MetricSeries
             .Select(r => new SeriesPoint(r.LastStep, r.LastEpoch, r.LastTime, r.Last, r.Min, r.Max, r.Count))
             .ToListAsync(ct);
         return new Series(name, Merge(rows, lo, width, buckets), false, summary.Count);
+    }
+
+    /// <summary>The width of <paramref name="buckets"/> buckets covering steps [lo, hi]: ceil((hi - lo + 1) / buckets).</summary>
+    public static long Width(long lo, long hi, int buckets) => Math.Max(1, (hi - lo + buckets) / buckets);
+
+    /// <summary>
+    /// Raw points of one metric in [<paramref name="lo"/>, <paramref name="hi"/>] as a series, each value mapped (smoothed)
+    /// in step order: the points themselves if there are no more than <paramref name="buckets"/>, else merged into
+    /// buckets of <paramref name="width"/> from <paramref name="lo"/>. Streamed, so memory stays at the buckets.
+    /// </summary>
+    internal static async Task<Series> BucketAsync(SlipDbContext db, long runId, string name, long lo, long hi, long width, int buckets, Func<double, double> map, long? total, CancellationToken ct)
+    {
+        List<SeriesPoint>? raw = [];
+        var merged = new MetricBuckets(lo, width, buckets);
+        var count = 0L;
+        await foreach (var chunk in MetricQueries.ReadChunksAsync(db, runId, name, lo, hi, ct))
+        {
+            foreach (var p in chunk)
+            {
+                var value = map(p.Value);
+                var point = new SeriesPoint(p.Step, p.Epoch, p.Time, value, value, value, 1);
+                count++;
+                merged.Add(point);
+                raw?.Add(point);
+                raw = raw?.Count > buckets ? null : raw;                       // more points than buckets: the buckets are the answer
+            }
+        }
+
+        return new Series(name, raw ?? merged.Points, raw is not null, total ?? count);
     }
 
     /// <summary>Folds points or finer buckets (in step order) into buckets of <paramref name="width"/> steps from <paramref name="lo"/>.</summary>

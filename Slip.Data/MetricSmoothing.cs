@@ -29,35 +29,16 @@ public sealed record Smoothing(string Kind, double Amount)
     public async Task<Series> SeriesAsync(SlipDbContext db, long runId, string name, long? from, long? to, int buckets, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var range = db.MetricPoints.AsNoTracking()
-            .Where(p => p.RunId == runId && p.Name == name && (from == null || p.Step >= from) && (to == null || p.Step <= to));
-        var lo = await range.OrderBy(p => p.Step).Select(p => (long?)p.Step).FirstOrDefaultAsync(ct);
-        if (lo is null)
+        var summary = await db.MetricSummaries.AsNoTracking().SingleOrDefaultAsync(s => s.RunId == runId && s.Name == name, ct);
+        var (lo, hi) = (Math.Max(from ?? 0, summary?.FirstStep ?? 0), Math.Min(to ?? long.MaxValue, summary?.LastStep ?? -1));
+        if (hi < lo)
         {
             return new Series(name, [], true, 0);
         }
 
-        var hi = await range.OrderByDescending(p => p.Step).Select(p => p.Step).FirstAsync(ct);
+        // The same buckets as the unsmoothed series of the range (MetricSeries.DownsampleAsync).
         buckets = Math.Clamp(buckets, 10, 10_000);
-        var merged = new MetricBuckets(lo.Value, Math.Max(1, (hi - lo.Value + buckets) / buckets), buckets);
-        List<SeriesPoint>? raw = [];
-        var smoother = Start();
-        var count = 0L;
-        var points = range.OrderBy(p => p.Step).ThenBy(p => p.Id).Select(p => new { p.Step, p.Epoch, p.Time, p.Value }).AsAsyncEnumerable();
-        await foreach (var p in points.WithCancellation(ct))
-        {
-            var value = smoother.Next(p.Value);
-            var point = new SeriesPoint(p.Step, p.Epoch, p.Time, value, value, value, 1);
-            count++;
-            merged.Add(point);
-            raw?.Add(point);
-            if (raw?.Count > buckets)
-            {
-                raw = null;                                                   // more points than buckets: the buckets are the answer
-            }
-        }
-
-        return raw is not null ? new Series(name, raw, true, count) : new Series(name, merged.Points, false, count);
+        return await MetricSeries.BucketAsync(db, runId, name, lo, hi, MetricSeries.Width(lo, hi, buckets), buckets, Start().Next, null, ct);
     }
 }
 

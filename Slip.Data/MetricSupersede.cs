@@ -14,21 +14,29 @@ public static class MetricSupersede
     {
         ArgumentNullException.ThrowIfNull(db);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var moved = await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO "SupersededMetricPoints" ("RunId", "Attempt", "Name", "Step", "Epoch", "Value", "Time")
-            SELECT "RunId", {attempt}, "Name", "Step", "Epoch", "Value", "Time" FROM "MetricPoints" WHERE "RunId" = {runId} AND "Step" > {afterStep}
-            """, cancellationToken);
-        if (moved > 0)
+        // The blocks holding later points, and every block written after the first of them: rewritten in their order, so
+        // points at one step keep their order (the block's id) against the blocks left alone.
+        var first = await db.MetricBlocks.Where(b => b.RunId == runId && b.LastStep > afterStep).MinAsync(b => (long?)b.Id, cancellationToken);
+        var blocks = await db.MetricBlocks.AsNoTracking().Where(b => b.RunId == runId && b.Id >= first).OrderBy(b => b.Id).ToListAsync(cancellationToken);
+        var moved = blocks.SelectMany(MetricBlockCodec.Rows).Where(p => p.Step > afterStep)
+            .Select(p => new SupersededMetricPoint { RunId = runId, Attempt = attempt, Name = p.Name, Step = p.Step, Epoch = p.Epoch, Value = p.Value, Time = p.Time })
+            .ToList();
+        if (moved.Count > 0)
         {
-            await db.MetricPoints.Where(p => p.RunId == runId && p.Step > afterStep).ExecuteDeleteAsync(cancellationToken);
+            var kept = blocks.Select(b => MetricBlockCodec.Rows(b).Where(p => p.Step <= afterStep).ToList()).Where(rows => rows.Count > 0)
+                .Select(rows => MetricBlockCodec.Pack(runId, rows, 0, rows.Count)).ToList();
+            var ids = blocks.Select(b => b.Id).ToList();
+            await db.MetricBlocks.Where(b => ids.Contains(b.Id)).ExecuteDeleteAsync(cancellationToken);
+            await MetricIngest.InsertBlocksAsync(db, kept, cancellationToken);
+            db.SupersededMetricPoints.AddRange(moved);
+            await db.SaveChangesAsync(cancellationToken);
+            moved.ForEach(p => db.Entry(p).State = EntityState.Detached);
             await db.MetricSummaries.Where(s => s.RunId == runId).ExecuteDeleteAsync(cancellationToken);
             await db.MetricRollups.Where(r => r.RunId == runId).ExecuteDeleteAsync(cancellationToken);
-            var remaining = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == runId).OrderBy(p => p.Step)
-                .Select(p => new MetricRow(p.Name, p.Step, p.Epoch, p.Value, p.Time)).ToListAsync(cancellationToken);
-            await MetricIngest.WriteAggregatesAsync(db, runId, remaining, cancellationToken);
+            await MetricIngest.WriteAggregatesAsync(db, runId, await MetricQueries.RunAsync(db, runId, cancellationToken), cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return moved;
+        return moved.Count;
     }
 }

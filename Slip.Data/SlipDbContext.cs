@@ -7,7 +7,7 @@ public abstract class SlipDbContext(DbContextOptions options) : DbContext(option
 {
     public DbSet<Run> Runs => Set<Run>();
 
-    public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
+    public DbSet<MetricBlock> MetricBlocks => Set<MetricBlock>();
 
     public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
 

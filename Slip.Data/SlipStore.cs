@@ -48,12 +48,13 @@ public static class SlipStore
         return services;
     }
 
-    /// <summary>Creates the database if needed, applies the provider's pending migrations and fills metric summaries for points stored before them.</summary>
+    /// <summary>Creates the database if needed, applies the provider's pending migrations, packs points stored a row each into blocks and fills metric summaries for points stored before them.</summary>
     public static async Task MigrateAsync(IDbContextFactory<SlipDbContext> factory, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(factory);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
+        await LegacyMetricPoints.ConvertAsync(db, cancellationToken);
         await MetricIngest.BackfillAsync(db, cancellationToken);
     }
 

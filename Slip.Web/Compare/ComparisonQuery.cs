@@ -19,11 +19,11 @@ public static class ComparisonQuery
     {
         var runs = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Succeeded).Select(r => new { r.Id, r.ConfigJson, r.Dataset }).ToListAsync(ct);
         var ids = runs.Select(r => r.Id).ToList();
-        // One point per epoch at most for these metrics, so the series are short: the last value of each is its final score.
-        var points = await db.MetricPoints.AsNoTracking()
-            .Where(p => ids.Contains(p.RunId) && (p.Name == ZeroShotMetric || p.Name == LinearMetric))
-            .Select(p => new { p.RunId, p.Name, p.Step, p.Value }).ToListAsync(ct);
-        var inTraining = points.GroupBy(p => (p.RunId, p.Name)).ToDictionary(g => g.Key, g => g.MaxBy(p => p.Step)!.Value);
+        // A metric's summary holds its value at the last step logged: its final score.
+        var inTraining = (await db.MetricSummaries.AsNoTracking()
+                .Where(s => ids.Contains(s.RunId) && (s.Name == ZeroShotMetric || s.Name == LinearMetric))
+                .Select(s => new { s.RunId, s.Name, s.Last }).ToListAsync(ct))
+            .ToDictionary(s => (s.RunId, s.Name), s => s.Last);
         var evaluations = (await db.Evaluations.AsNoTracking().Where(e => ids.Contains(e.RunId) && e.Status == RunStatus.Succeeded).ToListAsync(ct))
             .ToLookup(e => e.RunId);
         var scores = new List<RunScores>();

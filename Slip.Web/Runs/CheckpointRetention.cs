@@ -31,8 +31,21 @@ public static class CheckpointRetention
     public static async Task<Checkpoint?> BestAsync(SlipDbContext db, long runId, string metric, IReadOnlyList<Checkpoint> checkpoints, CancellationToken ct = default)
     {
         var steps = checkpoints.Select(c => c.Step).ToList();
-        var values = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == runId && p.Name == metric && steps.Contains(p.Step))
-            .Select(p => new { p.Step, p.Value }).ToListAsync(ct);
+        if (steps.Count == 0)
+        {
+            return null;
+        }
+
+        var at = steps.ToHashSet();
+        var values = new List<MetricRow>();
+        await foreach (var p in MetricQueries.ReadAsync(db, runId, metric, steps.Min(), steps.Max(), ct))
+        {
+            if (at.Contains(p.Step))
+            {
+                values.Add(p);
+            }
+        }
+
         var finite = values.Where(v => double.IsFinite(v.Value)).ToList();
         if (finite.Count == 0)
         {

@@ -3,7 +3,7 @@ using Npgsql;
 namespace Slip.Data.Tests;
 
 /// <summary>A uniquely named PostgreSQL database on the server named by SLIP_TEST_POSTGRES, dropped at the end.</summary>
-public sealed class PostgresDatabase : StoreDatabase
+public class PostgresDatabase : StoreDatabase
 {
     public const string AdminVariable = "SLIP_TEST_POSTGRES";
 

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace Slip.Data.Tests;
 
 /// <summary>A fresh SQLite file in a temporary directory, deleted at the end.</summary>
-public sealed class SqliteDatabase : StoreDatabase
+public class SqliteDatabase : StoreDatabase
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "slip-data-tests-" + Guid.NewGuid().ToString("N"));
 

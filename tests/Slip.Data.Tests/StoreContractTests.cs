@@ -50,7 +50,7 @@ public abstract class StoreContractTests(StoreDatabase database)
         AssertUtc(expected.LeaseExpiresAt!.Value, run.LeaseExpiresAt!.Value);
         Assert.Null(run.FinishedAt);
 
-        var point = Assert.Single(await db.MetricPoints.Where(p => p.RunId == id).ToListAsync());
+        var point = Assert.Single(await MetricQueries.RunAsync(db, id));
         Assert.Equal(("loss", 10L, 0.5, 2.25), (point.Name, point.Step, point.Epoch, point.Value));
         AssertUtc(Created.AddSeconds(10), point.Time);
 
@@ -79,12 +79,12 @@ public abstract class StoreContractTests(StoreDatabase database)
         var other = await AddSampleRunAsync();
 
         await using var db = await database.Factory.CreateDbContextAsync();
-        // ExecuteDelete bypasses the change tracker, so this checks the database's own cascade (checkpoints) and trigger (points).
+        // ExecuteDelete bypasses the change tracker, so this checks the database's own cascades.
         Assert.Equal(1, await db.Runs.Where(r => r.Id == id).ExecuteDeleteAsync());
 
-        Assert.Equal(0, await db.MetricPoints.CountAsync(m => m.RunId == id));
+        Assert.Equal(0, await db.MetricBlocks.CountAsync(m => m.RunId == id));
         Assert.Equal(0, await db.Checkpoints.CountAsync(c => c.RunId == id));
-        Assert.Equal(1, await db.MetricPoints.CountAsync(m => m.RunId == other));
+        Assert.Single(await MetricQueries.RunAsync(db, other));
         Assert.Equal(1, await db.Checkpoints.CountAsync(c => c.RunId == other));
     }
 
@@ -115,6 +115,51 @@ public abstract class StoreContractTests(StoreDatabase database)
     }
 
     [Fact]
+    public async Task Blocks_that_overlap_read_back_in_step_order_the_later_logged_last()
+    {
+        var id = await AddRunAsync(new Run { Name = "overlap", CreatedAt = Created });
+        await using (var db = await database.Factory.CreateDbContextAsync())
+        {
+            await MetricIngest.WriteAsync(db, id, Enumerable.Range(10, 11).Select(i => new MetricRow("loss", i, 0, i, Created)).ToList());
+            await MetricIngest.WriteAsync(db, id, Enumerable.Range(0, 16).Reverse().Select(i => new MetricRow("loss", i, 1, -i, Created)).ToList());
+        }
+
+        await using var read = await database.Factory.CreateDbContextAsync();
+        var points = await MetricQueries.SeriesAsync(read, id, "loss");
+        Assert.Equal(Enumerable.Range(0, 21).SelectMany(i => i is >= 10 and <= 15 ? new long[] { i, i } : [i]), points.Select(p => p.Step));
+        // At steps 10-15 the first batch's value comes first, the second's (logged later) last.
+        Assert.All(points.Where(p => p.Step is >= 10 and <= 15).Chunk(2), pair => Assert.Equal((0.0, 1.0), (pair[0].Epoch, pair[1].Epoch)));
+        Assert.Equal([12L, 12, 13, 13], (await MetricQueries.ReadAsync(read, id, "loss", 12, 13).ToListAsync()).Select(p => p.Step));
+    }
+
+    [Fact]
+    public async Task Small_batches_are_merged_into_few_blocks_and_read_back_unchanged()
+    {
+        var id = await AddRunAsync(new Run { Name = "live", CreatedAt = Created });
+        var logged = new List<MetricRow>();
+        await using (var db = await database.Factory.CreateDbContextAsync())
+        {
+            // Live logging: one or two points a batch (every seventh step logged twice), 600 batches.
+            for (var step = 0; step < 600; step++)
+            {
+                var batch = step % 7 == 0
+                    ? new List<MetricRow> { new("loss", step, 0, step, Created), new("loss", step, 0, -step, Created) }
+                    : [new("loss", step, 0, step, Created)];
+                await MetricIngest.WriteAsync(db, id, batch);
+                logged.AddRange(batch);
+            }
+        }
+
+        await using var read = await database.Factory.CreateDbContextAsync();
+        var counts = await read.MetricBlocks.Where(b => b.RunId == id).OrderBy(b => b.Id).Select(b => b.Count).ToListAsync();
+        Assert.Equal(logged.Count, counts.Sum());
+        Assert.InRange(counts.Count, 2, 3 * (MetricCompaction.Fanout - 1));
+        Assert.True(counts.Count(c => MetricCompaction.Class(c) == 0) < MetricCompaction.Fanout);
+        Assert.Equal(logged.Select(p => (p.Step, p.Value)), (await MetricQueries.SeriesAsync(read, id, "loss")).Select(p => (p.Step, p.Value)));
+        Assert.Equal(-595.0, (await read.MetricSummaries.SingleAsync(s => s.RunId == id)).Min);
+    }
+
+    [Fact]
     public async Task Ingest_keeps_a_summary_per_metric_across_batches()
     {
         var id = await AddRunAsync(new Run { Name = "summary", CreatedAt = Created });
@@ -131,10 +176,10 @@ public abstract class StoreContractTests(StoreDatabase database)
         Assert.Equal((1.0, 20L), (loss.Best, loss.BestStep));                                     // lower is better for a loss
         var acc = await read.MetricSummaries.SingleAsync(s => s.RunId == id && s.Name == "clip_acc");
         Assert.Equal((40.0, 20L, 35.0), (acc.Best, acc.BestStep, acc.Last));                      // higher is better otherwise
-        // PostgreSQL keeps the NaN point; SQLite cannot store NaN, so there it lives only in the summary's count.
-        var stored = await read.MetricPoints.Where(p => p.RunId == id && p.Name == "loss").Select(p => p.Value).ToListAsync();
-        Assert.Equal([1.0, 2.0, 3.0], stored.Where(double.IsFinite).Order());
-        Assert.Equal(database.ContextType == typeof(PostgresSlipDbContext) ? 4 : 3, stored.Count);
+        // The NaN point is kept with the others, on both providers.
+        var stored = await MetricQueries.SeriesAsync(read, id, "loss");
+        Assert.Equal([5L, 10, 20, 30], stored.Select(p => p.Step));
+        Assert.Equal([double.NaN, 3.0, 1.0, 2.0], stored.Select(p => p.Value));
     }
 
     [Fact]
@@ -145,14 +190,16 @@ public abstract class StoreContractTests(StoreDatabase database)
         // Each contract test shares the database: start from no summaries, as an upgraded database does.
         await db.MetricSummaries.ExecuteDeleteAsync();
         await db.MetricRollups.ExecuteDeleteAsync();
-        db.MetricPoints.AddRange(Enumerable.Range(0, 40).Select(i => new MetricPoint { RunId = id, Name = "loss", Step = i, Value = 40 - i, Time = Created }));
+        var rows = Enumerable.Range(0, 40).Select(i => new MetricRow("loss", i, 0, 40 - i, Created)).ToList();
+        db.MetricBlocks.Add(MetricBlockCodec.Pack(id, rows, 0, rows.Count));
         await db.SaveChangesAsync();
 
         await MetricIngest.BackfillAsync(db);
         var summary = await db.MetricSummaries.AsNoTracking().SingleAsync(s => s.RunId == id);
         Assert.Equal((40L, 39L, 1.0, 39L), (summary.Count, summary.LastStep, summary.Min, summary.MinStep));
-        Assert.Equal(3, await db.MetricRollups.CountAsync(r => r.RunId == id && r.Level == 1));     // steps 0-15, 16-31, 32-39
-        Assert.Equal(40, await db.MetricRollups.Where(r => r.RunId == id && r.Level == 2).SumAsync(r => r.Count));
+        Assert.Equal(1, await db.MetricRollups.CountAsync(r => r.RunId == id && r.Level == MetricRollup.FirstLevel));   // steps 0-255
+        Assert.Equal(40, await db.MetricRollups.Where(r => r.RunId == id && r.Level == MetricRollup.FirstLevel).SumAsync(r => r.Count));
+        Assert.Equal(0, await db.MetricRollups.CountAsync(r => r.RunId == id && r.Level < MetricRollup.FirstLevel));
 
         await MetricIngest.BackfillAsync(db);   // summaries exist now: nothing is counted twice
         Assert.Equal(40L, (await db.MetricSummaries.AsNoTracking().SingleAsync(s => s.RunId == id)).Count);
@@ -173,7 +220,7 @@ public abstract class StoreContractTests(StoreDatabase database)
         }
 
         await using var read = await database.Factory.CreateDbContextAsync();
-        var steps = await read.MetricPoints.Where(p => p.RunId == id).Select(p => p.Step).ToListAsync();
+        var steps = (await MetricQueries.RunAsync(read, id)).Select(p => p.Step).ToList();
         Assert.Equal(Enumerable.Range(0, 120).Select(i => (long)i), steps.Order());
         var moved = await read.SupersededMetricPoints.Where(p => p.RunId == id).OrderBy(p => p.Step).ToListAsync();
         Assert.Equal(Enumerable.Range(61, 39).Select(i => (long)i), moved.Select(p => p.Step));
@@ -184,7 +231,7 @@ public abstract class StoreContractTests(StoreDatabase database)
         Assert.Equal((120L, 119L, 0L), (summary.Count, summary.LastStep, summary.FirstStep));
         Assert.Equal(20 - 1.19, summary.Last, 12);
         Assert.Equal((10 - 0.6, 60L), (summary.Min, summary.MinStep));   // the lost attempt's 0.5 is not the best any more
-        Assert.Equal(120, await read.MetricRollups.Where(r => r.RunId == id && r.Level == 1).SumAsync(r => r.Count));
+        Assert.Equal(120, await read.MetricRollups.Where(r => r.RunId == id && r.Level == MetricRollup.FirstLevel).SumAsync(r => r.Count));
         Assert.Equal(120, await read.MetricRollups.Where(r => r.RunId == id && r.Level == MetricRollup.Levels).SumAsync(r => r.Count));
 
         // Nothing after the step: nothing moves and the summaries stay.
@@ -257,8 +304,7 @@ public abstract class StoreContractTests(StoreDatabase database)
     {
         var id = await AddRunAsync(SampleRun());
         await using var db = await database.Factory.CreateDbContextAsync();
-        db.MetricPoints.Add(new MetricPoint { RunId = id, Name = "loss", Step = 10, Epoch = 0.5, Value = 2.25, Time = Created.AddSeconds(10) });
-        await db.SaveChangesAsync();
+        await MetricIngest.WriteAsync(db, id, [new MetricRow("loss", 10, 0.5, 2.25, Created.AddSeconds(10))]);
         return id;
     }
 

@@ -13,11 +13,17 @@ public abstract class StoreDatabase : IAsyncLifetime
 
     public abstract Type ContextType { get; }
 
+    /// <summary>Whether the database is migrated to the latest model on start (an upgrade test migrates it itself).</summary>
+    protected virtual bool MigrateOnStart => true;
+
     public async Task InitializeAsync()
     {
         var options = await CreateEmptyDatabaseAsync();
         _services = new ServiceCollection().AddSlipStore(options).BuildServiceProvider();
-        await SlipStore.MigrateAsync(Factory, CancellationToken.None);
+        if (MigrateOnStart)
+        {
+            await SlipStore.MigrateAsync(Factory, CancellationToken.None);
+        }
     }
 
     public async Task DisposeAsync()

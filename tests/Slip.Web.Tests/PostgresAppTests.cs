@@ -80,7 +80,7 @@ public sealed class PostgresAppTests() : ThrowawayDatabase("slip_web")
         Assert.Equal(RunStatus.Succeeded, run.Status);
         await using var db = await app.DbAsync();
         Assert.IsType<PostgresSlipDbContext>(db);
-        Assert.True(await db.MetricPoints.CountAsync(p => p.RunId == id) > 0);
+        Assert.True((await MetricQueries.RunAsync(db, id)).Count > 0);
         Assert.Equal(1, await db.Checkpoints.CountAsync(c => c.RunId == id));
         await using var raw = new NpgsqlConnection(connection);
         await raw.OpenAsync();
@@ -110,7 +110,7 @@ public sealed class PostgresAppTests() : ThrowawayDatabase("slip_web")
         var run = await app.WaitForRunAsync(id, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, TimeSpan.FromSeconds(120));
         Assert.Equal(RunStatus.Succeeded, run.Status);
         await using var db = await app.DbAsync();
-        var steps = await db.MetricPoints.Where(p => p.RunId == id && p.Name == "loss").Select(p => p.Step).OrderBy(s => s).ToListAsync();
+        var steps = (await MetricQueries.SeriesAsync(db, id, "loss")).Select(p => p.Step).Order().ToList();
         Assert.Equal(Enumerable.Range(1, 32).Select(i => 2L * i), steps);
         Assert.Equal(32, (await db.MetricSummaries.SingleAsync(s => s.RunId == id && s.Name == "loss")).Count);
         Assert.Equal(8, await db.Checkpoints.CountAsync(c => c.RunId == id));

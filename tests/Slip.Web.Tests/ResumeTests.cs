@@ -57,7 +57,7 @@ public sealed class ResumeTests
             var queued = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
             Assert.Equal((RunStatus.Queued, 8L), (queued.Status, queued.Step));
             Assert.Equal([10L, 12], await db.SupersededMetricPoints.Where(p => p.RunId == runId && p.Name == "loss").Select(p => p.Step).OrderBy(s => s).ToListAsync());
-            Assert.False(await db.MetricPoints.AnyAsync(p => p.RunId == runId && p.Step > 8));
+            Assert.DoesNotContain(await MetricQueries.RunAsync(db, runId), p => p.Step > 8);
         }
 
         await app.Get<TrainingJob>().RunAsync(runId, null, CancellationToken.None);
@@ -65,7 +65,7 @@ public sealed class ResumeTests
         await using var after = await app.DbAsync();
         var run = await after.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
         Assert.Equal((RunStatus.Succeeded, 16L, 2), (run.Status, run.Step, run.Attempt));
-        Assert.Equal(AllLossSteps, await after.MetricPoints.Where(p => p.RunId == runId && p.Name == "loss").Select(p => p.Step).OrderBy(s => s).ToListAsync());
+        Assert.Equal(AllLossSteps, (await MetricQueries.SeriesAsync(after, runId, "loss")).Select(p => p.Step).Order().ToList());
         var summary = await after.MetricSummaries.AsNoTracking().SingleAsync(s => s.RunId == runId && s.Name == "loss");
         Assert.Equal((8L, 16L), (summary.Count, summary.LastStep));
         Assert.Equal([1, 2], await after.Checkpoints.Where(c => c.RunId == runId).OrderBy(c => c.Epoch).Select(c => c.Epoch).ToListAsync());
@@ -90,7 +90,7 @@ public sealed class ResumeTests
             runId = await LaunchAsync(first);
             await first.WaitForRunAsync(runId, r => r.Step >= 12, TimeSpan.FromSeconds(90));
             await using var db = await first.DbAsync();
-            acknowledged = (await db.MetricPoints.Where(p => p.RunId == runId).ToListAsync()).Select(p => (p.Name, p.Step, p.Value)).ToList();
+            acknowledged = (await MetricQueries.RunAsync(db, runId)).Select(p => (p.Name, p.Step, p.Value)).ToList();
         }
 
         await using (var stopped = new SlipAppFactory(extra: new Dictionary<string, string?> { ["Slip:DataDirectory"] = data }))
@@ -105,7 +105,7 @@ public sealed class ResumeTests
         var done = await second.WaitForRunAsync(runId, r => r.Status is RunStatus.Succeeded or RunStatus.Failed, TimeSpan.FromSeconds(120));
         Assert.Equal(RunStatus.Succeeded, done.Status);
         await using var after = await second.DbAsync();
-        var points = (await after.MetricPoints.Where(p => p.RunId == runId).ToListAsync()).Select(p => (p.Name, p.Step, p.Value)).ToList();
+        var points = (await MetricQueries.RunAsync(after, runId)).Select(p => (p.Name, p.Step, p.Value)).ToList();
         Assert.All(acknowledged, p => Assert.Contains(p, points));   // nothing stored before the restart was lost
         Assert.Equal(AllLossSteps, points.Where(p => p.Item1 == "loss").Select(p => p.Item2).Order());
         var attempts = await Slip.Web.Runs.RunPageQuery.AttemptsAsync(after, runId);
@@ -224,6 +224,6 @@ public sealed class ResumeTests
         await using var after = await app.DbAsync();
         var run = await after.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
         Assert.Equal((RunStatus.Failed, 1), (run.Status, run.Attempt));
-        Assert.Equal(AllLossSteps, await after.MetricPoints.Where(p => p.RunId == runId && p.Name == "loss").Select(p => p.Step).OrderBy(s => s).ToListAsync());
+        Assert.Equal(AllLossSteps, (await MetricQueries.SeriesAsync(after, runId, "loss")).Select(p => p.Step).Order().ToList());
     }
 }

@@ -35,7 +35,7 @@ public sealed class RunRecorderTests : IDisposable
         Assert.Equal(1, lose.Lost);   // the first batch's commit reached the store and its reply was lost: it was retried
         await using (var db = await factory.CreateDbContextAsync())
         {
-            var points = await db.MetricPoints.Where(p => p.RunId == runId).Select(p => new { p.Name, p.Step }).ToListAsync();
+            var points = (await MetricQueries.RunAsync(db, runId)).Select(p => new { p.Name, p.Step }).ToList();
             Assert.Equal(6, points.Count);
             Assert.Equal(6, points.Distinct().Count());
             Assert.Equal(3, await db.MetricSummaries.Where(s => s.RunId == runId && s.Name == "loss").Select(s => s.Count).SingleAsync());
@@ -63,7 +63,7 @@ public sealed class RunRecorderTests : IDisposable
         Assert.IsType<ArgumentOutOfRangeException>(recorder.Fault);
         Assert.Equal(0, recorder.Pending);
         await using var db = await factory.CreateDbContextAsync();
-        Assert.Equal([1L], await db.MetricPoints.Where(p => p.RunId == runId).Select(p => p.Step).ToListAsync());   // nothing after the fault
+        Assert.Equal([1L], (await MetricQueries.RunAsync(db, runId)).Select(p => p.Step).ToList());   // nothing after the fault
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class RunRecorderTests : IDisposable
         Assert.Equal(0, late.Pending);
         await using (var db = await factory.CreateDbContextAsync())
         {
-            Assert.Equal([1L], await db.MetricPoints.Where(p => p.RunId == runId).Select(p => p.Step).ToListAsync());
+            Assert.Equal([1L], (await MetricQueries.RunAsync(db, runId)).Select(p => p.Step).ToList());
             Assert.Equal(1, await db.Runs.Where(r => r.Id == runId).Select(r => r.Step).SingleAsync());
         }
 

@@ -78,7 +78,7 @@ public sealed class SweepImportTests
                 Assert.All(runs, r => Assert.Equal($",sweep:{id},imported,", r.Tags));
                 Assert.All(runs, r => Assert.StartsWith("Imported from gpu-box:/sweeps/pushed/run-00", r.Notes));
                 Assert.All(runs, r => Assert.Null(r.JobId));                                                    // a record, not a job
-                var loss = await db.MetricPoints.CountAsync(p => p.RunId == runs[0].Id && p.Name == "loss");
+                var loss = (await MetricQueries.SeriesAsync(db, runs[0].Id, "loss")).Count;
                 var logged = File.ReadLines(Path.Combine(SweepFolder.RunFolder(output, 0), SweepFolder.EventsFile))
                     .Select(TrainerEvent.TryParse).Count(e => e?.Values?.ContainsKey("loss") == true);
                 Assert.Equal(logged, loss);                                                                      // the whole curve

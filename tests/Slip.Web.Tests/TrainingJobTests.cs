@@ -47,7 +47,7 @@ public sealed class TrainingJobTests
         Assert.Equal(8, run.Step);
         Assert.NotNull(run.StartedAt);
         Assert.NotNull(run.FinishedAt);
-        var names = await db.MetricPoints.Where(p => p.RunId == runId).Select(p => p.Name).Distinct().ToListAsync();
+        var names = (await MetricQueries.RunAsync(db, runId)).Select(p => p.Name).Distinct().ToList();
         Assert.Superset(new HashSet<string> { "loss", "clip_loss", "ssl_loss", "clip_acc", "ssl_acc", "lr" }, names.ToHashSet());
         var checkpoint = Assert.Single(await db.Checkpoints.Where(c => c.RunId == runId).ToListAsync());
         Assert.True(File.Exists(checkpoint.FilePath));
@@ -146,7 +146,7 @@ public sealed class TrainingJobTests
 
         await using var db = await app.DbAsync();
         Assert.Equal(RunStatus.Succeeded, (await db.Runs.SingleAsync(r => r.Id == runId)).Status);
-        var lossSteps = await db.MetricPoints.Where(p => p.RunId == runId && p.Name == "loss").Select(p => p.Step).ToListAsync();
+        var lossSteps = (await MetricQueries.SeriesAsync(db, runId, "loss")).Select(p => p.Step).ToList();
         Assert.Equal(lossSteps.Distinct().Count(), lossSteps.Count);
         Assert.Single(await db.Checkpoints.Where(c => c.RunId == runId).ToListAsync());
     }
@@ -167,7 +167,7 @@ public sealed class TrainingJobTests
         var run = await db.Runs.SingleAsync(r => r.Id == runId);
         Assert.Equal(RunStatus.Failed, run.Status);
         Assert.Contains("NaN at step 5", run.Error);
-        var steps = await db.MetricPoints.Where(p => p.RunId == runId && p.Name == "loss").Select(p => p.Step).ToListAsync();
+        var steps = (await MetricQueries.SeriesAsync(db, runId, "loss")).Select(p => p.Step).ToList();
         Assert.Equal([2L, 4], steps.Order());
     }
 
@@ -189,7 +189,7 @@ public sealed class TrainingJobTests
         var run = await db.Runs.SingleAsync(r => r.Id == runId);
         Assert.Equal(RunStatus.Failed, run.Status);
         Assert.Contains("killed by signal 9", run.Error);
-        Assert.True(await db.MetricPoints.CountAsync(p => p.RunId == runId && p.Name == "loss") >= 1);
+        Assert.True((await MetricQueries.SeriesAsync(db, runId, "loss")).Count >= 1);
     }
 
     [Fact]

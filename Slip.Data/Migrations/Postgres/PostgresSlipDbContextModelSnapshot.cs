@@ -192,7 +192,7 @@ namespace Slip.Data.Migrations.Postgres
                     b.ToTable("Evaluations", (string)null);
                 });
 
-            modelBuilder.Entity("Slip.Data.MetricPoint", b =>
+            modelBuilder.Entity("Slip.Data.MetricBlock", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -200,31 +200,32 @@ namespace Slip.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
-                    b.Property<double>("Epoch")
-                        .HasColumnType("double precision");
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("FirstStep")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("LastStep")
+                        .HasColumnType("bigint");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)");
 
+                    b.Property<byte[]>("Points")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
                     b.Property<long>("RunId")
                         .HasColumnType("bigint");
 
-                    b.Property<long>("Step")
-                        .HasColumnType("bigint");
-
-                    b.Property<DateTime>("Time")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<double>("Value")
-                        .HasColumnType("double precision");
-
                     b.HasKey("Id");
 
-                    b.HasIndex("RunId", "Name", "Step");
+                    b.HasIndex("RunId", "Name", "Id");
 
-                    b.ToTable("MetricPoints", (string)null);
+                    b.ToTable("MetricBlocks", (string)null);
                 });
 
             modelBuilder.Entity("Slip.Data.MetricRollup", b =>
@@ -730,6 +731,15 @@ namespace Slip.Data.Migrations.Postgres
 
                     b.HasOne("Slip.Data.Run", null)
                         .WithMany("Evaluations")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Slip.Data.MetricBlock", b =>
+                {
+                    b.HasOne("Slip.Data.Run", null)
+                        .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();

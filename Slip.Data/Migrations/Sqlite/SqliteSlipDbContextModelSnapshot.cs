@@ -181,37 +181,38 @@ namespace Slip.Data.Migrations.Sqlite
                     b.ToTable("Evaluations", (string)null);
                 });
 
-            modelBuilder.Entity("Slip.Data.MetricPoint", b =>
+            modelBuilder.Entity("Slip.Data.MetricBlock", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<double>("Epoch")
-                        .HasColumnType("REAL");
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("FirstStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastStep")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(128)
                         .HasColumnType("TEXT");
 
+                    b.Property<byte[]>("Points")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
                     b.Property<long>("RunId")
                         .HasColumnType("INTEGER");
 
-                    b.Property<long>("Step")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateTime>("Time")
-                        .HasColumnType("TEXT");
-
-                    b.Property<double>("Value")
-                        .HasColumnType("REAL");
-
                     b.HasKey("Id");
 
-                    b.HasIndex("RunId", "Name", "Step");
+                    b.HasIndex("RunId", "Name", "Id");
 
-                    b.ToTable("MetricPoints", (string)null);
+                    b.ToTable("MetricBlocks", (string)null);
                 });
 
             modelBuilder.Entity("Slip.Data.MetricRollup", b =>
@@ -703,6 +704,15 @@ namespace Slip.Data.Migrations.Sqlite
 
                     b.HasOne("Slip.Data.Run", null)
                         .WithMany("Evaluations")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Slip.Data.MetricBlock", b =>
+                {
+                    b.HasOne("Slip.Data.Run", null)
+                        .WithMany()
                         .HasForeignKey("RunId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();

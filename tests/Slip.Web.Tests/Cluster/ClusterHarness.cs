@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Slip.Data;
 using Slip.Training;
@@ -125,7 +124,7 @@ public sealed class ClusterHarness : IAsyncDisposable
     /// <summary>Every stored metric point of the run, as (name, step), duplicates included.</summary>
     public async Task<List<(string Name, long Step)>> PointsAsync(long runId)
     {
-        var points = await Dashboard.ReadAsync(db => db.MetricPoints.AsNoTracking().Where(p => p.RunId == runId).Select(p => new { p.Name, p.Step }).ToListAsync());
+        var points = await Dashboard.ReadAsync(async db => (await MetricQueries.RunAsync(db, runId)).Select(p => new { p.Name, p.Step }).ToList());
         return [.. points.Select(p => (p.Name, p.Step))];
     }
 

@@ -4,7 +4,8 @@ namespace Slip.Data;
 
 /// <summary>
 /// The packing of a <see cref="MetricBlock"/>'s points: per point, in the order logged, its step (int64), epoch and value
-/// (IEEE doubles, NaN and infinities included) and time (UTC ticks, int64), all little-endian: 32 bytes a point.
+/// (IEEE doubles, NaN and infinities included) and time (UTC ticks, int64), all little-endian: 32 bytes a point. There
+/// is no header, so two blocks' bytes joined are the block of both's points in that order (compaction relies on it).
 /// </summary>
 public static class MetricBlockCodec
 {

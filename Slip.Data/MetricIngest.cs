@@ -31,9 +31,10 @@ public static partial class MetricIngest
         {
             await InsertBlocksAsync(db, blocks, cancellationToken);
             await UpsertAggregatesAsync(db, summaries, rollups, cancellationToken);
-            foreach (var name in blocks.Where(b => b.Count < MetricCompaction.Large).Select(b => b.Name).Distinct())
+            var small = blocks.Where(b => b.Count < MetricCompaction.Large).Select(b => b.Name).Distinct().ToList();
+            if (small.Count > 0)
             {
-                await MetricCompaction.CompactAsync(db, runId, name, cancellationToken);
+                await MetricCompaction.CompactAsync(db, runId, small, cancellationToken);
             }
         }, cancellationToken);
     }

@@ -139,24 +139,29 @@ public abstract class StoreContractTests(StoreDatabase database)
         var logged = new List<MetricRow>();
         await using (var db = await database.Factory.CreateDbContextAsync())
         {
-            // Live logging: one or two points a batch (every seventh step logged twice), 600 batches.
+            // Live logging: a learning rate and one or two losses a batch (every seventh step logged twice), 600 batches.
             for (var step = 0; step < 600; step++)
             {
                 var batch = step % 7 == 0
-                    ? new List<MetricRow> { new("loss", step, 0, step, Created), new("loss", step, 0, -step, Created) }
-                    : [new("loss", step, 0, step, Created)];
+                    ? new List<MetricRow> { new("loss", step, 0, step, Created), new("lr", step, 0, 1.0 / (step + 1), Created), new("loss", step, 0, -step, Created) }
+                    : [new("lr", step, 0, 1.0 / (step + 1), Created), new("loss", step, 0, step, Created)];
                 await MetricIngest.WriteAsync(db, id, batch);
                 logged.AddRange(batch);
             }
         }
 
         await using var read = await database.Factory.CreateDbContextAsync();
-        var counts = await read.MetricBlocks.Where(b => b.RunId == id).OrderBy(b => b.Id).Select(b => b.Count).ToListAsync();
-        Assert.Equal(logged.Count, counts.Sum());
-        Assert.InRange(counts.Count, 2, 3 * (MetricCompaction.Fanout - 1));
-        Assert.True(counts.Count(c => MetricCompaction.Class(c) == 0) < MetricCompaction.Fanout);
-        Assert.Equal(logged.Select(p => (p.Step, p.Value)), (await MetricQueries.SeriesAsync(read, id, "loss")).Select(p => (p.Step, p.Value)));
-        Assert.Equal(-595.0, (await read.MetricSummaries.SingleAsync(s => s.RunId == id)).Min);
+        foreach (var name in new[] { "loss", "lr" })
+        {
+            var counts = await read.MetricBlocks.Where(b => b.RunId == id && b.Name == name).OrderBy(b => b.Id).Select(b => b.Count).ToListAsync();
+            var expected = logged.Where(p => p.Name == name).ToList();
+            Assert.Equal(expected.Count, counts.Sum());
+            Assert.InRange(counts.Count, 2, 3 * (MetricCompaction.Fanout - 1));
+            Assert.True(counts.Count(c => MetricCompaction.Class(c) == 0) < MetricCompaction.Fanout);
+            Assert.Equal(expected.Select(p => (p.Step, p.Value)), (await MetricQueries.SeriesAsync(read, id, name)).Select(p => (p.Step, p.Value)));
+        }
+
+        Assert.Equal(-595.0, (await read.MetricSummaries.SingleAsync(s => s.RunId == id && s.Name == "loss")).Min);
     }
 
     [Fact]

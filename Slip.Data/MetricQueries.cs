@@ -60,7 +60,7 @@ public static class MetricQueries
         ArgumentNullException.ThrowIfNull(db);
         var headers = (await db.MetricBlocks.AsNoTracking()
                 .Where(b => b.RunId == runId && b.Name == name && b.LastStep >= from && b.FirstStep <= to)
-                .Select(b => new { b.Id, b.FirstStep, b.Count })
+                .Select(b => new { b.Id, b.FirstStep, b.LastStep, b.Count })
                 .ToListAsync(cancellationToken))
             .OrderBy(b => b.FirstStep).ThenBy(b => b.Id).ToList();
         var pending = new PendingPoints();
@@ -81,14 +81,31 @@ public static class MetricQueries
                     yield return ready;
                 }
 
-                var bytes = blocks[headers[i].Id];
+                var (bytes, rows, inOrder) = (blocks[headers[i].Id], new List<MetricRow>(headers[i].Count), true);
                 for (var k = 0; k < headers[i].Count; k++)
                 {
                     var step = MetricBlockCodec.StepAt(bytes, k);
                     if (step >= from && step <= to)
                     {
-                        pending.Add(MetricBlockCodec.RowAt(bytes, k, name), headers[i].Id, k);
+                        inOrder &= rows.Count == 0 || rows[^1].Step <= step;
+                        rows.Add(MetricBlockCodec.RowAt(bytes, k, name));
                     }
+                }
+
+                // The usual case: a block in step order that no block still to come overlaps goes out as it is.
+                if (inOrder && pending.Empty && (i + 1 == headers.Count || headers[i + 1].FirstStep > headers[i].LastStep))
+                {
+                    if (rows.Count > 0)
+                    {
+                        yield return rows;
+                    }
+
+                    continue;
+                }
+
+                for (var k = 0; k < rows.Count; k++)
+                {
+                    pending.Add(rows[k], headers[i].Id, k);
                 }
             }
 
@@ -110,6 +127,8 @@ public static class MetricQueries
         private readonly List<(MetricRow Row, long Block, int Index)> points = [];
         private int head;
         private bool sorted = true;
+
+        public bool Empty => head == points.Count;
 
         public void Add(MetricRow row, long block, int index)
         {

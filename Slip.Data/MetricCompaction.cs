@@ -39,8 +39,9 @@ public static class MetricCompaction
             var sql = string.Join(" UNION ALL ", pending.Select((_, i) =>
                 $"""SELECT * FROM (SELECT "Name", "Id", "Count" FROM "MetricBlocks" WHERE "RunId" = @p0 AND "Name" = @p{i + 1} ORDER BY "Id" DESC LIMIT {Window}) AS t{i}"""));
             await using (var command = Command(db, sql, [runId, .. pending]))
-            await using (var reader = await command.ExecuteReaderAsync(ct))
             {
+                await command.PrepareAsync(ct);   // PostgreSQL keeps it per connection: planned once, not each batch
+                await using var reader = await command.ExecuteReaderAsync(ct);
                 while (await reader.ReadAsync(ct))
                 {
                     newest.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt32(2)));

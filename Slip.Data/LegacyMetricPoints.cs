@@ -9,15 +9,45 @@ namespace Slip.Data;
 /// </summary>
 public static class LegacyMetricPoints
 {
+    /// <summary>The advisory lock's key: "SlipLMP" in ASCII.</summary>
+    private const long AdvisoryLock = 0x536C69704C4D50;
+
     /// <summary>Converts whatever the legacy table still holds; does nothing once it is gone.</summary>
+    /// <remarks>
+    /// Hosts sharing a PostgreSQL server may start together: the conversion holds an advisory lock, and a run's blocks
+    /// are kept only if that transaction deleted every row it read, so no run is converted twice.
+    /// </remarks>
     public static async Task ConvertAsync(SlipDbContext db, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(db);
-        if (!await ExistsAsync(db, ct))
+        var postgres = db.Database.IsNpgsql();
+        await db.Database.OpenConnectionAsync(ct);
+        try
         {
-            return;
-        }
+            if (postgres)
+            {
+                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({AdvisoryLock})", ct);
+            }
 
+            if (await ExistsAsync(db, ct))
+            {
+                await ConvertRunsAsync(db, ct);
+                await db.Database.ExecuteSqlRawAsync("""DROP TABLE IF EXISTS "LegacyMetricPoints" """, ct);
+            }
+        }
+        finally
+        {
+            if (postgres)
+            {
+                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({AdvisoryLock})", CancellationToken.None);
+            }
+
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static async Task ConvertRunsAsync(SlipDbContext db, CancellationToken ct)
+    {
         // Points of runs deleted since (the trigger that deleted them went with the table's rename) go with the table.
         var runs = await db.Database.SqlQuery<long>($"""SELECT DISTINCT "RunId" AS "Value" FROM "LegacyMetricPoints" WHERE "RunId" IN (SELECT "Id" FROM "Runs")""").ToListAsync(ct);
         foreach (var runId in runs)
@@ -27,14 +57,15 @@ public static class LegacyMetricPoints
                     """).ToListAsync(ct))
                 .Select(p => new MetricRow(p.Name, p.Step, p.Epoch, p.Value ?? double.NaN, MetricBlockCodec.Utc(p.Time)))
                 .ToList();
-            await MetricIngest.InTransactionAsync(db, async () =>
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            if (await db.Database.ExecuteSqlAsync($"""DELETE FROM "LegacyMetricPoints" WHERE "RunId" = {runId}""", ct) != rows.Count)
             {
-                await MetricIngest.InsertBlocksAsync(db, MetricIngest.Blocks(runId, rows), ct);
-                await db.Database.ExecuteSqlAsync($"""DELETE FROM "LegacyMetricPoints" WHERE "RunId" = {runId}""", ct);
-            }, ct);
-        }
+                continue;   // another start converted it meanwhile: the rollback keeps its blocks only
+            }
 
-        await db.Database.ExecuteSqlRawAsync("""DROP TABLE "LegacyMetricPoints" """, ct);
+            await MetricIngest.InsertBlocksAsync(db, MetricIngest.Blocks(runId, rows), ct);
+            await transaction.CommitAsync(ct);
+        }
     }
 
     private static async Task<bool> ExistsAsync(SlipDbContext db, CancellationToken ct) => db.Database.IsNpgsql()

@@ -9,13 +9,15 @@ namespace Slip.Data;
 /// </summary>
 public static class MetricQueries
 {
-    /// <summary>How many points' blocks are fetched in one query while streaming.</summary>
-    private const int FetchPoints = 1 << 17;
-
     /// <summary>The points of one metric of one run with step greater than <paramref name="afterStep"/>, in step order.</summary>
     public static async Task<List<MetricRow>> SeriesAsync(SlipDbContext db, long runId, string name, long afterStep = -1, CancellationToken cancellationToken = default)
     {
         var rows = new List<MetricRow>();
+        if (afterStep == long.MaxValue)
+        {
+            return rows;
+        }
+
         await foreach (var row in ReadAsync(db, runId, name, afterStep + 1, long.MaxValue, cancellationToken))
         {
             rows.Add(row);
@@ -52,67 +54,41 @@ public static class MetricQueries
 
     /// <summary>
     /// Streams the points of one metric with steps in [<paramref name="from"/>, <paramref name="to"/>] in step order, in
-    /// chunks of about a block (so a reader loops over each without an await per point), fetching a few blocks at a
-    /// time: memory stays at about a block whatever the range holds.
+    /// chunks of about a block, so a reader loops over each without an await per point. The blocks come in one query
+    /// (one snapshot, whatever compaction commits meanwhile), a block at a time: memory stays at about two blocks.
     /// </summary>
     public static async IAsyncEnumerable<List<MetricRow>> ReadChunksAsync(SlipDbContext db, long runId, string name, long from, long to, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var headers = (await db.MetricBlocks.AsNoTracking()
-                .Where(b => b.RunId == runId && b.Name == name && b.LastStep >= from && b.FirstStep <= to)
-                .Select(b => new { b.Id, b.FirstStep, b.LastStep, b.Count })
-                .ToListAsync(cancellationToken))
-            .OrderBy(b => b.FirstStep).ThenBy(b => b.Id).ToList();
-        var pending = new PendingPoints();
-        for (var start = 0; start < headers.Count;)
+        var blocks = db.MetricBlocks.AsNoTracking()
+            .Where(b => b.RunId == runId && b.Name == name && b.LastStep >= from && b.FirstStep <= to)
+            .OrderBy(b => b.FirstStep).ThenBy(b => b.Id)
+            .AsAsyncEnumerable();
+        var pending = new PendingPoints(name, from, to);
+        MetricBlock? previous = null;
+        await foreach (var block in blocks.WithCancellation(cancellationToken))
         {
-            var (end, points) = (start, 0);
-            while (end < headers.Count && (end == start || points + headers[end].Count <= FetchPoints))
+            // A block is given out once the next one's first step is known: no block still to come starts before it.
+            if (previous is not null)
             {
-                points += headers[end++].Count;
-            }
-
-            var ids = headers.Skip(start).Take(end - start).Select(b => b.Id).ToList();
-            var blocks = await db.MetricBlocks.AsNoTracking().Where(b => ids.Contains(b.Id)).Select(b => new { b.Id, b.Points }).ToDictionaryAsync(b => b.Id, b => b.Points, cancellationToken);
-            for (var i = start; i < end; i++)
-            {
-                if (pending.Before(headers[i].FirstStep) is { Count: > 0 } ready)
+                foreach (var chunk in pending.Take(previous, block.FirstStep))
                 {
-                    yield return ready;
-                }
-
-                var (bytes, rows, inOrder) = (blocks[headers[i].Id], new List<MetricRow>(headers[i].Count), true);
-                for (var k = 0; k < headers[i].Count; k++)
-                {
-                    var step = MetricBlockCodec.StepAt(bytes, k);
-                    if (step >= from && step <= to)
-                    {
-                        inOrder &= rows.Count == 0 || rows[^1].Step <= step;
-                        rows.Add(MetricBlockCodec.RowAt(bytes, k, name));
-                    }
-                }
-
-                // The usual case: a block in step order that no block still to come overlaps goes out as it is.
-                if (inOrder && pending.Empty && (i + 1 == headers.Count || headers[i + 1].FirstStep > headers[i].LastStep))
-                {
-                    if (rows.Count > 0)
-                    {
-                        yield return rows;
-                    }
-
-                    continue;
-                }
-
-                for (var k = 0; k < rows.Count; k++)
-                {
-                    pending.Add(rows[k], headers[i].Id, k);
+                    yield return chunk;
                 }
             }
 
-            start = end;
+            previous = block;
         }
 
-        if (pending.Before(long.MaxValue) is { Count: > 0 } rest)
+        if (previous is not null)
+        {
+            foreach (var chunk in pending.Take(previous, null))
+            {
+                yield return chunk;
+            }
+        }
+
+        if (pending.Rest() is { Count: > 0 } rest)
         {
             yield return rest;
         }
@@ -122,15 +98,62 @@ public static class MetricQueries
     /// Points read but not yet given out: a point can go once no block still to come can hold a smaller step. Kept in
     /// (step, block, place) order, sorting only when a block arrives out of order (blocks of one metric rarely overlap).
     /// </summary>
-    private sealed class PendingPoints
+    private sealed class PendingPoints(string name, long from, long to)
     {
         private readonly List<(MetricRow Row, long Block, int Index)> points = [];
         private int head;
         private bool sorted = true;
 
-        public bool Empty => head == points.Count;
+        /// <summary>
+        /// The chunks that can go out once <paramref name="block"/> is read, given the first step of the next block in
+        /// (FirstStep, Id) order (null if none).
+        /// </summary>
+        public IEnumerable<List<MetricRow>> Take(MetricBlock block, long? nextFirstStep)
+        {
+            if (Before(block.FirstStep) is { Count: > 0 } ready)
+            {
+                yield return ready;
+            }
 
-        public void Add(MetricRow row, long block, int index)
+            var (rows, inOrder) = (new List<MetricRow>(block.Count), true);
+            for (var k = 0; k < block.Count; k++)
+            {
+                var step = MetricBlockCodec.StepAt(block.Points, k);
+                if (step >= from && step <= to)
+                {
+                    inOrder &= rows.Count == 0 || rows[^1].Step <= step;
+                    rows.Add(MetricBlockCodec.RowAt(block.Points, k, name));
+                }
+            }
+
+            // The usual case: a block in step order that no block still to come overlaps goes out as it is.
+            if (inOrder && head == points.Count && (nextFirstStep is null || nextFirstStep > block.LastStep))
+            {
+                if (rows.Count > 0)
+                {
+                    yield return rows;
+                }
+
+                yield break;
+            }
+
+            for (var k = 0; k < rows.Count; k++)
+            {
+                Add(rows[k], block.Id, k);
+            }
+        }
+
+        /// <summary>Everything still pending, in order (after the last block).</summary>
+        public List<MetricRow> Rest()
+        {
+            var rest = Before(long.MaxValue);
+            rest.AddRange(points.Skip(head).Select(p => p.Row));   // steps of long.MaxValue itself
+            (head, sorted) = (0, true);
+            points.Clear();
+            return rest;
+        }
+
+        private void Add(MetricRow row, long block, int index)
         {
             var item = (row, block, index);
             if (sorted && points.Count > head && Compare(points[^1], item) > 0)
@@ -142,7 +165,7 @@ public static class MetricQueries
         }
 
         /// <summary>Gives out, in order, every pending point with a step below <paramref name="step"/>.</summary>
-        public List<MetricRow> Before(long step)
+        private List<MetricRow> Before(long step)
         {
             if (!sorted)
             {

@@ -38,7 +38,7 @@ public static class MetricSeries
         var level = Enumerable.Range(MetricRollup.FirstLevel, MetricRollup.Levels - MetricRollup.FirstLevel + 1).LastOrDefault(k => MetricRollup.Width(k) <= width);
         if (summary.Count <= buckets || level == 0)
         {
-            // Few points in all, or a short range (under 16 steps per bucket): the points themselves, bucketed if need be.
+            // Few points in all, or a short range (under 256 steps per bucket): the points themselves, bucketed if need be.
             return await BucketAsync(db, runId, name, lo, hi, width, buckets, v => v, summary.Count, ct);
         }
 

@@ -19,7 +19,7 @@ public static class MetricSupersede
         var first = await db.MetricBlocks.Where(b => b.RunId == runId && b.LastStep > afterStep).MinAsync(b => (long?)b.Id, cancellationToken);
         var blocks = await db.MetricBlocks.AsNoTracking().Where(b => b.RunId == runId && b.Id >= first).OrderBy(b => b.Id).ToListAsync(cancellationToken);
         var moved = blocks.SelectMany(MetricBlockCodec.Rows).Where(p => p.Step > afterStep)
-            .Select(p => new SupersededMetricPoint { RunId = runId, Attempt = attempt, Name = p.Name, Step = p.Step, Epoch = p.Epoch, Value = p.Value, Time = p.Time })
+            .Select(p => new SupersededMetricPoint { RunId = runId, Attempt = attempt, Name = p.Name, Step = p.Step, Epoch = p.Epoch, Value = double.IsNaN(p.Value) ? null : p.Value, Time = p.Time })
             .ToList();
         if (moved.Count > 0)
         {

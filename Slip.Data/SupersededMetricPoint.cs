@@ -19,7 +19,8 @@ public class SupersededMetricPoint
 
     public double Epoch { get; set; }
 
-    public double Value { get; set; }
+    /// <summary>The value; null for a NaN, on both providers (SQLite stores a NaN as NULL).</summary>
+    public double? Value { get; set; }
 
     public DateTime Time { get; set; }
 }

@@ -133,6 +133,33 @@ public abstract class StoreContractTests(StoreDatabase database)
     }
 
     [Fact]
+    public async Task A_read_sees_the_blocks_as_they_were_when_it_began()
+    {
+        var id = await AddRunAsync(new Run { Name = "snapshot", CreatedAt = Created });
+        const int N = 200_000;   // 13 blocks: more than one fetch's worth, had the blocks been fetched in groups
+        await using (var db = await database.Factory.CreateDbContextAsync())
+        {
+            await MetricIngest.WriteAsync(db, id, Enumerable.Range(0, N).Select(i => new MetricRow("loss", i, 0, i, Created)).ToList());
+        }
+
+        await using var read = await database.Factory.CreateDbContextAsync();
+        var steps = new List<long>();
+        await foreach (var chunk in MetricQueries.ReadChunksAsync(read, id, "loss", 0, long.MaxValue))
+        {
+            if (steps.Count == 0)
+            {
+                // Another connection replaces the blocks (as a merge does) while this read is under way.
+                await using var other = await database.Factory.CreateDbContextAsync();
+                Assert.Equal(13, await other.MetricBlocks.Where(b => b.RunId == id).ExecuteDeleteAsync());
+            }
+
+            steps.AddRange(chunk.Select(p => p.Step));
+        }
+
+        Assert.Equal(Enumerable.Range(0, N).Select(i => (long)i), steps);
+    }
+
+    [Fact]
     public async Task Small_batches_are_merged_into_few_blocks_and_read_back_unchanged()
     {
         var id = await AddRunAsync(new Run { Name = "live", CreatedAt = Created });
@@ -217,7 +244,7 @@ public abstract class StoreContractTests(StoreDatabase database)
         await using (var db = await database.Factory.CreateDbContextAsync())
         {
             // Attempt 1 logs steps 0..99 (the minimum 0.5 at step 80), crashes; its last checkpoint was at step 60.
-            await MetricIngest.WriteAsync(db, id, Enumerable.Range(0, 100).Select(i => new MetricRow("loss", i, i / 10.0, i == 80 ? 0.5 : 10 - (i / 100.0), Created.AddSeconds(i))).ToList());
+            await MetricIngest.WriteAsync(db, id, Enumerable.Range(0, 100).Select(i => new MetricRow("loss", i, i / 10.0, i == 80 ? 0.5 : i == 90 ? double.NaN : 10 - (i / 100.0), Created.AddSeconds(i))).ToList());
             Assert.Equal(39, await MetricSupersede.RewindAsync(db, id, afterStep: 60, attempt: 1));
 
             // Attempt 2 logs steps 61..119 again.
@@ -231,6 +258,7 @@ public abstract class StoreContractTests(StoreDatabase database)
         Assert.Equal(Enumerable.Range(61, 39).Select(i => (long)i), moved.Select(p => p.Step));
         Assert.All(moved, p => Assert.Equal(1, p.Attempt));
         Assert.Equal(0.5, moved.Single(p => p.Step == 80).Value);
+        Assert.Null(moved.Single(p => p.Step == 90).Value);   // a NaN, kept as null on both providers
 
         var summary = await read.MetricSummaries.AsNoTracking().SingleAsync(s => s.RunId == id);
         Assert.Equal((120L, 119L, 0L), (summary.Count, summary.LastStep, summary.FirstStep));

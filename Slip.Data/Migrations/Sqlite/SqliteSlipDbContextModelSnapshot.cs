@@ -541,7 +541,7 @@ namespace Slip.Data.Migrations.Sqlite
                     b.Property<DateTime>("Time")
                         .HasColumnType("TEXT");
 
-                    b.Property<double>("Value")
+                    b.Property<double?>("Value")
                         .HasColumnType("REAL");
 
                     b.HasKey("Id");

@@ -150,7 +150,7 @@ public sealed partial class AuthTests
         Assert.Equal(0, await (await app.DbAsync()).Runs.CountAsync());
 
         var launched = await op.PostAsync("/api/runs", Launch());
-        Assert.Equal(HttpStatusCode.Created, launched.StatusCode);
+        Assert.True(launched.StatusCode == HttpStatusCode.Created, $"{launched.StatusCode}: {await launched.Content.ReadAsStringAsync()}");
         var id = (await launched.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
         foreach (var (method, path) in new[] { ("POST", $"/api/runs/{id}/cancel"), ("POST", $"/api/runs/{id}/resume"), ("DELETE", $"/api/runs/{id}"), ("PATCH", $"/api/runs/{id}"), ("POST", "/api/datasets") })
         {

@@ -24,8 +24,8 @@ public static class MetricCompaction
 
     /// <summary>Merges the newest small blocks of each of <paramref name="names"/> while the rule above finds some (inside the caller's transaction).</summary>
     /// <remarks>
-    /// Plain ADO.NET commands, as the ingest's own: this runs with every live batch, and EF Core's translation of the
-    /// query cost more than the database's work (docs/benchmarks.md, "Metric blocks").
+    /// Plain ADO.NET commands, as the ingest's own, so the query that runs with every live batch can be prepared (planned
+    /// once per connection; docs/benchmarks.md, "Metric blocks").
     /// </remarks>
     public static async Task CompactAsync(SlipDbContext db, long runId, IReadOnlyCollection<string> names, CancellationToken ct = default)
     {

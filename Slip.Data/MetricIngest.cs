@@ -89,7 +89,7 @@ public static partial class MetricIngest
     }
 
     /// <summary>Runs <paramref name="work"/> on an open connection inside the caller's transaction when there is one (a resume's rewind), else its own.</summary>
-    internal static async Task InTransactionAsync(SlipDbContext db, Func<Task> work, CancellationToken ct)
+    private static async Task InTransactionAsync(SlipDbContext db, Func<Task> work, CancellationToken ct)
     {
         await db.Database.OpenConnectionAsync(ct);
         try

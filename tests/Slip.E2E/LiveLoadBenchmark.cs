@@ -232,7 +232,7 @@ public sealed class LiveLoadBenchmark(ITestOutputHelper output)
         long pointsStored;
         await using (var db = await live.App.DbAsync())
         {
-            pointsStored = await db.MetricSummaries.SumAsync(s => s.Count);
+            pointsStored = await db.MetricBlocks.SumAsync(b => (long)b.Count);
         }
 
         var storeLatencies = logged.Where(kv => stored.ContainsKey(kv.Key)).Select(kv => stored[kv.Key] - kv.Value).Order().ToList();
